@@ -1,0 +1,66 @@
+/**
+ * Encoding and decoding text through @lenml/tokenizers (a maintained port of transformers.js tokenizers),
+ * with the pre-tokenizer White_Space fix applied.
+ */
+import { tokenizers } from '@lenml/tokenizers';
+import { TokenizerError } from './errors.js';
+import { fixPreTokenizerWhiteSpace } from './whitespace-fix.js';
+
+/** The text-level operations TokenizerInfo delegates to a real tokenizer implementation. */
+export interface TextTokenizer {
+  encode(text: string, addSpecialTokens: boolean): number[];
+  decode(ids: number[], skipSpecialTokens: boolean, cleanUpTokenizationSpaces: boolean | undefined): string;
+}
+
+type LenmlTokenizer = InstanceType<typeof tokenizers.PreTrainedTokenizer>;
+type LenmlConstructor = new (tokenizerJson: unknown, tokenizerConfig: unknown) => LenmlTokenizer;
+
+/**
+ * Builds a @lenml/tokenizers tokenizer for a tokenizer.json object and its tokenizer_config.json (the
+ * `tokenizer_class` selects Llama's legacy SentencePiece handling, etc.).
+ */
+export function createLenmlTokenizer(
+  tokenizerJson: Record<string, unknown>,
+  tokenizerConfig: Record<string, unknown> | undefined,
+  file: string | undefined,
+): TextTokenizer {
+  const config = tokenizerConfig ?? {};
+  const className =
+    typeof config.tokenizer_class === 'string'
+      ? config.tokenizer_class.replace(/Fast$/, '')
+      : 'PreTrainedTokenizer';
+  const mapping = tokenizers.AutoTokenizer.TOKENIZER_CLASS_MAPPING as unknown as Record<
+    string,
+    LenmlConstructor
+  >;
+  const Ctor: LenmlConstructor =
+    mapping[className] ?? (tokenizers.PreTrainedTokenizer as unknown as LenmlConstructor);
+  const json = {
+    ...tokenizerJson,
+    pre_tokenizer: fixPreTokenizerWhiteSpace(tokenizerJson.pre_tokenizer ?? null),
+  };
+  let tokenizer: LenmlTokenizer;
+  try {
+    tokenizer = new Ctor(json, config);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TokenizerError(
+      'unsupported',
+      `cannot build the text tokenizer: ${reason}`,
+      { file },
+      { cause: error },
+    );
+  }
+  return {
+    encode: (text, addSpecialTokens) => tokenizer.encode(text, { add_special_tokens: addSpecialTokens }),
+    decode: (ids, skipSpecialTokens, cleanUpTokenizationSpaces) => {
+      if (ids.length === 0) return '';
+      const args: { skip_special_tokens: boolean; clean_up_tokenization_spaces?: boolean } = {
+        skip_special_tokens: skipSpecialTokens,
+      };
+      if (cleanUpTokenizationSpaces !== undefined)
+        args.clean_up_tokenization_spaces = cleanUpTokenizationSpaces;
+      return tokenizer.decode(ids, args);
+    },
+  };
+}
