@@ -1,0 +1,51 @@
+/**
+ * `CompiledGrammar`: a grammar's tables bound to a tokenizer. Immutable and shareable between matchers.
+ */
+import { buildGrammarTables, DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, type GrammarTables } from './grammar-tables.js';
+import type { Grammar } from './ir.js';
+import { type EngineTokenizer, ruleSignature, type TokenizerContext, tokenizerContext } from './token-sets.js';
+
+export class CompiledGrammar {
+  /** The tokenizer context (trie, shared token-set cache), or null for a string-only grammar. */
+  readonly context: TokenizerContext | null;
+  private readonly ruleKeys: (string | undefined)[];
+
+  private constructor(
+    readonly grammar: Grammar,
+    readonly tables: GrammarTables,
+    readonly tokenizer: EngineTokenizer | null,
+    /** Warnings from the front end (quirks, annotations that are not enforced). */
+    readonly warnings: readonly string[],
+  ) {
+    this.context = tokenizer ? tokenizerContext(tokenizer) : null;
+    this.ruleKeys = new Array(tables.numRules);
+  }
+
+  /**
+   * Compiles a grammar IR. `tokenizer` may be null for grammars used only with `acceptString`
+   * (masks then throw).
+   */
+  static fromGrammar(
+    grammar: Grammar,
+    tokenizer: EngineTokenizer | null,
+    options: { limits?: GrammarLimits; warnings?: readonly string[] } = {},
+  ): CompiledGrammar {
+    const tables = buildGrammarTables(grammar, options.limits ?? DEFAULT_GRAMMAR_LIMITS);
+    return new CompiledGrammar(grammar, tables, tokenizer, options.warnings ?? []);
+  }
+
+  /** The model's vocabulary size (0 without a tokenizer). */
+  get vocabSize(): number {
+    return this.tokenizer?.vocabSize ?? 0;
+  }
+
+  /** Cache key of rule `rule`'s automaton for the shared token-set cache (computed once). */
+  ruleKey(rule: number): string {
+    let key = this.ruleKeys[rule];
+    if (key === undefined) {
+      key = ruleSignature(this.tables, rule);
+      this.ruleKeys[rule] = key;
+    }
+    return key;
+  }
+}

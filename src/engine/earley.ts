@@ -1,0 +1,226 @@
+/**
+ * The Earley recognizer over rule DFAs. An item is (global DFA state, origin row); row k holds the items
+ * after k input bytes. Rows are kept (for rollback and for completion, which looks back at origin rows)
+ * in two growable parallel Int32Arrays; pushing a byte appends a row, popping truncates.
+ *
+ * Prediction and completion follow Aycock & Horspool: predicting a nullable rule also advances the
+ * predicting item over it right away, so completion never has to look at the row being built.
+ */
+import { GrammarError } from './errors.js';
+import type { GrammarTables } from './grammar-tables.js';
+
+/** Most items one row may hold before the parser reports the grammar as too ambiguous. */
+export const MAX_ROW_ITEMS = 50_000;
+
+export class EarleyParser {
+  /** Item states and origins, row after row. */
+  private itemState: Int32Array;
+  private itemOrigin: Int32Array;
+  /** `rowStart[k]`: index of row k's first item; `rowStart[rows]` is the item count. */
+  private rowStart: Int32Array;
+  private rows = 0;
+  /** De-duplication within the row being built: per state, the stamp of the row and a chain of items. */
+  private readonly seenStamp: Int32Array;
+  private readonly seenHead: Int32Array;
+  private sameNext: Int32Array;
+  private stamp = 0;
+
+  constructor(readonly tables: GrammarTables) {
+    this.itemState = new Int32Array(256);
+    this.itemOrigin = new Int32Array(256);
+    this.sameNext = new Int32Array(256);
+    this.rowStart = new Int32Array(64);
+    this.seenStamp = new Int32Array(tables.numStates).fill(-1);
+    this.seenHead = new Int32Array(tables.numStates);
+    this.reset();
+  }
+
+  /** Back to the start: one row holding the root rule's prediction closure. */
+  reset(): void {
+    this.rows = 0;
+    this.rowStart[0] = 0;
+    this.beginRow();
+    this.add(this.tables.ruleStart[this.tables.root]!, 0);
+    this.closeRow();
+  }
+
+  /** Number of bytes consumed so far. */
+  get position(): number {
+    return this.rows - 1;
+  }
+
+  /** Number of items in the current row (0 means the input is not a prefix of any sentence). */
+  get currentRowSize(): number {
+    return this.rowStart[this.rows]! - this.rowStart[this.rows - 1]!;
+  }
+
+  /** Item range of the current row, for walkers: `[start, end)` into `stateAt`/`originAt`. */
+  currentRowRange(): [number, number] {
+    return [this.rowStart[this.rows - 1]!, this.rowStart[this.rows]!];
+  }
+
+  stateAt(i: number): number {
+    return this.itemState[i]!;
+  }
+
+  originAt(i: number): number {
+    return this.itemOrigin[i]!;
+  }
+
+  /**
+   * Consumes one byte. Returns false (and leaves the parser unchanged) if no item can take it.
+   */
+  pushByte(b: number): boolean {
+    const t = this.tables;
+    const from = this.rowStart[this.rows - 1]!;
+    const to = this.rowStart[this.rows]!;
+    this.beginRow();
+    for (let i = from; i < to; i++) {
+      const g = this.itemState[i]!;
+      const next = t.trans[t.transBase[g]! + t.classMaps[(t.stateRule[g]! << 8) | b]!]!;
+      if (next >= 0) this.add(next, this.itemOrigin[i]!);
+    }
+    if (this.rowStart[this.rows + 1] === to) return false;
+    this.closeRow();
+    return true;
+  }
+
+  /** Consumes bytes; on failure restores the state before the call and returns false. */
+  pushBytes(bytes: Uint8Array): boolean {
+    const keep = this.rows;
+    for (let i = 0; i < bytes.length; i++) {
+      if (!this.pushByte(bytes[i]!)) {
+        this.popTo(keep);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Number of rows (bytes consumed + 1). */
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** Drops rows so that `rowCount` becomes `rows` (at least 1). */
+  popTo(rows: number): void {
+    if (rows < this.rows) this.rows = Math.max(1, rows);
+  }
+
+  /** True if the input so far is a complete sentence of the root rule. */
+  isCompleted(): boolean {
+    const t = this.tables;
+    const [from, to] = this.currentRowRange();
+    for (let i = from; i < to; i++) {
+      const g = this.itemState[i]!;
+      if (this.itemOrigin[i] === 0 && t.final[g] && t.stateRule[g] === t.root) return true;
+    }
+    return false;
+  }
+
+  /** The set of bytes some item of the current row can take next, as 8 words. */
+  nextBytes(out: Int32Array): void {
+    out.fill(0);
+    const t = this.tables;
+    const [from, to] = this.currentRowRange();
+    for (let i = from; i < to; i++) {
+      const g = this.itemState[i]!;
+      if (!t.hasBytes[g]) continue;
+      const base = t.transBase[g]!;
+      const cm = t.stateRule[g]! << 8;
+      for (let b = 0; b < 256; b++) if (t.trans[base + t.classMaps[cm | b]!]! >= 0) out[b >> 5]! |= 1 << (b & 31);
+    }
+  }
+
+  /** A deep copy sharing only the immutable tables. */
+  clone(): EarleyParser {
+    const c = new EarleyParser(this.tables);
+    const n = this.rowStart[this.rows]!;
+    c.itemState = this.itemState.slice(0, Math.max(n, 256));
+    c.itemOrigin = this.itemOrigin.slice(0, Math.max(n, 256));
+    c.sameNext = new Int32Array(c.itemState.length);
+    c.rowStart = this.rowStart.slice();
+    c.rows = this.rows;
+    return c;
+  }
+
+  private beginRow(): void {
+    this.stamp++;
+    if (this.rows + 2 > this.rowStart.length) {
+      const grown = new Int32Array(this.rowStart.length * 2);
+      grown.set(this.rowStart);
+      this.rowStart = grown;
+    }
+    this.rowStart[this.rows + 1] = this.rowStart[this.rows]!;
+  }
+
+  /** Adds an item to the row being built (index `rows`), unless already present. */
+  private add(state: number, origin: number): void {
+    const stamp = this.stamp;
+    let end = this.rowStart[this.rows + 1]!;
+    if (this.seenStamp[state] === stamp) {
+      for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!) if (this.itemOrigin[i] === origin) return;
+      if (end >= this.itemState.length) this.grow();
+      this.sameNext[end] = this.seenHead[state]!;
+    } else {
+      if (end >= this.itemState.length) this.grow();
+      this.seenStamp[state] = stamp;
+      this.sameNext[end] = -1;
+    }
+    this.seenHead[state] = end;
+    this.itemState[end] = state;
+    this.itemOrigin[end] = origin;
+    end++;
+    if (end - this.rowStart[this.rows]! > MAX_ROW_ITEMS) {
+      throw new GrammarError(
+        'limit',
+        `Parser limit: more than ${MAX_ROW_ITEMS} items at one position (the grammar is too ambiguous)`,
+      );
+    }
+    this.rowStart[this.rows + 1] = end;
+  }
+
+  private grow(): void {
+    const size = this.itemState.length * 2;
+    const s = new Int32Array(size);
+    s.set(this.itemState);
+    this.itemState = s;
+    const o = new Int32Array(size);
+    o.set(this.itemOrigin);
+    this.itemOrigin = o;
+    const n = new Int32Array(size);
+    n.set(this.sameNext);
+    this.sameNext = n;
+  }
+
+  /** Runs prediction and completion over the row being built, then makes it the current row. */
+  private closeRow(): void {
+    const t = this.tables;
+    const row = this.rows; // index of the row being built
+    const rowFirst = this.rowStart[row]!;
+    for (let i = rowFirst; i < this.rowStart[row + 1]!; i++) {
+      const g = this.itemState[i]!;
+      const origin = this.itemOrigin[i]!;
+      if (t.final[g] && origin !== row) this.complete(t.stateRule[g]!, origin);
+      for (let e = t.refStart[g]!; e < t.refStart[g + 1]!; e++) {
+        const q = t.refRule[e]!;
+        this.add(t.ruleStart[q]!, row);
+        if (t.nullable[q]) this.add(t.refNext[e]!, origin);
+      }
+    }
+    this.rows++;
+  }
+
+  /** Advances every item of row `origin` that waits for `rule`. */
+  private complete(rule: number, origin: number): void {
+    const t = this.tables;
+    const from = this.rowStart[origin]!;
+    const to = this.rowStart[origin + 1]!;
+    for (let j = from; j < to; j++) {
+      const h = this.itemState[j]!;
+      for (let e = t.refStart[h]!; e < t.refStart[h + 1]!; e++) {
+        if (t.refRule[e] === rule) this.add(t.refNext[e]!, this.itemOrigin[j]!);
+      }
+    }
+  }
+}

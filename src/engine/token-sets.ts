@@ -1,0 +1,189 @@
+/**
+ * Per-state token sets (XGrammar's "adaptive token mask cache", computed lazily and shared across grammars).
+ *
+ * For a DFA state `g` of rule R, walking the token trie with R's DFA alone splits the vocabulary into:
+ * - accepted: the token's bytes stay inside R from `g`. Because the grammar is trimmed, R can then still
+ *   end and its parents continue, so the token is allowed in *every* context where an item at `g` exists;
+ * - uncertain: somewhere after its first byte the token reaches a point where R could end or descend into
+ *   another rule, and the next byte is one that could follow there (per the byte-level FIRST/FOLLOW sets).
+ *   Only these subtrees need the full parser at mask time; they are stored as trie node indices;
+ * - rejected: everything else.
+ * The result depends only on R's automaton from `g` (and its exit byte sets), so it is keyed by a hash of
+ * the rule and shared by every grammar compiled for the same tokenizer.
+ */
+import type { TokenTrie } from '../vocabulary/trie.js';
+import { BYTE_SET_WORDS, type GrammarTables } from './grammar-tables.js';
+
+/** The tokenizer facts the engine needs (satisfied by `TokenizerInfo`). */
+export interface EngineTokenizer {
+  readonly vocabSize: number;
+  readonly trie: TokenTrie;
+  readonly eosTokenIds: readonly number[];
+  tokenBytes(id: number): Uint8Array;
+}
+
+/** Accepted tokens of one state (a bitset or a sorted id list) and the uncertain trie subtrees. */
+export interface StateTokenSet {
+  readonly acceptedBits: Int32Array | null;
+  readonly acceptedList: Int32Array | null;
+  readonly uncertain: Int32Array;
+  readonly bytes: number;
+}
+
+/** Default memory budget for cached token sets per tokenizer. */
+export const DEFAULT_TOKEN_SET_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Per-tokenizer data shared by all grammars: trie parents and the token-set cache. */
+export class TokenizerContext {
+  readonly trie: TokenTrie;
+  readonly vocabWords: number;
+  /** `parent[i]`: parent node of trie node `i` (root: -1). */
+  readonly parent: Int32Array;
+  private readonly cache = new Map<string, StateTokenSet>();
+  private cacheBytes = 0;
+  // Scratch for walks (one walk at a time: JS is single-threaded).
+  private readonly stateStack: Int32Array;
+  private readonly list: Int32Array;
+  private uncertain: Int32Array;
+
+  constructor(
+    readonly tokenizer: EngineTokenizer,
+    private readonly maxCacheBytes = DEFAULT_TOKEN_SET_CACHE_BYTES,
+  ) {
+    this.trie = tokenizer.trie;
+    this.vocabWords = Math.ceil(tokenizer.vocabSize / 32);
+    const n = this.trie.nodeCount;
+    this.parent = new Int32Array(n);
+    let maxDepth = 0;
+    const lastAtDepth: number[] = [0];
+    this.parent[0] = -1;
+    for (let i = 1; i < n; i++) {
+      const d = this.trie.depth[i]!;
+      this.parent[i] = lastAtDepth[d - 1]!;
+      lastAtDepth[d] = i;
+      if (d > maxDepth) maxDepth = d;
+    }
+    this.stateStack = new Int32Array(maxDepth + 2);
+    this.list = new Int32Array(tokenizer.vocabSize);
+    this.uncertain = new Int32Array(1024);
+  }
+
+  /** Number of cached token sets (for diagnostics). */
+  get cachedSets(): number {
+    return this.cache.size;
+  }
+
+  /** The token set of global state `g` of `tables`, whose rule has signature `ruleKey`. */
+  tokenSet(tables: GrammarTables, ruleKey: string, g: number): StateTokenSet {
+    const local = g - tables.ruleStart[tables.stateRule[g]!]!;
+    const key = `${ruleKey}:${local}`;
+    let set = this.cache.get(key);
+    if (set) {
+      // Refresh recency (Map iteration order is insertion order).
+      this.cache.delete(key);
+      this.cache.set(key, set);
+      return set;
+    }
+    set = this.compute(tables, g);
+    this.cache.set(key, set);
+    this.cacheBytes += set.bytes;
+    while (this.cacheBytes > this.maxCacheBytes && this.cache.size > 1) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cacheBytes -= this.cache.get(oldest)!.bytes;
+      this.cache.delete(oldest);
+    }
+    return set;
+  }
+
+  private compute(t: GrammarTables, g: number): StateTokenSet {
+    const trie = this.trie;
+    const { bytes, depth, token, subtreeEnd } = trie;
+    const stack = this.stateStack;
+    const trans = t.trans;
+    const transBase = t.transBase;
+    const classMaps = t.classMaps;
+    const exit = t.exitBytes;
+    const cm = t.stateRule[g]! << 8;
+    const W = BYTE_SET_WORDS;
+    let nAccepted = 0;
+    let nUncertain = 0;
+    stack[0] = g;
+    const n = trie.nodeCount;
+    let i = 1;
+    while (i < n) {
+      const d = depth[i]!;
+      const s = stack[d - 1]!;
+      const b = bytes[i]!;
+      if (d > 1 && (exit[s * W + (b >> 5)]! & (1 << (b & 31))) !== 0) {
+        if (nUncertain === this.uncertain.length) {
+          const grown = new Int32Array(nUncertain * 2);
+          grown.set(this.uncertain);
+          this.uncertain = grown;
+        }
+        this.uncertain[nUncertain++] = i;
+        i = subtreeEnd[i]!;
+        continue;
+      }
+      const next = trans[transBase[s]! + classMaps[cm | b]!]!;
+      if (next < 0) {
+        i = subtreeEnd[i]!;
+        continue;
+      }
+      const tok = token[i]!;
+      if (tok >= 0) this.list[nAccepted++] = tok;
+      stack[d] = next;
+      i++;
+    }
+    const uncertain = this.uncertain.slice(0, nUncertain);
+    // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: use whichever is smaller.
+    if (nAccepted > this.vocabWords) {
+      const bits = new Int32Array(this.vocabWords);
+      for (let k = 0; k < nAccepted; k++) {
+        const tok = this.list[k]!;
+        bits[tok >> 5]! |= 1 << (tok & 31);
+      }
+      return { acceptedBits: bits, acceptedList: null, uncertain, bytes: bits.byteLength + uncertain.byteLength + 64 };
+    }
+    const list = this.list.slice(0, nAccepted);
+    return { acceptedBits: null, acceptedList: list, uncertain, bytes: list.byteLength + uncertain.byteLength + 64 };
+  }
+}
+
+const contexts = new WeakMap<EngineTokenizer, TokenizerContext>();
+
+/** The shared context of a tokenizer (created on first use). */
+export function tokenizerContext(tokenizer: EngineTokenizer): TokenizerContext {
+  let ctx = contexts.get(tokenizer);
+  if (!ctx) {
+    ctx = new TokenizerContext(tokenizer);
+    contexts.set(tokenizer, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * A 64-bit hash (two 32-bit lanes) of everything a token-set walk reads from a rule: its byte classes,
+ * transitions (as local ids) and per-state exit byte sets. Used as the cross-grammar cache key.
+ */
+export function ruleSignature(t: GrammarTables, rule: number): string {
+  const dfa = t.ruleDfas[rule]!;
+  const first = t.ruleStart[rule]!;
+  let h1 = 0x811c9dc5 ^ dfa.numStates;
+  let h2 = 0x9747b28c ^ dfa.numClasses;
+  const mix = (v: number): void => {
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 ^ (v + 0x9e3779b9), 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+  };
+  for (let b = 0; b < 256; b++) mix(dfa.classMap[b]!);
+  for (let s = 0; s < dfa.numStates; s++) {
+    const g = first + s;
+    const base = t.transBase[g]!;
+    for (let c = 0; c < dfa.numClasses; c++) {
+      const next = t.trans[base + c]!;
+      mix(next < 0 ? -1 : next - first);
+    }
+    for (let w = 0; w < BYTE_SET_WORDS; w++) mix(t.exitBytes[g * BYTE_SET_WORDS + w]!);
+  }
+  return `${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}.${dfa.numStates}.${dfa.numClasses}`;
+}
