@@ -1,0 +1,518 @@
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { SidecarEngine, SidecarMatcher } from './engine-port.js';
+import {
+  ErrorCode,
+  errorReply,
+  FILL_FLAG_TRANSPORT_ONLY,
+  FrameDecoder,
+  HELLO_MAGIC,
+  KEY_TYPE_NAMES,
+  type KeyTypeCode,
+  MATCHER_FLAG_TERMINATE_WITHOUT_STOP,
+  MAX_FRAME_BYTES,
+  Op,
+  okReply,
+  PayloadReader,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  ROW_FILLED,
+  ROW_TERMINATED,
+} from './protocol.js';
+import { Session } from './session.js';
+import { SharedMaskBuffer } from './shared-mask-buffer.js';
+
+/** Options of a sidecar server. */
+export interface SidecarServerOptions<G> {
+  /** Tokenizer + compiler the sidecar serves. */
+  engine: SidecarEngine<G>;
+  /** Unix socket path to listen on (an existing socket file is replaced; any other file is an error). */
+  socketPath: string;
+  /** Compiled grammars (and compile errors) kept across requests, least recently used evicted. Default 4096. */
+  compileCacheEntries?: number;
+  /** Version string reported in the handshake. */
+  version?: string;
+  /** Diagnostics sink (stderr in the CLI). */
+  log?: (message: string) => void;
+  /** Largest accepted frame body in bytes. */
+  maxFrameBytes?: number;
+}
+
+type CompileOutcome<G> = { readonly grammar: G; readonly millis: number } | { readonly error: string };
+
+interface Connection<G> {
+  readonly socket: Socket;
+  readonly decoder: FrameDecoder;
+  session: Session<G> | null;
+  closed: boolean;
+}
+
+interface CompileJob<G> {
+  readonly conn: Connection<G>;
+  readonly requestId: number;
+  readonly keyType: KeyTypeCode;
+  readonly key: string;
+}
+
+/** Counters exposed for tests and diagnostics. */
+export interface SidecarStats {
+  sessions: number;
+  connections: number;
+  matchers: number;
+  grammars: number;
+  compiles: number;
+  compileCacheHits: number;
+}
+
+/**
+ * The sidecar: a Unix-socket server speaking the protocol of docs/sidecar-protocol.md over one SidecarEngine.
+ *
+ * Compiles run on the main thread through a FIFO queue drained one job per event-loop turn (setImmediate), so
+ * frames that arrive while grammars are queued — in particular the per-step FILL_BATCH — are served between two
+ * compiles instead of after all of them. A single compile still runs to completion once started.
+ */
+export class SidecarServer<G> {
+  private readonly server: Server;
+  private readonly sessions = new Map<string, Session<G>>();
+  private readonly connections = new Set<Connection<G>>();
+  private readonly cache = new Map<string, CompileOutcome<G>>();
+  private readonly queue: CompileJob<G>[] = [];
+  private draining = false;
+  private anonymousSessions = 0;
+  private readonly counters = { compiles: 0, compileCacheHits: 0 };
+  private readonly wordsPerRow: number;
+  private readonly log: (message: string) => void;
+  private readonly cacheLimit: number;
+
+  constructor(private readonly options: SidecarServerOptions<G>) {
+    this.wordsPerRow = Math.ceil(options.engine.vocabSize / 32);
+    this.log = options.log ?? (() => {});
+    this.cacheLimit = options.compileCacheEntries ?? 4096;
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves once the socket file exists. */
+  listen(): Promise<void> {
+    const path = this.options.socketPath;
+    if (existsSync(path)) {
+      if (!lstatSync(path).isSocket()) {
+        return Promise.reject(new Error(`refusing to replace ${path}: it exists and is not a socket`));
+      }
+      unlinkSync(path);
+    }
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(path, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops listening, drops every connection and session, removes the socket file. */
+  close(): Promise<void> {
+    for (const conn of this.connections) conn.socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Current counters. */
+  stats(): SidecarStats {
+    let matchers = 0;
+    let grammars = 0;
+    for (const s of this.sessions.values()) {
+      matchers += s.matchers.size;
+      grammars += s.grammars.size;
+    }
+    return {
+      sessions: this.sessions.size,
+      connections: this.connections.size,
+      matchers,
+      grammars,
+      ...this.counters,
+    };
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    const conn: Connection<G> = {
+      socket,
+      decoder: new FrameDecoder(this.options.maxFrameBytes ?? MAX_FRAME_BYTES),
+      session: null,
+      closed: false,
+    };
+    this.connections.add(conn);
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose(conn));
+  }
+
+  private onData(conn: Connection<G>, chunk: Buffer): void {
+    let bodies: Buffer[];
+    try {
+      bodies = conn.decoder.push(chunk);
+    } catch (err) {
+      // A bad length prefix: the stream cannot be resynchronised, so answer once and hang up.
+      conn.socket.end(errorReply(0, ErrorCode.malformedFrame, (err as Error).message));
+      conn.closed = true;
+      return;
+    }
+    if (bodies.length > 1) conn.socket.cork();
+    for (const body of bodies) this.handle(conn, body);
+    if (bodies.length > 1) conn.socket.uncork();
+  }
+
+  private onClose(conn: Connection<G>): void {
+    conn.closed = true;
+    this.connections.delete(conn);
+    const session = conn.session;
+    if (!session) return;
+    session.connections--;
+    if (session.connections === 0) {
+      session.dispose();
+      this.sessions.delete(session.token);
+    }
+  }
+
+  private send(conn: Connection<G>, frame: Buffer): void {
+    if (!conn.closed) conn.socket.write(frame);
+  }
+
+  private handle(conn: Connection<G>, body: Buffer): void {
+    const op = body.readUInt8(0);
+    const requestId = body.readUInt32LE(1);
+    const reader = new PayloadReader(body, 5);
+    try {
+      if (op === Op.hello) {
+        this.hello(conn, requestId, reader);
+        return;
+      }
+      const session = conn.session;
+      if (!session) throw new ProtocolError(ErrorCode.notHandshaken, 'the first frame must be HELLO');
+      const reply = this.dispatch(conn, session, op, requestId, reader);
+      if (reply) this.send(conn, reply);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.send(conn, errorReply(requestId, err.code, err.message));
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        this.log(`internal error in op 0x${op.toString(16)}: ${err instanceof Error ? err.stack : message}`);
+        this.send(conn, errorReply(requestId, ErrorCode.internal, message));
+      }
+    }
+  }
+
+  private hello(conn: Connection<G>, requestId: number, r: PayloadReader): void {
+    const magic = r.u32('magic');
+    const version = r.u16('protocol version');
+    const token = r.str('session token');
+    r.end();
+    if (magic !== HELLO_MAGIC) throw new ProtocolError(ErrorCode.malformedFrame, 'HELLO magic is not LKSC');
+    if (version !== PROTOCOL_VERSION) {
+      conn.socket.end(
+        errorReply(
+          requestId,
+          ErrorCode.versionMismatch,
+          `client speaks protocol version ${version}, this sidecar speaks ${PROTOCOL_VERSION}`,
+        ),
+      );
+      conn.closed = true;
+      return;
+    }
+    if (conn.session)
+      throw new ProtocolError(ErrorCode.badArgument, 'HELLO was already sent on this connection');
+    const key = token === '' ? `\0anonymous-${++this.anonymousSessions}` : token;
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = new Session<G>(key);
+      this.sessions.set(key, session);
+    }
+    session.connections++;
+    conn.session = session;
+    const { engine } = this.options;
+    const reply = okReply(requestId)
+      .u16(PROTOCOL_VERSION)
+      .u32(engine.vocabSize)
+      .u32(this.wordsPerRow)
+      .u32Array(engine.eosTokenIds)
+      .str(this.options.version ?? '0.0.0')
+      .str(engine.description);
+    this.send(conn, reply.finish());
+  }
+
+  private dispatch(
+    conn: Connection<G>,
+    session: Session<G>,
+    op: number,
+    requestId: number,
+    r: PayloadReader,
+  ): Buffer | null {
+    switch (op) {
+      case Op.ping:
+        r.end();
+        return okReply(requestId).finish();
+      case Op.attachBuffer: {
+        const path = r.str('buffer path');
+        const rows = r.u32('buffer rows');
+        r.end();
+        session.attach(SharedMaskBuffer.open(path, rows, this.wordsPerRow));
+        return okReply(requestId).finish();
+      }
+      case Op.compile:
+        return this.compile(conn, session, requestId, r);
+      case Op.freeGrammar: {
+        const handle = r.u32('grammar handle');
+        r.end();
+        session.grammar(handle);
+        session.grammars.delete(handle);
+        return okReply(requestId).finish();
+      }
+      case Op.createMatcher: {
+        const handle = r.u32('grammar handle');
+        const flags = r.u8('flags');
+        const stop = r.u32Array('stop token ids');
+        r.end();
+        const entry = session.grammar(handle);
+        const matcher = this.options.engine.createMatcher(entry.grammar, {
+          ...(stop.length > 0 ? { stopTokenIds: Array.from(stop) } : {}),
+          terminateWithoutStopToken: (flags & MATCHER_FLAG_TERMINATE_WITHOUT_STOP) !== 0,
+        });
+        return okReply(requestId).u32(session.addMatcher(matcher)).finish();
+      }
+      case Op.forkMatcher: {
+        const m = this.matcherOnly(session, r);
+        return okReply(requestId).u32(session.addMatcher(m.fork())).finish();
+      }
+      case Op.freeMatchers: {
+        const handles = r.u32Array('matcher handles');
+        r.end();
+        const unknown: number[] = [];
+        for (const h of handles) if (!session.matchers.delete(h)) unknown.push(h);
+        if (unknown.length > 0) {
+          throw new ProtocolError(ErrorCode.unknownHandle, `unknown matcher handle(s) ${unknown.join(', ')}`);
+        }
+        return okReply(requestId).finish();
+      }
+      case Op.acceptToken: {
+        const handle = r.u32('matcher handle');
+        const token = r.i32('token id');
+        r.end();
+        const m = session.matcher(handle);
+        const accepted = token >= 0 && token < this.options.engine.vocabSize && m.acceptToken(token);
+        return okReply(requestId)
+          .u8(accepted ? 1 : 0)
+          .u8(m.isTerminated() ? 1 : 0)
+          .finish();
+      }
+      case Op.rollback: {
+        const handle = r.u32('matcher handle');
+        const count = r.u32('rollback count');
+        r.end();
+        const m = session.matcher(handle);
+        try {
+          m.rollback(count);
+        } catch (err) {
+          throw new ProtocolError(
+            ErrorCode.badArgument,
+            `rollback(${count}) failed: ${(err as Error).message}`,
+          );
+        }
+        return okReply(requestId)
+          .u8(m.isTerminated() ? 1 : 0)
+          .finish();
+      }
+      case Op.queryState: {
+        const m = this.matcherOnly(session, r);
+        return okReply(requestId)
+          .u8(m.isTerminated() ? 1 : 0)
+          .u8(m.isCompleted() ? 1 : 0)
+          .finish();
+      }
+      case Op.jumpForward: {
+        const m = this.matcherOnly(session, r);
+        return okReply(requestId).str(m.findJumpForwardString()).finish();
+      }
+      case Op.resetMatcher: {
+        const m = this.matcherOnly(session, r);
+        m.reset();
+        return okReply(requestId).finish();
+      }
+      case Op.fillBatch:
+        return this.fillBatch(session, requestId, r);
+      case Op.referenceMask:
+        return this.referenceMask(session, requestId, r);
+      default:
+        throw new ProtocolError(ErrorCode.unknownOp, `unknown opcode 0x${op.toString(16)}`);
+    }
+  }
+
+  /** Reads a payload that is exactly one matcher handle. */
+  private matcherOnly(session: Session<G>, r: PayloadReader): SidecarMatcher {
+    const handle = r.u32('matcher handle');
+    r.end();
+    return session.matcher(handle);
+  }
+
+  /** FILL_BATCH: validate every (matcher, row) first so a bad entry writes nothing, then fill and flush once. */
+  private fillBatch(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
+    const flags = r.u8('flags');
+    const count = r.u32('row count');
+    const buffer = session.buffer;
+    if (!buffer) throw new ProtocolError(ErrorCode.noBuffer, 'FILL_BATCH before ATTACH_BUFFER');
+    if (count > buffer.rows) {
+      throw new ProtocolError(ErrorCode.badArgument, `${count} rows requested, buffer has ${buffer.rows}`);
+    }
+    const handles = new Uint32Array(count);
+    const rows = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      handles[i] = r.u32('matcher handle');
+      rows[i] = r.u32('row');
+      if (rows[i]! >= buffer.rows) {
+        throw new ProtocolError(
+          ErrorCode.badArgument,
+          `row ${rows[i]} out of range (buffer has ${buffer.rows} rows)`,
+        );
+      }
+    }
+    r.end();
+    const matchers = Array.from(handles, (h) => session.matcher(h));
+    const reply = okReply(requestId, 16 + count).u32(count);
+    const transportOnly = (flags & FILL_FLAG_TRANSPORT_ONLY) !== 0;
+    const words = this.wordsPerRow;
+    for (let i = 0; i < count; i++) {
+      const m = matchers[i]!;
+      if (transportOnly) {
+        reply.u8(ROW_FILLED);
+      } else if (m.isTerminated()) {
+        buffer.mirror.fill(-1, rows[i]! * words, (rows[i]! + 1) * words);
+        reply.u8(ROW_TERMINATED);
+      } else {
+        m.fillNextTokenBitmask(buffer.mirror, rows[i]!);
+        reply.u8(ROW_FILLED);
+      }
+    }
+    buffer.flush(rows, count);
+    return reply.finish();
+  }
+
+  /** REFERENCE_MASK (debug): replay tokens on a fresh matcher and return its next mask inside the reply. */
+  private referenceMask(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
+    const handle = r.u32('grammar handle');
+    const tokens = r.u32Array('tokens');
+    r.end();
+    const entry = session.grammar(handle);
+    const m = this.options.engine.createMatcher(entry.grammar, {});
+    for (let i = 0; i < tokens.length; i++) {
+      if (!m.acceptToken(tokens[i]!)) {
+        throw new ProtocolError(
+          ErrorCode.badArgument,
+          `token ${tokens[i]} at index ${i} rejected during replay`,
+        );
+      }
+    }
+    const row = new Int32Array(this.wordsPerRow);
+    if (m.isTerminated()) row.fill(-1);
+    else m.fillNextTokenBitmask(row, 0);
+    const bytes = new Uint8Array(row.buffer);
+    return okReply(requestId, 16 + bytes.byteLength)
+      .u32(bytes.byteLength)
+      .bytes(bytes)
+      .finish();
+  }
+
+  private compile(
+    conn: Connection<G>,
+    session: Session<G>,
+    requestId: number,
+    r: PayloadReader,
+  ): Buffer | null {
+    const keyType = r.u8('key type');
+    const key = r.str('key');
+    r.end();
+    if (!(keyType in KEY_TYPE_NAMES)) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `unknown key type ${keyType} (0 json, 1 regex, 2 ebnf, 3 structural_tag)`,
+      );
+    }
+    const cached = this.cache.get(cacheKey(keyType, key));
+    if (cached) {
+      this.counters.compileCacheHits++;
+      this.touch(cacheKey(keyType, key), cached);
+      return this.compileReply(session, requestId, keyType as KeyTypeCode, key, cached, true);
+    }
+    this.queue.push({ conn, requestId, keyType: keyType as KeyTypeCode, key });
+    this.scheduleDrain();
+    return null;
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => this.drainOne());
+  }
+
+  /** Runs one queued compile, then yields to I/O before the next. */
+  private drainOne(): void {
+    this.draining = false;
+    const job = this.queue.shift();
+    if (!job) return;
+    if (this.queue.length > 0) this.scheduleDrain();
+    const k = cacheKey(job.keyType, job.key);
+    let outcome = this.cache.get(k);
+    const hit = outcome !== undefined;
+    if (!outcome) {
+      const start = performance.now();
+      try {
+        outcome = {
+          grammar: this.options.engine.compile(job.keyType, job.key),
+          millis: performance.now() - start,
+        };
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'GrammarError')) {
+          this.log(
+            `compile of ${KEY_TYPE_NAMES[job.keyType]} key failed unexpectedly: ${(err as Error)?.stack ?? err}`,
+          );
+        }
+        outcome = { error: err instanceof Error ? err.message : String(err) };
+      }
+      this.counters.compiles++;
+    } else {
+      this.counters.compileCacheHits++;
+    }
+    this.touch(k, outcome);
+    const session = job.conn.session;
+    if (job.conn.closed || !session) return;
+    this.send(job.conn, this.compileReply(session, job.requestId, job.keyType, job.key, outcome, hit));
+  }
+
+  private compileReply(
+    session: Session<G>,
+    requestId: number,
+    keyType: KeyTypeCode,
+    key: string,
+    outcome: CompileOutcome<G>,
+    cacheHit: boolean,
+  ): Buffer {
+    if ('error' in outcome) return errorReply(requestId, ErrorCode.compileError, outcome.error);
+    const handle = session.addGrammar({ grammar: outcome.grammar, keyType, key });
+    return okReply(requestId)
+      .u32(handle)
+      .f64(cacheHit ? 0 : outcome.millis)
+      .u8(cacheHit ? 1 : 0)
+      .finish();
+  }
+
+  private touch(k: string, outcome: CompileOutcome<G>): void {
+    this.cache.delete(k);
+    this.cache.set(k, outcome);
+    while (this.cache.size > this.cacheLimit) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+  }
+}
+
+function cacheKey(keyType: number, key: string): string {
+  return `${keyType}\0${key}`;
+}

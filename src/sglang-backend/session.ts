@@ -1,0 +1,69 @@
+import type { SidecarMatcher } from './engine-port.js';
+import { ErrorCode, ProtocolError } from './protocol.js';
+import type { SharedMaskBuffer } from './shared-mask-buffer.js';
+
+/** A compiled grammar as a session refers to it. */
+export interface GrammarEntry<G> {
+  readonly grammar: G;
+  readonly keyType: number;
+  readonly key: string;
+}
+
+/**
+ * Everything one client owns: compiled-grammar handles, matchers and the shared mask buffer. A client may use
+ * several connections (one per thread) that join the same session with the token sent in HELLO; the session is
+ * freed when its last connection closes, so a killed client frees its matchers.
+ */
+export class Session<G> {
+  readonly grammars = new Map<number, GrammarEntry<G>>();
+  readonly matchers = new Map<number, SidecarMatcher>();
+  buffer: SharedMaskBuffer | null = null;
+  /** Live connections in this session. */
+  connections = 0;
+  private nextGrammar = 1;
+  private nextMatcher = 1;
+
+  constructor(readonly token: string) {}
+
+  /** Registers a compiled grammar and returns its handle. */
+  addGrammar(entry: GrammarEntry<G>): number {
+    const handle = this.nextGrammar++;
+    this.grammars.set(handle, entry);
+    return handle;
+  }
+
+  /** Registers a matcher and returns its handle. */
+  addMatcher(matcher: SidecarMatcher): number {
+    const handle = this.nextMatcher++;
+    this.matchers.set(handle, matcher);
+    return handle;
+  }
+
+  /** The grammar for a handle, or a ProtocolError naming the unknown handle. */
+  grammar(handle: number): GrammarEntry<G> {
+    const entry = this.grammars.get(handle);
+    if (!entry) throw new ProtocolError(ErrorCode.unknownHandle, `unknown grammar handle ${handle}`);
+    return entry;
+  }
+
+  /** The matcher for a handle, or a ProtocolError naming the unknown handle. */
+  matcher(handle: number): SidecarMatcher {
+    const m = this.matchers.get(handle);
+    if (!m) throw new ProtocolError(ErrorCode.unknownHandle, `unknown matcher handle ${handle}`);
+    return m;
+  }
+
+  /** Replaces the shared mask buffer, closing the previous one. */
+  attach(buffer: SharedMaskBuffer): void {
+    this.buffer?.close();
+    this.buffer = buffer;
+  }
+
+  /** Frees every handle and closes the buffer. */
+  dispose(): void {
+    this.grammars.clear();
+    this.matchers.clear();
+    this.buffer?.close();
+    this.buffer = null;
+  }
+}

@@ -1,0 +1,391 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SidecarClient, SidecarError } from '../../src/sglang-backend/client.js';
+import {
+  ErrorCode,
+  FILL_FLAG_TRANSPORT_ONLY,
+  FrameDecoder,
+  HELLO_MAGIC,
+  KeyType,
+  Op,
+  PROTOCOL_VERSION,
+  ROW_FILLED,
+  ROW_TERMINATED,
+  requestFrame,
+} from '../../src/sglang-backend/protocol.js';
+import { SidecarServer } from '../../src/sglang-backend/server.js';
+import { FAKE_EOS, FAKE_VOCAB_SIZE, FakeEngine } from './fake-engine.js';
+
+const WORDS = Math.ceil(FAKE_VOCAB_SIZE / 32);
+const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lk-sidecar-test-'));
+const socketPath = join(dir, 'sock');
+const engine = new FakeEngine();
+const server = new SidecarServer({ engine, socketPath, version: 'test' });
+const clients: SidecarClient[] = [];
+
+async function open(session = ''): Promise<SidecarClient> {
+  const { client } = await SidecarClient.connect(socketPath, session);
+  clients.push(client);
+  return client;
+}
+
+function makeBuffer(name: string, rows: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.alloc(rows * WORDS * 4));
+  return path;
+}
+
+function readRow(path: string, row: number): Int32Array {
+  const bytes = readFileSync(path);
+  return new Int32Array(bytes.buffer, bytes.byteOffset + row * WORDS * 4, WORDS);
+}
+
+function allowed(row: Int32Array): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < FAKE_VOCAB_SIZE; t++) if ((row[t >> 5]! >>> (t & 31)) & 1) out.push(t);
+  return out;
+}
+
+async function expectError(p: Promise<unknown>, code: number, text: RegExp): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SidecarError);
+  expect((err as SidecarError).code).toBe(code);
+  expect((err as SidecarError).message).toMatch(text);
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for condition');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(() => server.listen());
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('framing', () => {
+  it('reassembles frames split across chunks and splits coalesced frames', () => {
+    const a = requestFrame(Op.ping, 7).finish();
+    const b = requestFrame(Op.compile, 8).u8(1).str('ab').finish();
+    const both = Buffer.concat([a, b]);
+    const d = new FrameDecoder();
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < both.length; i += 3) bodies.push(...d.push(both.subarray(i, i + 3)));
+    expect(bodies.map((x) => x.readUInt32LE(1))).toEqual([7, 8]);
+    expect(d.pendingBytes).toBe(0);
+    expect(new FrameDecoder().push(both)).toHaveLength(2);
+  });
+
+  it('rejects length prefixes outside the allowed range', () => {
+    const d = new FrameDecoder(100);
+    expect(() => d.push(Buffer.from([2, 0, 0, 0, 0, 0]))).toThrow(/frame length 2/);
+    expect(() => new FrameDecoder(100).push(Buffer.from([200, 0, 0, 0]))).toThrow(/frame length 200/);
+  });
+});
+
+describe('handshake', () => {
+  it('reports the vocabulary, row width, EOS ids and protocol version', async () => {
+    const { client, hello } = await SidecarClient.connect(socketPath);
+    clients.push(client);
+    expect(hello).toEqual({
+      protocolVersion: PROTOCOL_VERSION,
+      vocabSize: FAKE_VOCAB_SIZE,
+      wordsPerRow: WORDS,
+      eosTokenIds: [FAKE_EOS],
+      version: 'test',
+      description: 'fake byte vocabulary',
+    });
+  });
+
+  it('answers requests before HELLO with an error', async () => {
+    const c = await SidecarClient.connectRaw(socketPath);
+    clients.push(c);
+    await expectError(c.ping(), ErrorCode.notHandshaken, /first frame must be HELLO/);
+  });
+
+  it('rejects another protocol version and closes', async () => {
+    const c = await SidecarClient.connectRaw(socketPath);
+    clients.push(c);
+    const { id, writer } = c.frame(Op.hello);
+    await expectError(
+      c.send(
+        id,
+        writer
+          .u32(HELLO_MAGIC)
+          .u16(PROTOCOL_VERSION + 1)
+          .str('')
+          .finish(),
+      ),
+      ErrorCode.versionMismatch,
+      /protocol version 2/,
+    );
+    await expect(c.ping()).rejects.toThrow(/closed/);
+  });
+
+  it('rejects a bad magic', async () => {
+    const c = await SidecarClient.connectRaw(socketPath);
+    clients.push(c);
+    const { id, writer } = c.frame(Op.hello);
+    await expectError(
+      c.send(id, writer.u32(1234).u16(1).str('').finish()),
+      ErrorCode.malformedFrame,
+      /magic/,
+    );
+  });
+});
+
+describe('messages', () => {
+  it('compiles, caches results and reports compile errors verbatim', async () => {
+    const c = await open();
+    const first = await c.compile(KeyType.regex, 'compile-me');
+    expect(first.cacheHit).toBe(false);
+    const again = await c.compile(KeyType.regex, 'compile-me');
+    expect(again.cacheHit).toBe(true);
+    expect(again.handle).not.toBe(first.handle);
+    const sameTextOtherType = await c.compile(KeyType.ebnf, 'compile-me');
+    expect(sameTextOtherType.cacheHit).toBe(false);
+    await expectError(
+      c.compile(KeyType.json, 'ab!c'),
+      ErrorCode.compileError,
+      /^fake parse error at column 3/,
+    );
+    const before = engine.compileCount;
+    await expectError(c.compile(KeyType.json, 'ab!c'), ErrorCode.compileError, /column 3/);
+    expect(engine.compileCount).toBe(before);
+    const { id, writer } = c.frame(Op.compile);
+    await expectError(
+      c.send(id, writer.u8(9).str('x').finish()),
+      ErrorCode.badArgument,
+      /unknown key type 9/,
+    );
+  });
+
+  it('creates, accepts, rolls back, queries, jumps forward, resets, forks and frees matchers', async () => {
+    const c = await open();
+    const g = (await c.compile(KeyType.regex, 'hi')).handle;
+    const m = await c.createMatcher(g);
+    expect(await c.jumpForward(m)).toBe('hi');
+    expect(await c.acceptToken(m, 'x'.charCodeAt(0))).toEqual({ accepted: false, terminated: false });
+    expect(await c.acceptToken(m, 'h'.charCodeAt(0))).toEqual({ accepted: true, terminated: false });
+    expect(await c.jumpForward(m)).toBe('i');
+    expect(await c.acceptToken(m, 'i'.charCodeAt(0))).toEqual({ accepted: true, terminated: false });
+    expect(await c.queryState(m)).toEqual({ terminated: false, completed: true });
+    const f = await c.forkMatcher(m);
+    expect(await c.acceptToken(m, FAKE_EOS)).toEqual({ accepted: true, terminated: true });
+    expect(await c.queryState(f)).toEqual({ terminated: false, completed: true });
+    expect(await c.rollback(m, 1)).toBe(false);
+    expect(await c.acceptToken(m, -5)).toEqual({ accepted: false, terminated: false });
+    expect(await c.acceptToken(m, FAKE_VOCAB_SIZE + 3)).toEqual({ accepted: false, terminated: false });
+    await expectError(c.rollback(m, 10), ErrorCode.badArgument, /rollback\(10\) failed/);
+    await c.resetMatcher(m);
+    expect(await c.queryState(m)).toEqual({ terminated: false, completed: false });
+    const custom = await c.createMatcher(g, { stopTokenIds: [299] });
+    await c.acceptToken(custom, 'h'.charCodeAt(0));
+    await c.acceptToken(custom, 'i'.charCodeAt(0));
+    expect((await c.acceptToken(custom, FAKE_EOS)).accepted).toBe(false);
+    expect(await c.acceptToken(custom, 299)).toEqual({ accepted: true, terminated: true });
+    const eager = await c.createMatcher(g, { terminateWithoutStopToken: true });
+    await c.acceptToken(eager, 'h'.charCodeAt(0));
+    expect(await c.acceptToken(eager, 'i'.charCodeAt(0))).toEqual({ accepted: true, terminated: true });
+    await c.freeMatchers([m, f, custom, eager]);
+    await expectError(c.acceptToken(m, 1), ErrorCode.unknownHandle, /unknown matcher handle/);
+    await c.freeGrammar(g);
+    await expectError(c.createMatcher(g), ErrorCode.unknownHandle, new RegExp(`unknown grammar handle ${g}`));
+    await c.ping();
+  });
+
+  it('fills requested rows into the shared buffer in one call, leaving others untouched', async () => {
+    const c = await open();
+    const path = makeBuffer('fill', 8);
+    await c.attachBuffer(path, 8);
+    const g1 = (await c.compile(KeyType.regex, 'ab')).handle;
+    const g2 = (await c.compile(KeyType.regex, 'z')).handle;
+    const m1 = await c.createMatcher(g1);
+    const m2 = await c.createMatcher(g2);
+    await c.acceptToken(m2, 'z'.charCodeAt(0));
+    expect(
+      await c.fillBatch([
+        [m1, 0],
+        [m2, 5],
+      ]),
+    ).toEqual([ROW_FILLED, ROW_FILLED]);
+    expect(allowed(readRow(path, 0))).toEqual(['a'.charCodeAt(0)]);
+    expect(allowed(readRow(path, 5))).toEqual([FAKE_EOS]);
+    expect(Array.from(readRow(path, 3)).every((w) => w === 0)).toBe(true);
+    await c.acceptToken(m2, FAKE_EOS);
+    expect(await c.fillBatch([[m2, 5]])).toEqual([ROW_TERMINATED]);
+    expect(Array.from(readRow(path, 5)).every((w) => w === -1)).toBe(true);
+    expect(await c.referenceMask(g1, ['a'.charCodeAt(0)])).toEqual(
+      new Uint8Array(readRow(path, 0).slice().fill(0).buffer).map((_, i) => (i === 12 ? 4 : 0)),
+    );
+    // Transport-only mode moves bytes without consulting the matchers.
+    expect(await c.fillBatch([[m1, 7]], FILL_FLAG_TRANSPORT_ONLY)).toEqual([ROW_FILLED]);
+  });
+
+  it('answers bad fills with errors and writes nothing', async () => {
+    const c = await open();
+    const g = (await c.compile(KeyType.regex, 'q')).handle;
+    const m = await c.createMatcher(g);
+    await expectError(c.fillBatch([[m, 0]]), ErrorCode.noBuffer, /before ATTACH_BUFFER/);
+    await expectError(
+      c.attachBuffer(join(dir, 'missing'), 4),
+      ErrorCode.badArgument,
+      /cannot open mask buffer/,
+    );
+    const small = makeBuffer('small', 1);
+    await expectError(c.attachBuffer(small, 4), ErrorCode.badArgument, /at least/);
+    const path = makeBuffer('bad-fill', 4);
+    await c.attachBuffer(path, 4);
+    await expectError(
+      c.fillBatch([
+        [m, 0],
+        [9999, 1],
+      ]),
+      ErrorCode.unknownHandle,
+      /unknown matcher handle 9999/,
+    );
+    expect(Array.from(readRow(path, 0)).every((w) => w === 0)).toBe(true);
+    await expectError(c.fillBatch([[m, 4]]), ErrorCode.badArgument, /row 4 out of range/);
+    await expectError(c.referenceMask(g, [1]), ErrorCode.badArgument, /token 1 at index 0 rejected/);
+  });
+});
+
+describe('malformed frames', () => {
+  it('answers truncated payloads, trailing bytes, bad UTF-8 and unknown opcodes, and keeps the connection', async () => {
+    const c = await open();
+    let f = c.frame(Op.acceptToken);
+    await expectError(
+      c.send(f.id, f.writer.u32(1).finish()),
+      ErrorCode.malformedFrame,
+      /truncated payload: token id/,
+    );
+    f = c.frame(Op.ping);
+    await expectError(
+      c.send(f.id, f.writer.u8(0).finish()),
+      ErrorCode.malformedFrame,
+      /1 unexpected trailing/,
+    );
+    f = c.frame(Op.compile);
+    await expectError(
+      c.send(
+        f.id,
+        f.writer
+          .u8(0)
+          .u32(2)
+          .bytes(new Uint8Array([0xff, 0xfe]))
+          .finish(),
+      ),
+      ErrorCode.malformedFrame,
+      /not valid UTF-8/,
+    );
+    f = c.frame(Op.compile);
+    await expectError(
+      c.send(f.id, f.writer.u8(0).u32(1000).finish()),
+      ErrorCode.malformedFrame,
+      /key needs 1000/,
+    );
+    f = c.frame(0x77 as never);
+    await expectError(c.send(f.id, f.writer.finish()), ErrorCode.unknownOp, /unknown opcode 0x77/);
+    await c.ping();
+  });
+
+  it('answers a bad length prefix once and closes the connection', async () => {
+    const c = await open();
+    const pending = c.expectReply(0x12345);
+    const err = pending.catch((e: unknown) => e);
+    c.writeRaw(Buffer.from([1, 0, 0, 0, 9]));
+    const e = await err;
+    expect(e).toBeInstanceOf(SidecarError);
+    expect((e as SidecarError).message).toMatch(/frame length 1 outside/);
+    await expect(c.ping()).rejects.toThrow();
+  });
+});
+
+describe('sessions and lifetimes', () => {
+  it('shares handles between connections of one session and frees them with the last connection', async () => {
+    const a = await open('session-x');
+    const b = await open('session-x');
+    const g = (await a.compile(KeyType.regex, 'shared')).handle;
+    const m = await b.createMatcher(g);
+    expect((await a.acceptToken(m, 's'.charCodeAt(0))).accepted).toBe(true);
+    const other = await open('session-y');
+    await expectError(other.acceptToken(m, 'h'.charCodeAt(0)), ErrorCode.unknownHandle, /unknown matcher/);
+    a.close();
+    expect((await b.acceptToken(m, 'h'.charCodeAt(0))).accepted).toBe(true);
+    const before = server.stats().sessions;
+    b.close();
+    await waitFor(() => server.stats().sessions === before - 1);
+  });
+
+  it('frees the matchers of a killed client process', async () => {
+    const baseline = server.stats().matchers;
+    // A separate process speaks raw frames: HELLO, COMPILE, then three CREATE_MATCHERs, and waits to be killed.
+    const script = `
+      const net = require('node:net');
+      const frame = (op, id, parts) => { const body = Buffer.concat([Buffer.from([op]), u32(id), ...parts]);
+        return Buffer.concat([u32(body.length), body]); };
+      const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
+      const str = (s) => { const b = Buffer.from(s); return Buffer.concat([u32(b.length), b]); };
+      const s = net.connect(process.argv[1]);
+      let replies = 0; let buf = Buffer.alloc(0);
+      s.on('data', (d) => { buf = Buffer.concat([buf, d]);
+        while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) { buf = buf.subarray(4 + buf.readUInt32LE(0)); replies += 1;
+        if (replies === 2) {
+        for (let i = 0; i < 3; i++) s.write(frame(5, 10 + i, [u32(1), Buffer.from([0]), u32(0)]));
+        setTimeout(() => console.log('ready'), 100); } } });
+      const hello = Buffer.alloc(6); hello.writeUInt32LE(${HELLO_MAGIC}); hello.writeUInt16LE(${PROTOCOL_VERSION}, 4);
+      s.write(frame(1, 1, [hello, str('')]));
+      s.write(frame(3, 2, [Buffer.from([1]), str('killme')]));
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', script, socketPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+    expect(server.stats().matchers).toBe(baseline + 3);
+    child.kill('SIGKILL');
+    await waitFor(() => server.stats().matchers === baseline);
+  });
+});
+
+describe('compile scheduling', () => {
+  it('serves other requests between queued compiles', async () => {
+    const slow = new (class extends FakeEngine {
+      override compile(keyType: 0 | 1 | 2 | 3, key: string) {
+        const end = Date.now() + 40;
+        while (Date.now() < end) {}
+        return super.compile(keyType, key);
+      }
+    })();
+    const path = join(dir, 'slow-sock');
+    const s = new SidecarServer({ engine: slow, socketPath: path });
+    await s.listen();
+    try {
+      const { client: a } = await SidecarClient.connect(path, 'sched');
+      const { client: b } = await SidecarClient.connect(path, 'sched');
+      clients.push(a, b);
+      const order: string[] = [];
+      const compiles = ['s1', 's2', 's3', 's4'].map((k) =>
+        a.compile(KeyType.regex, k).then(() => order.push(k)),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      await b.ping().then(() => order.push('ping'));
+      await Promise.all(compiles);
+      expect(order.indexOf('ping')).toBeLessThan(3);
+    } finally {
+      await s.close();
+    }
+  });
+});
