@@ -383,7 +383,9 @@ class RegexParser {
       );
     }
     this.flags = outerFlags;
-    return body.type === 'seq' && body.items.length === 0 ? EMPTY_NODE : body;
+    if (body.type === 'seq' && body.items.length === 0) return EMPTY_NODE;
+    // A group around a lone anchor may be quantified, unlike the bare anchor.
+    return body.type === 'anchor' ? { type: 'seq', items: [body] } : body;
   }
 
   /**
