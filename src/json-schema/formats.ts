@@ -1,0 +1,291 @@
+/**
+ * String `format`s as grammar expressions for the JSON-escaped content between a string's quotes.
+ *
+ * The semantics are those of ajv-formats 3 in "full" mode (the validator users check outputs with): a string
+ * the grammar accepts always decodes to a value ajv-formats accepts. Where ajv's check is a regular language
+ * the expression is exact; otherwise it is a documented subset:
+ * - `time`, `date-time`, `iso-time`, `iso-date-time`: ajv accepts a leap second (`:60`) when the time converted
+ *   to UTC is 23:59 (and, through its arithmetic, some out-of-range local times such as `25:59:30+02:00`).
+ *   Only the UTC leap second `23:59:60` (offset `Z`, `+00`, `-00`, `±00:00`, `±0000`, or none where the
+ *   offset is optional) is generated.
+ * - `hostname`: ajv limits the total length to 253 (254 with a final dot); the grammar allows a first label of
+ *   up to 63 characters followed by at most 7 labels of up to 26 characters (at most 252 characters), which
+ *   keeps the automaton small.
+ * - `byte`: ajv tests its base64 regex in multiline mode; the grammar generates single-line base64 only.
+ * Dates are exact, leap years included. Inside the JSON text, characters appear raw; `"`, `\`, control
+ * characters and `/` may also be written as JSON escapes.
+ */
+
+import {
+  alt,
+  chars,
+  type Expr,
+  intersectRanges,
+  literal,
+  normalizeRanges,
+  optional,
+  plus,
+  repeat,
+  seq,
+} from '../engine/ir.js';
+import type { RegexNode } from '../regex/ast.js';
+import { caseFold } from '../regex/charsets.js';
+import { jsonStringCharExpr } from '../regex/json-string.js';
+import { parseRegex } from '../regex/parser.js';
+
+/** Code points written raw inside a JSON string (everything but `"`, `\` and U+0000..U+001F). */
+const RAW_ALLOWED: readonly number[] = [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x10ffff];
+/** Code points that need an escape inside a JSON string. */
+const MUST_ESCAPE: readonly number[] = [0x00, 0x1f, 0x22, 0x22, 0x5c, 0x5c];
+
+/**
+ * One code point of `ranges` inside a JSON string: raw where JSON allows it; as an escape where JSON
+ * requires one (any valid escape form); `/` also as `\/`. Printable characters are not `\u`-escaped.
+ */
+export function formatCharExpr(ranges: readonly number[]): Expr {
+  const set = normalizeRanges(ranges);
+  const options: Expr[] = [chars(intersectRanges(set, RAW_ALLOWED))];
+  const escaped = intersectRanges(set, MUST_ESCAPE);
+  if (escaped.length > 0) options.push(jsonStringCharExpr(escaped));
+  if (intersectRanges(set, [0x2f, 0x2f]).length > 0) options.push(literal('\\/'));
+  return alt(...options);
+}
+
+const DIGIT = formatCharExpr([0x30, 0x39]);
+const digitIn = (lo: number, hi: number): Expr => formatCharExpr([0x30 + lo, 0x30 + hi]);
+const digits = (n: number): Expr => repeat(DIGIT, n, n);
+/** A literal of ASCII characters, each letter in either case. */
+const anyCase = (text: string): Expr =>
+  seq(...[...text].map((ch) => formatCharExpr(caseFold([ch.charCodeAt(0), ch.charCodeAt(0)], true))));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Regex-defined formats: ajv-formats' own regexes (copied verbatim, without the `^`/`$` anchors), parsed by
+// the regex front end and lowered with ASCII case folding for the `i` flag.
+
+interface RegexFormat {
+  source: string;
+  ignoreCase: boolean;
+}
+
+const REGEX_FORMATS: Readonly<Record<string, RegexFormat>> = {
+  email: {
+    source:
+      "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?",
+    ignoreCase: true,
+  },
+  ipv4: {
+    source: '(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)',
+    ignoreCase: false,
+  },
+  ipv6: {
+    source:
+      '((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}))|:)))',
+    ignoreCase: true,
+  },
+  uuid: {
+    source: '(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}',
+    ignoreCase: true,
+  },
+  // ajv's `uri` also requires a `/` or `:`, which the mandatory scheme (`...:`) always provides.
+  uri: {
+    source:
+      "(?:[a-z][a-z0-9+\\-.]*:)(?:\\/?\\/(?:(?:[a-z0-9\\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\\.[a-z0-9\\-._~!$&'()*+,;=:]+)\\]|(?:(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)|(?:[a-z0-9\\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\\d*)?(?:\\/(?:[a-z0-9\\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\\/(?:(?:[a-z0-9\\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\\/(?:[a-z0-9\\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\\/(?:[a-z0-9\\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\\?(?:[a-z0-9\\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?",
+    ignoreCase: true,
+  },
+  'uri-reference': {
+    source:
+      "(?:[a-z][a-z0-9+\\-.]*:)?(?:\\/?\\/(?:(?:[a-z0-9\\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\\.[a-z0-9\\-._~!$&'()*+,;=:]+)\\]|(?:(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)\\.){3}(?:25[0-5]|2[0-4]\\d|[01]?\\d\\d?)|(?:[a-z0-9\\-._~!$&'\"()*+,;=]|%[0-9a-f]{2})*)(?::\\d*)?(?:\\/(?:[a-z0-9\\-._~!$&'\"()*+,;=:@]|%[0-9a-f]{2})*)*|\\/(?:(?:[a-z0-9\\-._~!$&'\"()*+,;=:@]|%[0-9a-f]{2})+(?:\\/(?:[a-z0-9\\-._~!$&'\"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\\-._~!$&'\"()*+,;=:@]|%[0-9a-f]{2})+(?:\\/(?:[a-z0-9\\-._~!$&'\"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\\?(?:[a-z0-9\\-._~!$&'\"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\\-._~!$&'\"()*+,;=:@/?]|%[0-9a-f]{2})*)?",
+    ignoreCase: true,
+  },
+  'uri-template': {
+    source:
+      '(?:(?:[^\\x00-\\x20"\'<>%\\\\^`{|}]|%[0-9a-f]{2})|\\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\\*)?)*\\})*',
+    ignoreCase: true,
+  },
+  'json-pointer': { source: '(?:\\/(?:[^~/]|~0|~1)*)*', ignoreCase: false },
+  'json-pointer-uri-fragment': {
+    source: "#(?:\\/(?:[a-z0-9_\\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*",
+    ignoreCase: true,
+  },
+  'relative-json-pointer': { source: '(?:0|[1-9][0-9]*)(?:#|(?:\\/(?:[^~/]|~0|~1)*)*)', ignoreCase: false },
+  byte: { source: '(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?', ignoreCase: false },
+};
+
+/** Lowers an anchor-free regex tree, mapping each code point set through `mapSet`. */
+function lowerRegex(node: RegexNode, mapSet: (ranges: readonly number[]) => Expr): Expr {
+  switch (node.type) {
+    case 'set':
+      return mapSet(node.ranges);
+    case 'seq':
+      return seq(...node.items.map((n) => lowerRegex(n, mapSet)));
+    case 'alt':
+      return alt(...node.items.map((n) => lowerRegex(n, mapSet)));
+    case 'repeat':
+      return repeat(lowerRegex(node.item, mapSet), node.min, node.max);
+    case 'anchor':
+      throw new Error('internal: anchors are stripped from format regexes');
+  }
+}
+
+function regexFormat({ source, ignoreCase }: RegexFormat): Expr {
+  const { node } = parseRegex(source, 'ecma');
+  return lowerRegex(node, (ranges) => formatCharExpr(ignoreCase ? caseFold(ranges, true) : ranges));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dates and times (ajv-formats' `date`, `time`, `date-time` and their `iso-` variants).
+
+/** `DD` for days 01..28, 29, 30, 31 grouped by which months have them. */
+function fullDate(): Expr {
+  const dash = literal('-');
+  const anyYear = digits(4);
+  const month01to12 = alt(seq(digitIn(0, 0), digitIn(1, 9)), seq(digitIn(1, 1), digitIn(0, 2)));
+  const day01to28 = alt(
+    seq(digitIn(0, 0), digitIn(1, 9)),
+    seq(digitIn(1, 1), DIGIT),
+    seq(digitIn(2, 2), digitIn(0, 8)),
+  );
+  const monthsWith30 = alt(
+    seq(digitIn(0, 0), formatCharExpr([0x31, 0x31, 0x33, 0x39])),
+    seq(digitIn(1, 1), digitIn(0, 2)),
+  );
+  const monthsWith31 = alt(
+    seq(digitIn(0, 0), formatCharExpr([0x31, 0x31, 0x33, 0x33, 0x35, 0x35, 0x37, 0x38])),
+    seq(digitIn(1, 1), formatCharExpr([0x30, 0x30, 0x32, 0x32])),
+  );
+  const even = formatCharExpr([0x30, 0x30, 0x32, 0x32, 0x34, 0x34, 0x36, 0x36, 0x38, 0x38]);
+  const odd = formatCharExpr([0x31, 0x31, 0x33, 0x33, 0x35, 0x35, 0x37, 0x37, 0x39, 0x39]);
+  const zeroFourEight = formatCharExpr([0x30, 0x30, 0x34, 0x34, 0x38, 0x38]);
+  const twoSix = formatCharExpr([0x32, 0x32, 0x36, 0x36]);
+  /** Two digits forming a multiple of 4 (00 included). */
+  const multipleOf4 = alt(seq(even, zeroFourEight), seq(odd, twoSix));
+  /** Two digits forming a non-zero multiple of 4. */
+  const nonZeroMultipleOf4 = alt(
+    seq(digitIn(0, 0), formatCharExpr([0x34, 0x34, 0x38, 0x38])),
+    seq(formatCharExpr([0x32, 0x32, 0x34, 0x34, 0x36, 0x36, 0x38, 0x38]), zeroFourEight),
+    seq(odd, twoSix),
+  );
+  // Gregorian: divisible by 4 and not by 100, or divisible by 400.
+  const leapYear = alt(seq(digits(2), nonZeroMultipleOf4), seq(multipleOf4, literal('00')));
+  return alt(
+    seq(anyYear, dash, month01to12, dash, day01to28),
+    seq(anyYear, dash, monthsWith30, dash, alt(literal('29'), literal('30'))),
+    seq(anyYear, dash, monthsWith31, dash, literal('31')),
+    seq(leapYear, literal('-02-29')),
+  );
+}
+
+/** `HH:MM:SS(.frac)?` plus an offset (`required`) or an optional offset. */
+function fullTime(offsetRequired: boolean): Expr {
+  const colon = literal(':');
+  const hour = alt(seq(digitIn(0, 1), DIGIT), seq(digitIn(2, 2), digitIn(0, 3)));
+  const minute = seq(digitIn(0, 5), DIGIT);
+  const fraction = optional(seq(literal('.'), plus(DIGIT)));
+  const sign = formatCharExpr([0x2b, 0x2b, 0x2d, 0x2d]);
+  const z = anyCase('z');
+  // Offset `[+-]HH(:?MM)?` with HH ≤ 23 and MM ≤ 59 (ajv reads a missing MM as 0).
+  const offset = alt(z, seq(sign, hour, optional(seq(optional(colon), minute))));
+  const regular = seq(
+    hour,
+    colon,
+    minute,
+    colon,
+    minute,
+    fraction,
+    offsetRequired ? offset : optional(offset),
+  );
+  // The leap second, only at 23:59 UTC.
+  const zeroOffset = alt(z, seq(sign, literal('00'), optional(seq(optional(colon), literal('00')))));
+  const leap = seq(literal('23:59:60'), fraction, offsetRequired ? zeroOffset : optional(zeroOffset));
+  return alt(regular, leap);
+}
+
+/** ajv splits a date-time at `t`, `T` or any ECMAScript whitespace character. */
+const DATE_TIME_SEPARATOR: readonly number[] = [
+  0x09, 0x0d, 0x20, 0x20, 0x54, 0x54, 0x74, 0x74, 0xa0, 0xa0, 0x1680, 0x1680, 0x2000, 0x200a, 0x2028, 0x2029,
+  0x202f, 0x202f, 0x205f, 0x205f, 0x3000, 0x3000, 0xfeff, 0xfeff,
+];
+
+function dateTime(offsetRequired: boolean): Expr {
+  return seq(fullDate(), formatCharExpr(DATE_TIME_SEPARATOR), fullTime(offsetRequired));
+}
+
+/** ISO 8601 durations as ajv checks them: `P` with Y/M/D and `T` H/M/S parts (each optional, not all), or weeks. */
+function duration(): Expr {
+  const part = (unit: string) => seq(plus(DIGIT), literal(unit));
+  /** Non-empty `A?B?C?` in order. */
+  const someOf = (a: Expr, b: Expr, c: Expr) => alt(seq(a, optional(b), optional(c)), seq(b, optional(c)), c);
+  const timePart = seq(literal('T'), someOf(part('H'), part('M'), part('S')));
+  return seq(
+    literal('P'),
+    alt(seq(someOf(part('Y'), part('M'), part('D')), optional(timePart)), timePart, part('W')),
+  );
+}
+
+/** Host names (RFC 1123 labels); see the module comment for the length subset. */
+function hostname(): Expr {
+  const alnum = formatCharExpr(caseFold([0x30, 0x39, 0x61, 0x7a], true));
+  const alnumOrDash = formatCharExpr(caseFold([0x2d, 0x2d, 0x30, 0x39, 0x61, 0x7a], true));
+  const label = (maxLength: number) =>
+    seq(alnum, optional(seq(repeat(alnumOrDash, 0, maxLength - 2), alnum)));
+  return seq(label(63), repeat(seq(literal('.'), label(26)), 0, 7), optional(literal('.')));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const BUILDERS: Readonly<Record<string, () => Expr>> = {
+  date: fullDate,
+  time: () => fullTime(true),
+  'date-time': () => dateTime(true),
+  'iso-time': () => fullTime(false),
+  'iso-date-time': () => dateTime(false),
+  duration,
+  hostname,
+  ...Object.fromEntries(Object.entries(REGEX_FORMATS).map(([name, f]) => [name, () => regexFormat(f)])),
+};
+
+/** The string formats {@link formatExpr} knows. */
+export const STRING_FORMATS: readonly string[] = Object.keys(BUILDERS);
+
+/**
+ * ajv-formats formats that place no constraint on strings: `password` and `binary` accept any string; the
+ * numeric formats (`int32`, `int64`, `float`, `double`) apply to numbers only (see {@link numberFormat}).
+ */
+export const UNCONSTRAINED_STRING_FORMATS: readonly string[] = [
+  'password',
+  'binary',
+  'int32',
+  'int64',
+  'float',
+  'double',
+];
+
+const cache = new Map<string, Expr>();
+
+/**
+ * The JSON-escaped string content (between the quotes) of strings valid for `format` under ajv-formats
+ * (full mode), or `undefined` for a format it does not know or cannot express (`regex`, `url`,
+ * and those in {@link UNCONSTRAINED_STRING_FORMATS}). Expressions are built once and shared.
+ */
+export function formatExpr(name: string): Expr | undefined {
+  const build = Object.hasOwn(BUILDERS, name) ? BUILDERS[name] : undefined;
+  if (!build) return undefined;
+  let expr = cache.get(name);
+  if (!expr) {
+    expr = build();
+    cache.set(name, expr);
+  }
+  return expr;
+}
+
+/**
+ * The numeric constraints ajv-formats' number formats add: `int32` is an integer in [-2^31, 2^31-1], `int64`
+ * an integer; `float` and `double` (and anything else) add none.
+ */
+export function numberFormat(
+  name: string,
+): { integer: true; minimum?: string; maximum?: string } | undefined {
+  if (name === 'int32') return { integer: true, minimum: '-2147483648', maximum: '2147483647' };
+  if (name === 'int64') return { integer: true };
+  return undefined;
+}
