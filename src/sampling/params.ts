@@ -188,7 +188,8 @@ export class SamplingParams {
     for (const field of Object.keys(NUMERIC_DEFAULTS) as NumericField[]) {
       const raw = input[field];
       if (raw === undefined || raw === null) {
-        const fallback = NUMERIC_DEFAULTS[field];
+        // an explicit null is "no limit" for max_new_tokens, the default for every other field
+        const fallback = raw === null && field === 'max_new_tokens' ? null : NUMERIC_DEFAULTS[field];
         (params as unknown as Record<string, number | null>)[field] = fallback;
         if (fallback !== null) params.#show(field, fallback, FLOAT_FIELDS.has(field));
         continue;
