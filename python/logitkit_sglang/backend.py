@@ -1,0 +1,325 @@
+"""SGLang grammar backend on top of the logitkit sidecar, mirroring SGLang's xgrammar backend.
+
+Importing this module needs SGLang (its base classes); the rest of the package does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from typing import Any, List, Optional, Sequence, Tuple
+
+try:
+    from sglang.srt.constrained import base_grammar_backend as _base
+except ImportError as _exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "logitkit_sglang.backend needs SGLang (`pip install sglang`): "
+        f"importing sglang.srt.constrained.base_grammar_backend failed ({_exc}). "
+        "The sidecar client and `python -m logitkit_sglang --check` work without SGLang."
+    ) from _exc
+
+from . import masks
+from . import protocol as p
+from .sidecar import Sidecar, SidecarRestarted
+
+logger = logging.getLogger("logitkit_sglang")
+
+BaseGrammarObject = _base.BaseGrammarObject
+BaseGrammarBackend = _base.BaseGrammarBackend
+_InvalidGrammarObject = getattr(_base, "InvalidGrammarObject", None)
+_INVALID_GRAMMAR_OBJ = getattr(_base, "INVALID_GRAMMAR_OBJ", None)
+_GrammarStats = getattr(_base, "GrammarStats", None)
+
+#: Per-row fills are deferred and sent as one FILL_BATCH at move/apply time unless this is set.
+EAGER_FILL = os.environ.get("LOGITKIT_SGLANG_EAGER_FILL", "") not in ("", "0")
+
+
+def invalid_grammar(key_type: str, message: str):
+    """SGLang's marker for a failed compile, carrying ``message`` where the installed version supports it."""
+    logger.error("Hit invalid %s grammar: %s", key_type, message)
+    if _InvalidGrammarObject is not None:
+        return _InvalidGrammarObject(message)
+    return _INVALID_GRAMMAR_OBJ  # older SGLang: a sentinel (or None in the oldest versions)
+
+
+class _Compiled:
+    """A compiled grammar in the sidecar, recompiled transparently after a sidecar restart."""
+
+    def __init__(self, sidecar: Sidecar, key_type: str, key_string: str, handle: int):
+        self.sidecar = sidecar
+        self.key_type = key_type
+        self.key_string = key_string
+        self.handle = handle
+        self.generation = sidecar.generation
+
+    def live_handle(self) -> int:
+        if self.generation != self.sidecar.generation:
+            handle, _, _ = self.sidecar.compile(self.key_type, self.key_string)
+            self.handle, self.generation = handle, self.sidecar.generation
+        return self.handle
+
+
+class _PendingFills:
+    """Per-row ``fill_vocab_mask`` calls recorded until the mask is used (one FILL_BATCH for the step)."""
+
+    def __init__(self):
+        self.entries: List[Tuple["LogitkitGrammar", int, Any]] = []
+
+    def flush(self) -> None:
+        if not self.entries:
+            return
+        entries, self.entries = self.entries, []
+        by_mask = {}
+        for grammar, row, mask in entries:
+            by_mask.setdefault(id(mask), (mask, []))[1].append((grammar, row))
+        for mask, rows in by_mask.values():
+            _fill_rows(rows, mask)
+
+
+_pending = _PendingFills()
+
+
+def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> None:
+    """One FILL_BATCH for all rows, then copies them from shared memory into ``vocab_mask``."""
+    if not rows:
+        return
+    sidecar = rows[0][0]._sidecar
+    for attempt in range(2):
+        try:
+            handles = [g._live_matcher() for g, _ in rows]
+            buffer = sidecar.fill(handles, [r for _, r in rows])
+            break
+        except SidecarRestarted:
+            if attempt == 1:
+                raise
+    masks.copy_rows(buffer, [r for _, r in rows], vocab_mask)
+
+
+def _row_entries(entries) -> List[Tuple["LogitkitGrammar", int]]:
+    out = []
+    for entry in entries:
+        row = getattr(entry, "row", None)
+        grammar = getattr(entry, "grammar", None)
+        if row is None or grammar is None:
+            row, grammar = entry
+        out.append((grammar, row))
+    return out
+
+
+class LogitkitGrammar(BaseGrammarObject):
+    """One request's grammar state: a matcher in the sidecar (created on first use)."""
+
+    def __init__(self, compiled: _Compiled, vocab_size: int, grammar_stats=None):
+        super().__init__()
+        self._compiled = compiled
+        self._sidecar = compiled.sidecar
+        self.vocab_size = vocab_size
+        self.key_string = compiled.key_string
+        self.accepted_tokens: List[int] = []
+        self._terminated = False
+        self._handle: Optional[int] = None
+        self._generation = 0
+        if grammar_stats is not None:
+            self.grammar_stats = grammar_stats
+
+    # -- sidecar state ------------------------------------------------------------------------------------
+
+    def _live_matcher(self) -> int:
+        """The matcher handle in the current sidecar, recreated (tokens replayed) after a restart."""
+        if self._handle is not None and self._generation == self._sidecar.generation:
+            return self._handle
+        grammar = self._compiled.live_handle()
+        r = self._sidecar.call(p.OP_CREATE_MATCHER, p.u32(grammar) + p.u8(0) + p.u32_array([]))
+        handle = r.u32()
+        for token in self.accepted_tokens:
+            ok = self._sidecar.call(p.OP_ACCEPT_TOKEN, p.u32(handle) + p.i32(token)).u8()
+            if not ok:
+                raise RuntimeError(f"replaying token {token} after a sidecar restart was rejected")
+        self._handle, self._generation = handle, self._sidecar.generation
+        return handle
+
+    def _matcher_call(self, op: int, payload: bytes = b"") -> p.Reader:
+        _pending.flush()
+        for attempt in range(2):
+            try:
+                return self._sidecar.call(op, p.u32(self._live_matcher()) + payload)
+            except SidecarRestarted:
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            try:
+                self._sidecar.free_matcher_later(self._generation, handle)
+            except Exception:  # noqa: BLE001 - never raise from __del__
+                pass
+
+    # -- BaseGrammarObject --------------------------------------------------------------------------------
+
+    def accept_token(self, token: int) -> None:
+        if self._terminated:
+            return
+        self.current_token = token
+        r = self._matcher_call(p.OP_ACCEPT_TOKEN, p.i32(token))
+        accepted, terminated = r.u8(), r.u8()
+        if not accepted:
+            raise ValueError(
+                f"Tokens not accepted: {token}\n"
+                f"Accepted tokens: {self.accepted_tokens}\n"
+                f"Key string: {self.key_string}"
+            )
+        self.accepted_tokens.append(token)
+        self._terminated = terminated == 1
+
+    def rollback(self, k: int) -> None:
+        if k <= 0:
+            return
+        r = self._matcher_call(p.OP_ROLLBACK, p.u32(k))
+        self._terminated = r.u8() == 1
+        del self.accepted_tokens[-k:]
+
+    def is_terminated(self) -> bool:
+        return self._terminated
+
+    def allocate_vocab_mask(self, vocab_size: int, batch_size: int, device):
+        return masks.allocate(batch_size, vocab_size)
+
+    def fill_vocab_mask(self, vocab_mask, idx: int) -> None:
+        if EAGER_FILL:
+            _fill_rows([(self, idx)], vocab_mask)
+        else:
+            _pending.entries.append((self, idx, vocab_mask))
+
+    @staticmethod
+    def fill_vocab_mask_batched(entries, vocab_mask) -> None:
+        _pending.flush()
+        _fill_rows(_row_entries(entries), vocab_mask)
+
+    @staticmethod
+    def reset_vocab_mask(vocab_mask) -> None:
+        masks.reset(vocab_mask)
+
+    @staticmethod
+    def move_vocab_mask(vocab_mask, device):
+        _pending.flush()
+        return masks.move(vocab_mask, device)
+
+    @staticmethod
+    def apply_vocab_mask(logits, vocab_mask) -> None:
+        _pending.flush()
+        masks.apply(logits, vocab_mask)
+
+    def copy(self) -> "LogitkitGrammar":
+        stats = getattr(self, "grammar_stats", None)
+        if stats is not None and dataclasses.is_dataclass(stats):
+            stats = dataclasses.replace(stats, is_cache_hit=True, tree_traversal_time=[])
+        return LogitkitGrammar(self._compiled, self.vocab_size, stats)
+
+    def try_jump_forward(self, tokenizer) -> Optional[Tuple[List[int], str]]:
+        s = self._matcher_call(p.OP_JUMP_FORWARD).str()
+        return ([], s) if s else None
+
+    def jump_forward_str_state(self, helper: Tuple[List[int], str]) -> Tuple[str, int]:
+        return helper[1], -1
+
+    def jump_and_retokenize(self, old_output_ids: List[int], new_output_ids: List[int], next_state: int) -> None:
+        k = 0
+        for i, old_id in enumerate(old_output_ids):
+            if i < len(new_output_ids) and old_id == new_output_ids[i]:
+                k = i + 1
+            else:
+                break
+        if k < len(old_output_ids):
+            self.rollback(len(old_output_ids) - k)
+        for token in new_output_ids[k:]:
+            self.accept_token(token)
+
+    def is_completed(self) -> bool:
+        """True when the grammar may end here (xgrammar's ``is_completed``)."""
+        r = self._matcher_call(p.OP_QUERY_STATE)
+        r.u8()
+        return r.u8() == 1
+
+    def __repr__(self) -> str:
+        return (
+            f"LogitkitGrammar(key_string={self.key_string!r}, accepted_tokens={self.accepted_tokens!r}, "
+            f"terminated={self._terminated})"
+        )
+
+
+def _sanitize_structural_format(fmt) -> None:
+    """Missing ``json_schema`` fields become ``{}`` (as SGLang's xgrammar backend does)."""
+    if not isinstance(fmt, dict):
+        return
+    kind = fmt.get("type")
+    if kind in ("json_schema", "qwen_xml_parameter") and fmt.get("json_schema") is None:
+        fmt["json_schema"] = {}
+    if kind == "tag":
+        _sanitize_structural_format(fmt.get("content"))
+    elif kind in ("sequence", "or"):
+        for element in fmt.get("elements", []) or []:
+            _sanitize_structural_format(element)
+    elif kind in ("triggered_tags", "tags_with_separator"):
+        for tag in fmt.get("tags", []) or []:
+            _sanitize_structural_format(tag)
+
+
+def sanitize_structural_tag(key_string: str) -> str:
+    """Fills missing schemas in a structural tag (legacy or xgrammar-native); other text is passed through."""
+    try:
+        tag = json.loads(key_string)
+    except ValueError:
+        return key_string  # the sidecar reports malformed JSON with its position
+    if not isinstance(tag, dict):
+        return key_string
+    if "structures" in tag:
+        for structure in tag.get("structures") or []:
+            if isinstance(structure, dict) and structure.get("schema") is None:
+                structure["schema"] = {}
+    elif isinstance(tag.get("format"), dict):
+        _sanitize_structural_format(tag["format"])
+    return json.dumps(tag)
+
+
+class LogitkitGrammarBackend(BaseGrammarBackend):
+    """Compiles SGLang grammar keys in the logitkit sidecar; cache and futures are SGLang's own."""
+
+    def __init__(self, sidecar: Sidecar, vocab_size: int):
+        super().__init__()
+        self.sidecar = sidecar
+        self.vocab_size = vocab_size
+
+    def _dispatch(self, key_type: str, key_string: str):
+        for attempt in range(2):
+            try:
+                handle, compile_ms, _ = self.sidecar.compile(key_type, key_string)
+                break
+            except SidecarRestarted:
+                if attempt == 1:
+                    raise
+            except p.SidecarError as exc:
+                if exc.code == p.ERR_COMPILE_ERROR:
+                    return invalid_grammar(key_type, exc.message)
+                raise
+        stats = _GrammarStats(dispatch_type=key_type) if _GrammarStats is not None else None
+        return LogitkitGrammar(_Compiled(self.sidecar, key_type, key_string, handle), self.vocab_size, stats)
+
+    def dispatch_json(self, key_string: str):
+        return self._dispatch("json", key_string)
+
+    def dispatch_regex(self, key_string: str):
+        return self._dispatch("regex", key_string)
+
+    def dispatch_ebnf(self, key_string: str):
+        return self._dispatch("ebnf", key_string)
+
+    def dispatch_structural_tag(self, key_string: str):
+        return self._dispatch("structural_tag", sanitize_structural_tag(key_string))
+
+    def shutdown(self) -> None:
+        """Stops the sidecar."""
+        self.sidecar.close()

@@ -1,0 +1,354 @@
+"""Starting, supervising and talking to the logitkit sidecar (a Node process)."""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from . import protocol as p
+from .connection import Connection, SidecarDisconnected
+from .mask_buffer import MaskBuffer
+
+logger = logging.getLogger("logitkit_sglang.sidecar")
+
+MIN_NODE_MAJOR = 20
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECKOUT_MAIN = REPO_ROOT / "dist" / "cli" / "main.js"
+
+
+class SidecarUnavailable(RuntimeError):
+    """The sidecar cannot be started: Node.js or the logitkit package is missing, or it keeps crashing."""
+
+
+class SidecarRestarted(SidecarDisconnected):
+    """The sidecar crashed and was restarted; every handle of the previous process is gone."""
+
+
+def find_node() -> str:
+    """Path of a Node.js >= 20 binary (``LOGITKIT_NODE`` or ``node`` on PATH), or a clear error."""
+    node = os.environ.get("LOGITKIT_NODE") or shutil.which("node")
+    if not node:
+        raise SidecarUnavailable(
+            "logitkit_sglang needs Node.js >= 20 to run the logitkit sidecar, and no `node` was found on PATH "
+            "(install it from https://nodejs.org or your package manager, or set LOGITKIT_NODE=/path/to/node)"
+        )
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        major = int(out.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        raise SidecarUnavailable(f"cannot run {node} --version: {exc}") from exc
+    if major < MIN_NODE_MAJOR:
+        raise SidecarUnavailable(f"logitkit needs Node.js >= {MIN_NODE_MAJOR}, {node} is {out}")
+    return node
+
+
+def find_sidecar_command() -> List[str]:
+    """The command that runs ``logitkit sidecar``: ``LOGITKIT_SIDECAR_COMMAND``, this checkout's build, or the
+    ``logitkit`` executable of a global npm install."""
+    override = os.environ.get("LOGITKIT_SIDECAR_COMMAND")
+    if override:
+        return shlex.split(override)
+    if CHECKOUT_MAIN.is_file():
+        return [find_node(), str(CHECKOUT_MAIN), "sidecar"]
+    installed = shutil.which("logitkit")
+    if installed:
+        find_node()
+        return [installed, "sidecar"]
+    if (REPO_ROOT / "src" / "cli").is_dir():
+        raise SidecarUnavailable(
+            f"the logitkit checkout at {REPO_ROOT} is not built ({CHECKOUT_MAIN} is missing): "
+            "run `npm install && npm run build` there"
+        )
+    raise SidecarUnavailable(
+        "the logitkit sidecar was not found: install it with `npm install -g logitkit` (puts `logitkit` on PATH) "
+        "or set LOGITKIT_SIDECAR_COMMAND to the command that runs `logitkit sidecar`"
+    )
+
+
+class Sidecar:
+    """A supervised sidecar process and the client side of its protocol.
+
+    Each thread gets its own connection (joined to one session, so handles are shared). If the process dies it
+    is restarted on the next call (at most ``max_restarts`` times per ``restart_window`` seconds) and the call
+    raises SidecarRestarted so grammar objects rebuild their state (``generation`` counts processes).
+    """
+
+    def __init__(
+        self,
+        *,
+        tokenizer_path: Optional[str] = None,
+        preset: Optional[str] = None,
+        vocab_size: Optional[int] = None,
+        eos_token_ids: Optional[Sequence[int]] = None,
+        command: Optional[Sequence[str]] = None,
+        socket_path: Optional[str] = None,
+        startup_timeout: float = 120.0,
+        max_restarts: int = 5,
+        restart_window: float = 60.0,
+        extra_args: Sequence[str] = (),
+    ):
+        if socket_path is None and not tokenizer_path and not preset:
+            raise ValueError("Sidecar needs tokenizer_path or preset (or socket_path of a running sidecar)")
+        self._tokenizer_path = tokenizer_path
+        self._preset = preset
+        self._vocab_size = vocab_size
+        self._eos = list(eos_token_ids) if eos_token_ids else []
+        self._command = list(command) if command else None
+        self._external_socket = socket_path
+        self._startup_timeout = startup_timeout
+        self._max_restarts = max_restarts
+        self._restart_window = restart_window
+        self._extra_args = list(extra_args)
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._restarts: collections.deque = collections.deque()
+        self._stderr_tail: collections.deque = collections.deque(maxlen=80)
+        self._proc: Optional[subprocess.Popen] = None
+        self._tmpdir: Optional[str] = None
+        self._buffer: Optional[MaskBuffer] = None
+        self._frees: List[int] = []
+        self._closed = False
+        self.session = os.urandom(16).hex()
+        self.generation = 0
+        self.socket_path = ""
+        self._start()
+        atexit.register(self.close)
+
+    # -- process management -------------------------------------------------------------------------------
+
+    def _spawn_args(self) -> List[str]:
+        cmd = self._command or find_sidecar_command()
+        args = list(cmd) + ["--socket", self.socket_path, "--exit-on-stdin-close"]
+        if self._preset:
+            args += ["--preset", self._preset]
+        if self._tokenizer_path:
+            args += ["--tokenizer", self._tokenizer_path]
+        if self._vocab_size:
+            args += ["--vocab-size", str(self._vocab_size)]
+        if self._eos:
+            args += ["--eos-ids", ",".join(str(i) for i in self._eos)]
+        return args + self._extra_args
+
+    def _start(self) -> None:
+        if self._external_socket:
+            self.socket_path = self._external_socket
+        else:
+            self._tmpdir = self._tmpdir or tempfile.mkdtemp(prefix="logitkit-sidecar-")
+            self.socket_path = os.path.join(self._tmpdir, "sidecar.sock")
+            if os.path.exists(self.socket_path):
+                os.unlink(self.socket_path)
+            args = self._spawn_args()
+            logger.info("starting logitkit sidecar: %s", shlex.join(args))
+            try:
+                self._proc = subprocess.Popen(
+                    args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                )
+            except OSError as exc:
+                raise SidecarUnavailable(f"cannot start the logitkit sidecar ({args[0]}): {exc}") from exc
+            threading.Thread(
+                target=self._pump_stderr, args=(self._proc,), name="logitkit-sidecar-stderr", daemon=True
+            ).start()
+        conn = self._wait_ready()
+        self.generation += 1
+        conn.generation = self.generation
+        self._local.conn = conn
+        self.vocab_size = conn.vocab_size
+        self.words_per_row = conn.words_per_row
+        self.eos_token_ids = list(conn.eos_token_ids)
+        self.sidecar_version = conn.sidecar_version
+        self.description = conn.description
+        self._frees = []
+        if self._buffer is not None:
+            rows = self._buffer.rows
+            self._buffer.close()
+            self._buffer = None
+            self._ensure_buffer(conn, rows)
+
+    def _pump_stderr(self, proc: subprocess.Popen) -> None:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            self._stderr_tail.append(line)
+            logger.info("[sidecar] %s", line)
+
+    def _stderr_text(self) -> str:
+        time.sleep(0.05)
+        return "\n".join(self._stderr_tail) or "(no output)"
+
+    def _wait_ready(self) -> Connection:
+        deadline = time.monotonic() + self._startup_timeout
+        last: Optional[Exception] = None
+        while time.monotonic() < deadline:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise SidecarUnavailable(
+                    f"the logitkit sidecar exited with status {self._proc.returncode} during startup:\n"
+                    + self._stderr_text()
+                )
+            if os.path.exists(self.socket_path):
+                try:
+                    return Connection(self.socket_path, self.session)
+                except SidecarDisconnected as exc:
+                    last = exc
+                except p.SidecarError as exc:
+                    raise SidecarUnavailable(f"sidecar handshake failed: {exc}") from exc
+            time.sleep(0.02)
+        self._kill()
+        raise SidecarUnavailable(
+            f"the logitkit sidecar did not become ready within {self._startup_timeout:.0f} s ({last}):\n"
+            + self._stderr_text()
+        )
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (proc.stdin, proc.stderr):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+
+    @property
+    def pid(self) -> Optional[int]:
+        """Process id of the managed sidecar (None for an external one)."""
+        return self._proc.pid if self._proc else None
+
+    def _recover(self, failed_generation: int) -> None:
+        with self._lock:
+            if self._closed:
+                raise SidecarUnavailable("the logitkit sidecar was closed")
+            if self.generation != failed_generation:
+                return  # another thread already restarted it
+            now = time.monotonic()
+            while self._restarts and now - self._restarts[0] > self._restart_window:
+                self._restarts.popleft()
+            if len(self._restarts) >= self._max_restarts:
+                raise SidecarUnavailable(
+                    f"the logitkit sidecar crashed {len(self._restarts) + 1} times within "
+                    f"{self._restart_window:.0f} s; giving up. Last output:\n" + self._stderr_text()
+                )
+            self._restarts.append(now)
+            status = self._proc.poll() if self._proc else None
+            logger.error(
+                "logitkit sidecar connection lost (exit status %s); restarting. Last output:\n%s",
+                status,
+                self._stderr_text(),
+            )
+            self._kill()
+            self._start()
+
+    # -- calls --------------------------------------------------------------------------------------------
+
+    def connection(self) -> Connection:
+        """This thread's connection to the current sidecar process."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed and conn.generation == self.generation:
+            return conn
+        if conn is not None:
+            conn.close()
+        generation = self.generation
+        try:
+            conn = Connection(self.socket_path, self.session)
+        except SidecarDisconnected:
+            self._recover(generation)
+            raise SidecarRestarted("the logitkit sidecar was restarted")
+        conn.generation = generation
+        self._local.conn = conn
+        return conn
+
+    def call(self, op: int, payload: bytes = b"") -> p.Reader:
+        """One request/reply. Raises SidecarError for an error reply and SidecarRestarted after a crash."""
+        if self._closed:
+            raise SidecarUnavailable("the logitkit sidecar was closed")
+        conn = self.connection()
+        try:
+            if self._frees:
+                self._post_frees(conn)
+            return conn.call(op, payload)
+        except SidecarDisconnected:
+            self._recover(conn.generation)
+            raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
+
+    def _post_frees(self, conn: Connection) -> None:
+        with self._lock:
+            handles, self._frees = self._frees, []
+        if handles:
+            conn.post(p.OP_FREE_MATCHERS, p.u32_array(handles), _ignore_reply)
+
+    def free_matcher_later(self, generation: int, handle: int) -> None:
+        """Queues a matcher for freeing with the next call (safe from ``__del__`` on any thread)."""
+        if generation == self.generation and not self._closed:
+            with self._lock:
+                self._frees.append(handle)
+
+    def _ensure_buffer(self, conn: Connection, rows: int) -> MaskBuffer:
+        buf = self._buffer
+        if buf is not None and buf.rows >= rows:
+            return buf
+        with self._lock:
+            buf = self._buffer
+            if buf is not None and buf.rows >= rows:
+                return buf
+            capacity = max(rows, 2 * buf.rows if buf else 64)
+            new = MaskBuffer(capacity, self.words_per_row)
+            conn.call(p.OP_ATTACH_BUFFER, p.string(new.path) + p.u32(capacity))
+            self._buffer = new
+            if buf is not None:
+                buf.close()
+            return new
+
+    def fill(self, handles: Sequence[int], rows: Sequence[int], flags: int = 0) -> MaskBuffer:
+        """FILL_BATCH: the sidecar writes each matcher's next mask into row ``rows[i]`` of the shared buffer."""
+        payload = bytearray(p.u8(flags) + p.u32(len(handles)))
+        for h, r in zip(handles, rows):
+            payload += p.u32(h) + p.u32(r)
+        conn = self.connection()
+        try:
+            buf = self._ensure_buffer(conn, (max(rows) + 1) if rows else 1)
+            self.call(p.OP_FILL_BATCH, bytes(payload))
+        except SidecarDisconnected:
+            self._recover(conn.generation)
+            raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
+        return buf
+
+    def compile(self, key_type: str, key: str):
+        """COMPILE; returns ``(handle, compile_ms, cache_hit)`` or raises SidecarError (code ERR_COMPILE_ERROR)."""
+        r = self.call(p.OP_COMPILE, p.u8(p.KEY_TYPES[key_type]) + p.string(key))
+        return r.u32(), r.f64(), r.u8() == 1
+
+    def close(self) -> None:
+        """Stops the sidecar and removes its socket and buffer."""
+        if self._closed:
+            return
+        self._closed = True
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._kill()
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+
+def _ignore_reply(err, reader) -> None:
+    if err is not None:
+        logger.debug("sidecar free failed: %s", err)

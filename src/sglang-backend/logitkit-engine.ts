@@ -1,0 +1,58 @@
+import type { CompiledGrammar } from '../engine/compiled-grammar.js';
+import { GrammarMatcher } from '../engine/matcher.js';
+import type { TokenizerInfo } from '../vocabulary/index.js';
+import type { SidecarEngine, SidecarMatcher, SidecarMatcherOptions } from './engine-port.js';
+import { KeyType, type KeyTypeCode } from './protocol.js';
+
+/** The compile methods the sidecar calls (logitkit's GrammarCompiler). */
+export interface SidecarCompiler {
+  compileJsonSchema(schema: string): CompiledGrammar;
+  compileRegex(pattern: string): CompiledGrammar;
+  compileEbnf(text: string): CompiledGrammar;
+  compileStructuralTag(tag: string): CompiledGrammar;
+  /** Any JSON value (SGLang's `$$ANY$$` key); falls back to the schema `{}` when absent. */
+  compileBuiltinJson?(): CompiledGrammar;
+}
+
+/** SGLang's key string for "any JSON". */
+export const ANY_JSON_KEY = '$$ANY$$';
+
+/**
+ * The sidecar engine over logitkit's compiler and GrammarMatcher, for one tokenizer. Keys are dispatched like
+ * SGLang's xgrammar backend: `json` (with `$$ANY$$` meaning any JSON), `regex`, `ebnf`, `structural_tag`.
+ * `eosTokenIds` (default: the tokenizer's) are the matchers' stop tokens, like SGLang's model EOS ids.
+ */
+export function createLogitkitEngine(
+  info: TokenizerInfo,
+  compiler: SidecarCompiler,
+  eosTokenIds: readonly number[] = info.eosTokenIds,
+): SidecarEngine<CompiledGrammar> {
+  return {
+    vocabSize: info.vocabSize,
+    eosTokenIds,
+    description: `${info.source} (${info.kind}, ${info.tokenCount} tokens, vocab size ${info.vocabSize})`,
+    compile(keyType: KeyTypeCode, key: string): CompiledGrammar {
+      switch (keyType) {
+        case KeyType.json:
+          if (key === ANY_JSON_KEY) {
+            return compiler.compileBuiltinJson
+              ? compiler.compileBuiltinJson()
+              : compiler.compileJsonSchema('{}');
+          }
+          return compiler.compileJsonSchema(key);
+        case KeyType.regex:
+          return compiler.compileRegex(key);
+        case KeyType.ebnf:
+          return compiler.compileEbnf(key);
+        case KeyType.structuralTag:
+          return compiler.compileStructuralTag(key);
+      }
+    },
+    createMatcher(grammar: CompiledGrammar, options: SidecarMatcherOptions): SidecarMatcher {
+      return new GrammarMatcher(grammar, {
+        stopTokenIds: options.stopTokenIds ?? eosTokenIds,
+        terminateWithoutStopToken: options.terminateWithoutStopToken ?? false,
+      });
+    },
+  };
+}
