@@ -23,8 +23,20 @@ interface XGrammarModule {
 }
 
 let loaded: XGrammarModule | undefined;
+/** Instances loaded so far; an abort leaves the WASM heap unusable, so a fresh copy is loaded after one. */
+let generation = 0;
 /** Messages XGrammar printed (its FATAL log lines) while `captured` is set. */
 let captured: string[] | undefined;
+let hooked = false;
+
+/** The message of an XGrammar failure: its FATAL log line when there is one. Drops the instance. */
+function failure(e: unknown, lines: readonly string[]): string {
+  loaded = undefined;
+  const fatal =
+    lines.find((l) => l.includes('[FATAL]')) ??
+    lines.find((l) => l.trim() !== '' && !l.startsWith('Aborted'));
+  return fatal ? fatal.replace(/^\[FATAL\] .*?\.cc:\d+: /, '').trim() : errorText(e);
+}
 
 /** Loads web-xgrammar once. */
 export function loadXGrammar(): XGrammarModule {
@@ -33,15 +45,18 @@ export function loadXGrammar(): XGrammarModule {
   const source = require.resolve('@mlc-ai/web-xgrammar');
   const dir = join(tmpdir(), `logitkit-xgrammar-${process.pid}`);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  const target = join(dir, 'index.cjs');
+  const target = join(dir, `index-${generation++}.cjs`);
   copyFileSync(source, target);
   // The WASM runtime binds console.error when it initialises (lazily, on first use); route it through a
   // hook that stays installed so XGrammar's FATAL texts can be read back.
-  const original = console.error;
-  console.error = (...args: unknown[]) => {
-    if (captured) captured.push(args.map(String).join(' '));
-    else original(...args);
-  };
+  if (!hooked) {
+    hooked = true;
+    const original = console.error;
+    console.error = (...args: unknown[]) => {
+      if (captured) captured.push(args.map(String).join(' '));
+      else original(...args);
+    };
+  }
   loaded = require(target) as XGrammarModule;
   return loaded;
 }
@@ -56,8 +71,7 @@ export async function xgrammarRegexToEbnf(pattern: string): Promise<{ ebnf: stri
   try {
     ebnf = await xg.Testings._jsonSchemaToEBNF(JSON.stringify({ type: 'string', pattern }), true, -1);
   } catch (e) {
-    const fatal = captured.find((l) => l.includes('error'));
-    return { error: fatal ? fatal.replace(/^.*?\.cc:\d+: /, '') : errorText(e) };
+    return { error: failure(e, captured) };
   } finally {
     captured = undefined;
   }
@@ -87,8 +101,7 @@ export async function xgrammarRegexAcceptor(
   try {
     g = await xg.Grammar.fromEBNF(`root ::= ${res.ebnf}\n`);
   } catch (e) {
-    const fatal = captured.find((l) => l.includes('error'));
-    return { error: fatal ? fatal.replace(/^.*?\.cc:\d+: /, '') : errorText(e) };
+    return { error: failure(e, captured) };
   } finally {
     captured = undefined;
   }

@@ -16,8 +16,8 @@ import {
   compile,
   type GrammarConfig,
   print,
-  testStrings,
   type Tree,
+  testStrings,
   treeArbitrary,
   WORD_ATOMS,
 } from './support.js';
@@ -34,7 +34,11 @@ interface Case {
 const cases: Case[] = [
   {
     name: 'ecma search with anchors',
-    config: { atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\u00e9', '\\x41', '\\cJ', '[^]', '[]'], anchors: true, jsFlags: 'u' },
+    config: {
+      atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\u00e9', '\\x41', '\\cJ', '[^]', '[]'],
+      anchors: true,
+      jsFlags: 'u',
+    },
     options: { flavor: 'ecma' },
     oracle: (p) => new RegExp(p, 'u'),
     search: true,
@@ -42,7 +46,11 @@ const cases: Case[] = [
   },
   {
     name: 'ecma whole match',
-    config: { atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\x41'], anchors: false, jsFlags: 'u' },
+    config: {
+      atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\x41'],
+      anchors: false,
+      jsFlags: 'u',
+    },
     options: { flavor: 'ecma', match: 'whole' },
     oracle: (p) => new RegExp(`^(?:${p})$`, 'u'),
     search: false,
@@ -50,7 +58,11 @@ const cases: Case[] = [
   },
   {
     name: 'sglang (whole match, dot matches newline)',
-    config: { atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\u00e9', '[^]'], anchors: false, jsFlags: 'us' },
+    config: {
+      atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '\\u{1F600}', '\\u00e9', '[^]'],
+      anchors: false,
+      jsFlags: 'us',
+    },
     options: { flavor: 'sglang' },
     oracle: (p) => new RegExp(`^(?:${p})$`, 'us'),
     search: false,
@@ -59,7 +71,16 @@ const cases: Case[] = [
   {
     name: 'python search (shared subset)',
     // Python's `\d`/`\w` are Unicode sets (tested in python.test.ts); they also make slow DFAs.
-    config: { atoms: [...COMMON_ATOMS.filter((a) => !a.includes('\\d') && !a.includes('\\D')), '.', '\\u00e9', '\\x41'], anchors: false, jsFlags: 'u' },
+    config: {
+      atoms: [
+        ...COMMON_ATOMS.filter((a) => !a.includes('\\d') && !a.includes('\\D')),
+        '.',
+        '\\u00e9',
+        '\\x41',
+      ],
+      anchors: false,
+      jsFlags: 'u',
+    },
     options: { flavor: 'python' },
     oracle: (p) => new RegExp(p, 'u'),
     search: true,
@@ -91,7 +112,9 @@ describe('differential vs JS RegExp', () => {
             checked++;
             const expected = re.test(s);
             if (accepts(dfa, s) !== expected) {
-              throw new Error(`pattern ${JSON.stringify(pattern)} on ${JSON.stringify(s)}: expected ${expected}`);
+              throw new Error(
+                `pattern ${JSON.stringify(pattern)} on ${JSON.stringify(s)}: expected ${expected}`,
+              );
             }
           }
         }),

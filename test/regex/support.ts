@@ -33,7 +33,31 @@ export function rng(seed: number): () => number {
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 /** Characters test strings are built from: ASCII, Latin-1, BMP, astral, controls and JSON specials. */
-export const ALPHABET = ['a', 'b', 'c', 'A', 'K', '0', '5', '9', '_', ' ', '-', '.', '\n', '\t', 'é', 'É', 'ß', '中', '😀', '"', '\\', '/', '\u0001'];
+export const ALPHABET = [
+  'a',
+  'b',
+  'c',
+  'A',
+  'K',
+  '0',
+  '5',
+  '9',
+  '_',
+  ' ',
+  '-',
+  '.',
+  '\n',
+  '\t',
+  'é',
+  'É',
+  'ß',
+  '中',
+  '😀',
+  '"',
+  '\\',
+  '/',
+  '\u0001',
+];
 
 /** A random regex tree; `print` gives the pattern, `sample` a string it matches. */
 export type Tree =
@@ -55,9 +79,39 @@ export interface GrammarConfig {
 
 /** Atoms shared by all flavours: their meaning is identical in JS `u` mode over ALPHABET. */
 export const COMMON_ATOMS = [
-  'a', 'b', 'c', '0', '-', 'é', '😀', '中', ' ', '\\.', '\\n', '\\t', '\\\\', '"', '/',
-  '[abc]', '[a-c]', '[^a]', '[^a-c0-9]', '[0-9a-f]', '[é-ü]', '[^é]', '[😀中]', '[\\d.]', '[-a]', '[a\\-z]', '[\\^]',
-  '\\d', '\\D', '\\s', '\\S', '[^\\s]', '[\\s\\d]',
+  'a',
+  'b',
+  'c',
+  '0',
+  '-',
+  'é',
+  '😀',
+  '中',
+  ' ',
+  '\\.',
+  '\\n',
+  '\\t',
+  '\\\\',
+  '"',
+  '/',
+  '[abc]',
+  '[a-c]',
+  '[^a]',
+  '[^a-c0-9]',
+  '[0-9a-f]',
+  '[é-ü]',
+  '[^é]',
+  '[😀中]',
+  '[\\d.]',
+  '[-a]',
+  '[a\\-z]',
+  '[\\^]',
+  '\\d',
+  '\\D',
+  '\\s',
+  '\\S',
+  '[^\\s]',
+  '[\\s\\d]',
 ];
 /** `\w` family (ASCII in JS/XGrammar; Unicode in Python). */
 export const WORD_ATOMS = ['\\w', '\\W', '[\\w-]', '[^\\w]'];
@@ -87,20 +141,55 @@ export function treeArbitrary(config: GrammarConfig): fc.Arbitrary<Tree> {
   );
   const { tree } = fc.letrec<{ tree: Tree; leaf: Tree }>((tie) => ({
     leaf: config.anchors
-      ? fc.oneof({ weight: 8, arbitrary: atom }, { weight: 1, arbitrary: fc.constantFrom<Tree>({ k: 'anchor', src: '^' }, { k: 'anchor', src: '$' }) })
+      ? fc.oneof(
+          { weight: 8, arbitrary: atom },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom<Tree>({ k: 'anchor', src: '^' }, { k: 'anchor', src: '$' }),
+          },
+        )
       : atom,
     tree: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       { weight: 4, arbitrary: tie('leaf') },
-      { weight: 3, arbitrary: fc.array(tie('tree'), { minLength: 2, maxLength: 4 }).map((items): Tree => ({ k: 'seq', items })) },
-      { weight: 2, arbitrary: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }).map((items): Tree => ({ k: 'alt', items })) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .array(tie('tree'), { minLength: 2, maxLength: 4 })
+          .map((items): Tree => ({ k: 'seq', items })),
+      },
       {
         weight: 2,
         arbitrary: fc
-          .tuple(fc.oneof(atom, tie('tree').map((item): Tree => ({ k: 'group', item, capture: false }))), quant)
-          .map(([item, [q, min, max]]): Tree => ({ k: 'rep', item, q: q as string, min: min as number, max: max as number })),
+          .array(tie('tree'), { minLength: 2, maxLength: 3 })
+          .map((items): Tree => ({ k: 'alt', items })),
       },
-      { weight: 1, arbitrary: fc.tuple(tie('tree'), fc.boolean()).map(([item, capture]): Tree => ({ k: 'group', item, capture })) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(
+            fc.oneof(
+              atom,
+              tie('tree').map((item): Tree => ({ k: 'group', item, capture: false })),
+            ),
+            quant,
+          )
+          .map(
+            ([item, [q, min, max]]): Tree => ({
+              k: 'rep',
+              item,
+              q: q as string,
+              min: min as number,
+              max: max as number,
+            }),
+          ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(tie('tree'), fc.boolean())
+          .map(([item, capture]): Tree => ({ k: 'group', item, capture })),
+      },
     ),
   }));
   return tree;
