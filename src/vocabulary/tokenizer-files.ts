@@ -5,11 +5,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TokenizerError } from './errors.js';
+import { lineColumn } from './json-scan.js';
+import type { ModelVocab } from './model-vocab.js';
 import { describe, isJsonObject } from './tokenizer-json.js';
+import { JsonScanError, scanTokenizerJson } from './tokenizer-json-fast.js';
 
 /** The files of one tokenizer, parsed. */
 export interface TokenizerFiles {
+  /** tokenizer.json; from the fast loader without `model.merges` and with `model.vocab` in `scannedVocab`. */
   readonly tokenizerJson: unknown;
+  readonly scannedVocab: ModelVocab | undefined;
   /** Path of tokenizer.json, when read from disk. */
   readonly tokenizerJsonFile: string | undefined;
   readonly tokenizerConfig: Record<string, unknown> | undefined;
@@ -18,6 +23,33 @@ export interface TokenizerFiles {
   readonly modelConfig: Record<string, unknown> | undefined;
   /** chat_template.jinja next to tokenizer.json, when present. */
   readonly chatTemplateFile: string | undefined;
+}
+
+/**
+ * Reads a tokenizer.json file with the fast loader (no BPE merges, vocabulary as byte ranges), falling
+ * back to JSON.parse for shapes it does not handle.
+ */
+export function readTokenizerJsonFile(path: string): { json: unknown; vocab: ModelVocab | undefined } {
+  let buf: Uint8Array;
+  try {
+    buf = readFileSync(path);
+  } catch (error) {
+    throw new TokenizerError('io', `cannot read file (${ioReason(error)})`, { file: path }, { cause: error });
+  }
+  try {
+    const scanned = scanTokenizerJson(buf);
+    if (scanned) return { json: scanned.json, vocab: scanned.vocab };
+  } catch (error) {
+    if (error instanceof JsonScanError) {
+      const { line, column } = lineColumn(buf, error.offset);
+      throw new TokenizerError('json', `invalid JSON at line ${line} column ${column}: ${error.message}`, {
+        file: path,
+      });
+    }
+    if (!(error instanceof SyntaxError)) throw error;
+    // A section JSON.parse rejects that the scanner let through: report it below.
+  }
+  return { json: readJsonFile(path), vocab: undefined };
 }
 
 /** Reads and parses a JSON file, with errors that name the file and what is wrong. */
@@ -68,7 +100,7 @@ export function readTokenizerFiles(path: string): TokenizerFiles {
   if (isDirectory && !existsSync(file)) {
     throw new TokenizerError('io', 'the directory has no tokenizer.json', { file: path });
   }
-  const tokenizerJson = readJsonFile(file);
+  const { json: tokenizerJson, vocab: scannedVocab } = readTokenizerJsonFile(file);
   // Companion files are only picked up from a model directory or next to a file named tokenizer.json.
   const dir = isDirectory || basename(file) === 'tokenizer.json' ? dirname(file) : undefined;
   const companion = (name: string): Record<string, unknown> | undefined => {
@@ -79,6 +111,7 @@ export function readTokenizerFiles(path: string): TokenizerFiles {
   const chatTemplatePath = dir === undefined ? undefined : join(dir, 'chat_template.jinja');
   return {
     tokenizerJson,
+    scannedVocab,
     tokenizerJsonFile: file,
     tokenizerConfig: companion('tokenizer_config.json'),
     generationConfig: companion('generation_config.json'),

@@ -18,6 +18,7 @@ import {
   readJsonObjectFile,
   readTextFile,
   readTokenizerFiles,
+  readTokenizerJsonFile,
   type TokenizerFiles,
 } from './tokenizer-files.js';
 import { type AddedToken, describe, isJsonObject, parseTokenizerJson } from './tokenizer-json.js';
@@ -183,6 +184,7 @@ export class TokenizerInfo {
     } else if (isJsonObject(jsonOrPath)) {
       files = {
         tokenizerJson: jsonOrPath,
+        scannedVocab: undefined,
         tokenizerJsonFile: undefined,
         tokenizerConfig: undefined,
         generationConfig: undefined,
@@ -210,8 +212,10 @@ export class TokenizerInfo {
   static fromPresetSync(name: string): TokenizerInfo {
     const preset = getPreset(name);
     const paths = resolvePresetFiles(preset);
+    const { json, vocab } = readTokenizerJsonFile(paths.tokenizerJson);
     const files: TokenizerFiles = {
-      tokenizerJson: readJsonFile(paths.tokenizerJson),
+      tokenizerJson: json,
+      scannedVocab: vocab,
       tokenizerJsonFile: paths.tokenizerJson,
       tokenizerConfig: readJsonObjectFile(paths.tokenizerConfig),
       generationConfig: { eos_token_id: [...preset.eosTokenIds] },
@@ -281,7 +285,7 @@ export class TokenizerInfo {
 
   static #fromFiles(files: TokenizerFiles, options: TokenizerInfoOptions, source: string): TokenizerInfo {
     const file = files.tokenizerJsonFile;
-    const parsed = parseTokenizerJson(files.tokenizerJson, file);
+    const parsed = parseTokenizerJson(files.tokenizerJson, file, files.scannedVocab);
     const tokenizerConfig = loadConfig(options.tokenizerConfig, files.tokenizerConfig);
     const generationConfig = loadConfig(options.generationConfig, files.generationConfig);
     const modelConfig = loadConfig(options.modelConfig, files.modelConfig);
@@ -304,7 +308,7 @@ export class TokenizerInfo {
     }
     const addedTokens = [...added.values()].sort((a, b) => a.id - b.id);
 
-    let tokenCount = parsed.modelTokens.length;
+    let tokenCount = parsed.vocab.size;
     for (const token of addedTokens) tokenCount = Math.max(tokenCount, token.id + 1);
     const configVocabSize = typeof modelConfig?.vocab_size === 'number' ? modelConfig.vocab_size : undefined;
     const vocabSize = checkVocabSize(options.vocabSize ?? configVocabSize, tokenCount, file);
@@ -317,10 +321,7 @@ export class TokenizerInfo {
       offsets[id] = sink.length;
       const addedToken = added.get(id);
       if (addedToken) sink.pushUtf8(addedToken.content);
-      else {
-        const token = parsed.modelTokens[id];
-        if (token !== undefined) pushTokenBytes(sink, token, kind, space);
-      }
+      else parsed.vocab.appendTokenBytes(sink, id, kind, space);
     }
     offsets.fill(sink.length, tokenCount);
 
@@ -328,19 +329,7 @@ export class TokenizerInfo {
     const addedByContent = new Map<string, number>();
     for (const token of addedTokens)
       if (!addedByContent.has(token.content)) addedByContent.set(token.content, token.id);
-    const vocabObject = isJsonObject(files.tokenizerJson)
-      ? (files.tokenizerJson.model as JsonObject).vocab
-      : undefined;
-    const idOf = (name: string): number | undefined => {
-      const fromAdded = addedByContent.get(name);
-      if (fromAdded !== undefined) return fromAdded;
-      if (isJsonObject(vocabObject)) {
-        const id = Object.hasOwn(vocabObject, name) ? vocabObject[name] : undefined;
-        return typeof id === 'number' ? id : undefined;
-      }
-      const index = parsed.modelTokens.indexOf(name);
-      return index >= 0 ? index : undefined;
-    };
+    const idOf = (name: string): number | undefined => addedByContent.get(name) ?? parsed.vocab.idOf(name);
     const configTokenId = (key: string): number | undefined => {
       const name = tokenName(tokenizerConfig?.[key]);
       return name === undefined ? undefined : idOf(name);
@@ -399,10 +388,8 @@ export class TokenizerInfo {
     if (chatTemplate === undefined) chatTemplate = pickChatTemplate(tokenizerConfig?.chat_template);
 
     const tokenizerJson = files.tokenizerJson as JsonObject;
-    const reload =
-      file !== undefined && typeof tokenizerJson === 'object'
-        ? () => readJsonFile(file) as JsonObject // the parsed JSON is not kept in memory
-        : () => tokenizerJson;
+    // A file is read again (in full) when text encode/decode is first needed; the vocabulary does not keep it.
+    const reload = file !== undefined ? () => readJsonFile(file) as JsonObject : () => tokenizerJson;
     return new TokenizerInfo({
       kind,
       vocabSize,

@@ -3,6 +3,7 @@
  * locations, decoding-kind detection, and per-id token strings.
  */
 import { TokenizerError } from './errors.js';
+import { type ModelVocab, StringModelVocab } from './model-vocab.js';
 import { SPIECE_UNDERLINE, type TokenizerKind } from './token-bytes.js';
 
 /** A token declared in tokenizer.json `added_tokens` (or tokenizer_config.json `added_tokens_decoder`). */
@@ -18,8 +19,8 @@ export interface ParsedTokenizerJson {
   readonly modelType: string;
   /** Detected decoding kind. */
   readonly kind: TokenizerKind;
-  /** Model vocabulary strings by id (holes are `undefined`); added tokens are not included. */
-  readonly modelTokens: (string | undefined)[];
+  /** The model vocabulary by id; added tokens are not included. */
+  readonly vocab: ModelVocab;
   readonly addedTokens: AddedToken[];
   /** The string that stands for a space in `byte_fallback` vocabularies (normally `▁`). */
   readonly spaceMarker: string;
@@ -47,8 +48,15 @@ export function isJsonObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Validates a parsed tokenizer.json and extracts its vocabulary. `file` is used in error messages. */
-export function parseTokenizerJson(json: unknown, file: string | undefined): ParsedTokenizerJson {
+/**
+ * Validates a parsed tokenizer.json and extracts its vocabulary. `file` is used in error messages.
+ * `scannedVocab` replaces `model.vocab` when the fast loader already read it from the file bytes.
+ */
+export function parseTokenizerJson(
+  json: unknown,
+  file: string | undefined,
+  scannedVocab?: ModelVocab,
+): ParsedTokenizerJson {
   const fail = (field: string, message: string, kind: 'format' | 'unsupported' = 'format'): never => {
     throw new TokenizerError(kind, message, { file, field });
   };
@@ -68,7 +76,9 @@ export function parseTokenizerJson(json: unknown, file: string | undefined): Par
 
   const modelTokens: (string | undefined)[] = [];
   const vocab = model.vocab;
-  if (modelType === 'Unigram') {
+  if (scannedVocab) {
+    // Already validated by the scanner.
+  } else if (modelType === 'Unigram') {
     if (!Array.isArray(vocab))
       fail('model.vocab', `expected an array of [piece, score], got ${describe(vocab)}`);
     const pieces = vocab as unknown[];
@@ -160,7 +170,8 @@ export function parseTokenizerJson(json: unknown, file: string | undefined): Par
         (metaspacePre.prepend_scheme !== undefined && metaspacePre.prepend_scheme !== 'never'))) ||
     normalizerTypes.includes('Prepend');
 
-  return { modelType, kind, modelTokens, addedTokens, spaceMarker, addsPrefixSpace };
+  const modelVocab = scannedVocab ?? new StringModelVocab(modelTokens);
+  return { modelType, kind, vocab: modelVocab, addedTokens, spaceMarker, addsPrefixSpace };
 }
 
 function inferModelType(model: Json): (typeof MODEL_TYPES)[number] | undefined {

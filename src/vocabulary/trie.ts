@@ -67,29 +67,18 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
   const { data, offsets } = flat;
   const count = offsets.length - 1;
 
-  // Sort the trie's token ids by their bytes. Keys are latin1 strings (one char per byte), so the native
-  // string comparison is exactly lexicographic byte order.
-  const ids: number[] = [];
-  const keys: string[] = new Array(count);
+  const idList: number[] = [];
   let totalBytes = 0;
   for (let id = 0; id < count; id++) {
-    const start = offsets[id]!;
-    const end = offsets[id + 1]!;
-    if (end === start || excluded(id)) continue;
-    if (end - start > MAX_TOKEN_BYTES) {
-      throw new RangeError(
-        `token ${id} has ${end - start} bytes; the trie supports at most ${MAX_TOKEN_BYTES}`,
-      );
+    const len = offsets[id + 1]! - offsets[id]!;
+    if (len === 0 || excluded(id)) continue;
+    if (len > MAX_TOKEN_BYTES) {
+      throw new RangeError(`token ${id} has ${len} bytes; the trie supports at most ${MAX_TOKEN_BYTES}`);
     }
-    keys[id] = latin1Key(data, start, end);
-    ids.push(id);
-    totalBytes += end - start;
+    idList.push(id);
+    totalBytes += len;
   }
-  ids.sort((a, b) => {
-    const ka = keys[a]!;
-    const kb = keys[b]!;
-    return ka < kb ? -1 : ka > kb ? 1 : a - b;
-  });
+  const ids = sortIdsByBytes(flat, Int32Array.from(idList));
 
   // Every token adds at most its length in nodes.
   const capacity = totalBytes + 1;
@@ -99,50 +88,56 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
   const subtreeEnd = new Uint32Array(capacity);
   const tokenNode = new Int32Array(count).fill(-1);
 
-  // pathNode[d]: node at depth d on the current path (pathNode[0] = root). duplicates[d]: ids whose bytes
-  // equal the path up to depth d, emitted as leaves once the node at depth d is closed.
-  const pathNode: number[] = [0];
-  const duplicates: number[][] = [[]];
+  // pathNode[d]: node at depth d on the current path (pathNode[0] = root). Tokens whose bytes equal the
+  // path up to depth d wait in a linked list (dupHead[d], dupNext[id]) and become leaves once the node at
+  // depth d is closed.
+  let maxLength = 0;
+  for (let i = 0; i < ids.length; i++)
+    maxLength = Math.max(maxLength, offsets[ids[i]! + 1]! - offsets[ids[i]!]!);
+  const pathNode = new Int32Array(maxLength + 1);
+  const dupHead = new Int32Array(maxLength + 1).fill(-1);
+  const dupTail = new Int32Array(maxLength + 1).fill(-1);
+  const dupNext = new Int32Array(count).fill(-1);
   let pathStart = 0; // offset in `data` of the token that spelled the current path
   let pathDepth = 0;
   let nodeCount = 1;
 
-  const closeDeeperThan = (keep: number): void => {
-    while (pathDepth > keep) {
-      const node = pathNode[pathDepth]!;
-      subtreeEnd[node] = nodeCount;
-      const dups = duplicates[pathDepth]!;
-      for (const id of dups) {
-        bytes[nodeCount] = bytes[node]!;
-        depth[nodeCount] = pathDepth;
-        token[nodeCount] = id;
-        tokenNode[id] = nodeCount;
-        nodeCount++;
-        subtreeEnd[nodeCount - 1] = nodeCount;
-      }
-      dups.length = 0;
-      pathDepth--;
-    }
-  };
-
-  for (const id of ids) {
-    const start = offsets[id]!;
-    const len = offsets[id + 1]! - start;
+  // One pass over the sorted ids; the extra last step (common = 0) closes the whole path.
+  for (let i = 0; i <= ids.length; i++) {
+    const id = i < ids.length ? ids[i]! : -1;
+    const start = id >= 0 ? offsets[id]! : 0;
+    const len = id >= 0 ? offsets[id + 1]! - start : 0;
     let common = 0;
     const limit = Math.min(len, pathDepth);
     while (common < limit && data[start + common] === data[pathStart + common]) common++;
-    if (common === len && len === pathDepth) {
+    if (id >= 0 && common === len && len === pathDepth) {
       // Same bytes as the previous token (sorting puts strict prefixes first, so this is the only case
       // where the new token ends on an existing node).
-      duplicates[len]!.push(id);
+      if (dupHead[len]! < 0) dupHead[len] = id;
+      else dupNext[dupTail[len]!] = id;
+      dupTail[len] = id;
       continue;
     }
-    closeDeeperThan(common);
+    // Close the path nodes deeper than `common`, then emit their duplicate leaves.
+    while (pathDepth > common) {
+      const node = pathNode[pathDepth]!;
+      subtreeEnd[node] = nodeCount;
+      for (let dup = dupHead[pathDepth]!; dup >= 0; dup = dupNext[dup]!) {
+        bytes[nodeCount] = bytes[node]!;
+        depth[nodeCount] = pathDepth;
+        token[nodeCount] = dup;
+        tokenNode[dup] = nodeCount;
+        subtreeEnd[nodeCount] = nodeCount + 1;
+        nodeCount++;
+      }
+      dupHead[pathDepth] = -1;
+      pathDepth--;
+    }
+    if (id < 0) break;
     for (let d = common + 1; d <= len; d++) {
       bytes[nodeCount] = data[start + d - 1]!;
       depth[nodeCount] = d;
       pathNode[d] = nodeCount;
-      if (duplicates.length <= d) duplicates.push([]);
       nodeCount++;
     }
     pathDepth = len;
@@ -151,7 +146,6 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
     token[node] = id;
     tokenNode[id] = node;
   }
-  closeDeeperThan(0);
   subtreeEnd[0] = nodeCount;
 
   return {
@@ -164,11 +158,86 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
   };
 }
 
-function latin1Key(data: Uint8Array, start: number, end: number): string {
-  let key = '';
-  // Chunked to keep the argument count of fromCharCode small for long tokens.
-  for (let i = start; i < end; i += 4096) {
-    key += String.fromCharCode.apply(null, data.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+const INSERTION_SORT_MAX = 24;
+
+/**
+ * Sorts token ids by their bytes (lexicographic; a prefix first; equal bytes by id) with an MSD radix sort:
+ * each byte of each token is looked at about once, and small buckets finish with insertion sort.
+ * `ids` must be increasing on entry (the sort is stable).
+ */
+export function sortIdsByBytes(flat: FlatTokenBytes, ids: Int32Array): Int32Array {
+  const { data, offsets } = flat;
+  const scratch = new Int32Array(ids.length);
+  const counts = new Int32Array(258);
+  // Work stack of (start, end, depth): ids[start..end) share their first `depth` bytes.
+  const stack: number[] = [0, ids.length, 0];
+  while (stack.length > 0) {
+    const depth = stack.pop()!;
+    const end = stack.pop()!;
+    const start = stack.pop()!;
+    if (end - start <= INSERTION_SORT_MAX) {
+      insertionSort(data, offsets, ids, start, end, depth);
+      continue;
+    }
+    // Bucket 0: tokens that end at `depth`; bucket b+1: next byte b.
+    counts.fill(0);
+    for (let i = start; i < end; i++) {
+      const id = ids[i]!;
+      const at = offsets[id]! + depth;
+      counts[at < offsets[id + 1]! ? data[at]! + 2 : 1]!++;
+    }
+    counts[0] = start;
+    for (let b = 1; b < 258; b++) counts[b]! += counts[b - 1]!;
+    // counts[k] is now the end of bucket k-1; scatter from the back keeps the sort stable.
+    for (let i = end - 1; i >= start; i--) {
+      const id = ids[i]!;
+      const at = offsets[id]! + depth;
+      const bucket = at < offsets[id + 1]! ? data[at]! + 1 : 0;
+      scratch[--counts[bucket + 1]!] = id;
+    }
+    ids.set(scratch.subarray(start, end), start);
+    // counts[k + 1] is now the start of bucket k; buckets 1..256 continue one byte deeper.
+    for (let bucket = 1; bucket <= 256; bucket++) {
+      const bucketStart = counts[bucket + 1]!;
+      const bucketEnd = bucket === 256 ? end : counts[bucket + 2]!;
+      if (bucketEnd - bucketStart > 1) stack.push(bucketStart, bucketEnd, depth + 1);
+    }
   }
-  return key;
+  return ids;
+}
+
+function insertionSort(
+  data: Uint8Array,
+  offsets: Uint32Array,
+  ids: Int32Array,
+  start: number,
+  end: number,
+  depth: number,
+): void {
+  for (let i = start + 1; i < end; i++) {
+    const id = ids[i]!;
+    let j = i - 1;
+    while (j >= start && compareFrom(data, offsets, ids[j]!, id, depth) > 0) {
+      ids[j + 1] = ids[j]!;
+      j--;
+    }
+    ids[j + 1] = id;
+  }
+}
+
+/** Compares two tokens' bytes from `depth` on; equal bytes compare by id. */
+function compareFrom(data: Uint8Array, offsets: Uint32Array, a: number, b: number, depth: number): number {
+  let pa = offsets[a]! + depth;
+  let pb = offsets[b]! + depth;
+  const ea = offsets[a + 1]!;
+  const eb = offsets[b + 1]!;
+  while (pa < ea && pb < eb) {
+    const diff = data[pa]! - data[pb]!;
+    if (diff !== 0) return diff;
+    pa++;
+    pb++;
+  }
+  if (pa < ea) return 1;
+  if (pb < eb) return -1;
+  return a - b;
 }
