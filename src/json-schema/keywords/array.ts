@@ -1,0 +1,54 @@
+/** Array keywords: `prefixItems`, `items` (schema or draft-04..2019-09 tuple form), `additionalItems`, counts, `uniqueItems`. */
+import { type FacetKeyword, nonNegativeInteger } from './context.js';
+
+export const arrayKeywords: FacetKeyword[] = [
+  {
+    keyword: 'prefixItems',
+    kind: 'array',
+    apply(f, v, ctx) {
+      if (!Array.isArray(v)) return ctx.fail('must be an array of schemas');
+      f.prefix = v.map((s, i) => ctx.compile(s, `${ctx.pointer}/${i}`));
+    },
+  },
+  {
+    keyword: 'items',
+    kind: 'array',
+    apply(f, v, ctx) {
+      if (Array.isArray(v)) {
+        if (ctx.schema.has('prefixItems'))
+          return ctx.fail('the array form of items cannot be combined with prefixItems');
+        f.prefix = v.map((s, i) => ctx.compile(s, `${ctx.pointer}/${i}`));
+      } else f.items = ctx.compile(v, ctx.pointer);
+    },
+  },
+  {
+    keyword: 'additionalItems',
+    kind: 'array',
+    apply(f, v, ctx) {
+      // Only meaningful after a tuple `items`; otherwise ignored (as the spec says).
+      if (Array.isArray(ctx.schema.get('items'))) f.items = ctx.compile(v, ctx.pointer);
+    },
+  },
+  {
+    keyword: 'minItems',
+    kind: 'array',
+    apply(f, v, ctx) {
+      f.minItems = Math.max(f.minItems, nonNegativeInteger(v, ctx));
+    },
+  },
+  {
+    keyword: 'maxItems',
+    kind: 'array',
+    apply(f, v, ctx) {
+      f.maxItems = Math.min(f.maxItems, nonNegativeInteger(v, ctx));
+    },
+  },
+  {
+    keyword: 'uniqueItems',
+    kind: 'array',
+    apply(f, v, ctx) {
+      if (typeof v !== 'boolean') return ctx.fail('must be a boolean');
+      f.uniqueItems = f.uniqueItems || v;
+    },
+  },
+];

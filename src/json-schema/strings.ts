@@ -1,0 +1,79 @@
+/**
+ * JSON string content as grammar expressions. A schema constrains a string's *decoded* value, but its text
+ * may spell each code point raw or escaped (`\n`, `\/`, `\u00e9`, a surrogate pair). Every expression here
+ * accepts all spellings of the values it denotes (one "char unit" = one decoded code point, from
+ * `jsonStringCharExpr`), so escapes never change what is accepted.
+ */
+import {
+  alt,
+  type Expr,
+  literal,
+  MAX_CODE_POINT,
+  normalizeRanges,
+  repeat,
+  seq,
+  star,
+  subtractRanges,
+} from '../engine/ir.js';
+import { jsonStringCharExpr, regexToJsonStringExpr } from '../regex/index.js';
+
+/** Any single decoded code point. */
+export const ANY_CHAR_UNIT: Expr = jsonStringCharExpr([0, MAX_CODE_POINT]);
+
+/** String content (between the quotes) of any value with `min..max` code points. */
+export function stringContentOfLength(min: number, max: number): Expr {
+  return min === 0 && max === Number.POSITIVE_INFINITY
+    ? star(ANY_CHAR_UNIT)
+    : repeat(ANY_CHAR_UNIT, min, max);
+}
+
+/** String content whose decoded value is exactly `value`, in every spelling (lone surrogates never match). */
+export function stringContentLiteral(value: string): Expr {
+  return seq(...[...value].map((ch) => jsonStringCharExpr([ch.codePointAt(0)!, ch.codePointAt(0)!])));
+}
+
+/**
+ * String content whose decoded value is NOT in `excluded` (a trie complement over char units, so the
+ * expression stays linear in the total length of the excluded strings).
+ */
+export function stringContentExcluding(excluded: readonly string[]): Expr {
+  interface TrieNode {
+    end: boolean;
+    children: Map<number, TrieNode>;
+  }
+  const root: TrieNode = { end: false, children: new Map() };
+  for (const word of excluded) {
+    let n = root;
+    for (const ch of word) {
+      const cp = ch.codePointAt(0)!;
+      let next = n.children.get(cp);
+      if (!next) {
+        next = { end: false, children: new Map() };
+        n.children.set(cp, next);
+      }
+      n = next;
+    }
+    n.end = true;
+  }
+  const anyRest = star(ANY_CHAR_UNIT);
+  const build = (n: TrieNode): Expr => {
+    const taken = normalizeRanges([...n.children.keys()].flatMap((c) => [c, c]));
+    const parts: Expr[] = [seq(jsonStringCharExpr(subtractRanges([0, MAX_CODE_POINT], taken)), anyRest)];
+    if (!n.end) parts.push(literal(''));
+    for (const [cp, child] of n.children) parts.push(seq(jsonStringCharExpr([cp, cp]), build(child)));
+    return alt(...parts);
+  };
+  return build(root);
+}
+
+const patternCache = new Map<string, Expr>();
+
+/** JSON string content whose decoded value matches an ECMA pattern (search semantics), cached per pattern. */
+export function patternContent(pattern: string): Expr {
+  let e = patternCache.get(pattern);
+  if (!e) {
+    e = regexToJsonStringExpr(pattern);
+    patternCache.set(pattern, e);
+  }
+  return e;
+}
