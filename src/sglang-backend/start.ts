@@ -1,5 +1,7 @@
+import type { CompiledGrammar } from '../engine/compiled-grammar.js';
 import * as engineModule from '../engine/index.js';
 import { TokenizerInfo } from '../vocabulary/index.js';
+import type { SidecarEngine } from './engine-port.js';
 import { createLogitkitEngine, type SidecarCompiler } from './logitkit-engine.js';
 import { SidecarServer } from './server.js';
 
@@ -25,6 +27,24 @@ export interface StartSidecarOptions {
 
 /** Loads the tokenizer, builds the compiler and listens. Rejects with a message naming what is wrong. */
 export async function startSidecar(options: StartSidecarOptions): Promise<SidecarServer<unknown>> {
+  const engine = await loadSidecarEngine(options);
+  const server = new SidecarServer<unknown>({
+    engine,
+    socketPath: options.socketPath,
+    ...(options.compileCacheEntries !== undefined
+      ? { compileCacheEntries: options.compileCacheEntries }
+      : {}),
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+  });
+  await server.listen();
+  return server;
+}
+
+/** The tokenizer + compiler a sidecar serves, built in-process (also what tests use as the reference). */
+export async function loadSidecarEngine(
+  options: Pick<StartSidecarOptions, 'tokenizer' | 'preset' | 'vocabSize' | 'eosTokenIds'>,
+): Promise<SidecarEngine<CompiledGrammar>> {
   if ((options.tokenizer === undefined) === (options.preset === undefined)) {
     throw new Error('give exactly one of --tokenizer PATH and --preset NAME');
   }
@@ -49,18 +69,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       throw new Error(`--eos-ids: ${id} is not a token id below the vocabulary size ${info.vocabSize}`);
     }
   }
-  const engine = createLogitkitEngine(info, createCompiler(info), eos);
-  const server = new SidecarServer<unknown>({
-    engine,
-    socketPath: options.socketPath,
-    ...(options.compileCacheEntries !== undefined
-      ? { compileCacheEntries: options.compileCacheEntries }
-      : {}),
-    ...(options.version !== undefined ? { version: options.version } : {}),
-    ...(options.log !== undefined ? { log: options.log } : {}),
-  });
-  await server.listen();
-  return server;
+  return createLogitkitEngine(info, createCompiler(info), eos);
 }
 
 /** logitkit's GrammarCompiler with its cache (the engine exports it as `GrammarCompiler`). */

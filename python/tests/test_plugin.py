@@ -1,0 +1,285 @@
+"""The plugin driven the way SGLang's scheduler drives a grammar backend, against the real sidecar.
+
+Masks read back from shared memory must equal, bit for bit, the masks logitkit computes in-process: the vitest
+runner (test/sglang-backend/python-plugin.test.ts) writes those to LOGITKIT_REFERENCE_MASKS; run standalone, the
+test asks the sidecar for a fresh-matcher replay (REFERENCE_MASK) instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from support import CASES, STUB, allowed_tokens, load_reference, pick, use_stub_sglang
+
+use_stub_sglang()
+
+from sglang.srt.constrained import base_grammar_backend as sgl_base  # noqa: E402  (the stand-in)
+from sglang.srt.constrained.base_grammar_backend import GrammarRow, InvalidGrammarObject  # noqa: E402
+
+import logitkit_sglang  # noqa: E402
+from logitkit_sglang import protocol as p  # noqa: E402
+from logitkit_sglang.backend import LogitkitGrammarBackend  # noqa: E402
+from logitkit_sglang.sidecar import Sidecar, SidecarUnavailable, find_node  # noqa: E402
+
+SIDECAR: Sidecar = None  # type: ignore[assignment]
+REFERENCE = load_reference()
+
+
+def setUpModule():
+    global SIDECAR
+    SIDECAR = Sidecar(preset="llama-3.1")
+
+
+def tearDownModule():
+    if SIDECAR is not None:
+        SIDECAR.close()
+
+
+class Request:
+    """The parts of SGLang's Req the grammar path touches."""
+
+    def __init__(self, key):
+        self.key = key
+        self.grammar = None
+        self.error = None
+        self.output_ids = []
+
+
+def admit(backend, key):
+    """GrammarManager.process_req_with_grammar + get_ready_grammar_requests, for one request."""
+    req = Request(key)
+    value, cache_hit = backend.get_cached_or_future_value(key, False)
+    if not cache_hit:
+        value = value.result(timeout=120)
+        backend.set_cache(key, value.copy())
+    req.grammar = value
+    if isinstance(value, InvalidGrammarObject):
+        req.error = f"Failed to compile {key[0]} grammar: {value.error_message}"
+    return req
+
+
+def batch_masks(reqs, vocab_size, batched):
+    """SamplingBatchInfo.update_regex_vocab_mask: allocate, fill live rows, move."""
+    first = reqs[0].grammar
+    mask = first.allocate_vocab_mask(vocab_size=vocab_size, batch_size=len(reqs), device="cpu")
+    live = [(i, r.grammar) for i, r in enumerate(reqs) if not r.grammar.finished and not r.grammar.is_terminated()]
+    if batched:
+        first.fill_vocab_mask_batched([GrammarRow(i, g) for i, g in live], mask)
+    else:
+        for i, g in live:
+            g.fill_vocab_mask(mask, i)
+    return first.move_vocab_mask(mask, "cpu"), [i for i, _ in live]
+
+
+def reference_mask(case_name, handle_grammar, history, step):
+    if REFERENCE is not None:
+        return REFERENCE[case_name]["steps"][step]["mask"]
+    r = SIDECAR.call(p.OP_REFERENCE_MASK, p.u32(handle_grammar._compiled.live_handle()) + p.u32_array(history))
+    return r.raw(r.u32())
+
+
+class SchedulerFlowTest(unittest.TestCase):
+    def setUp(self):
+        self.backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size)
+
+    def test_masks_match_in_process_engine_through_the_scheduler_sequence(self):
+        valid = [c for c in CASES["cases"] if not c.get("invalid")]
+        # Two requests per key: the second one is a cache hit (a copy of the prototype).
+        reqs, cases = [], []
+        for case in valid:
+            for _ in range(2):
+                reqs.append(admit(self.backend, (case["keyType"], case["key"])))
+                cases.append(case)
+        for req in reqs:
+            self.assertIsNone(req.error, req.error)
+        vocab = SIDECAR.vocab_size
+        eos = set(SIDECAR.eos_token_ids)
+        histories = [[] for _ in reqs]
+        terminated_seen = set()
+        for step in range(CASES["maxSteps"]):
+            mask, live = batch_masks(reqs, vocab, batched=step % 2 == 0)
+            if not live:
+                break
+            for i in live:
+                row = mask.row_bytes_of(i)
+                expected = reference_mask(cases[i]["name"], reqs[i].grammar, histories[i], step)
+                self.assertEqual(row, expected, f"{cases[i]['name']} step {step}: mask differs from logitkit's")
+                token = pick(allowed_tokens(row, vocab), eos, step)
+                if REFERENCE is not None:
+                    self.assertEqual(token, REFERENCE[cases[i]["name"]]["steps"][step]["token"])
+                reqs[i].grammar.accept_token(token)
+                histories[i].append(token)
+                if token in eos:
+                    self.assertTrue(reqs[i].grammar.is_terminated(), f"{cases[i]['name']}: EOS did not terminate")
+                    terminated_seen.add(cases[i]["name"])
+                    reqs[i].grammar.finished = True
+            if step == 5:
+                # Rollback two tokens, check the mask is the one from two steps ago, then re-accept them.
+                for i in live:
+                    g = reqs[i].grammar
+                    if g.is_terminated() or len(histories[i]) < 2:
+                        continue
+                    tail = histories[i][-2:]
+                    g.rollback(2)
+                    del histories[i][-2:]
+                    m, _ = batch_masks([reqs[i]], vocab, batched=True)
+                    self.assertEqual(
+                        m.row_bytes_of(0), reference_mask(cases[i]["name"], g, histories[i], step - 1)
+                    )
+                    for t in tail:
+                        g.accept_token(t)
+                        histories[i].append(t)
+        self.assertIn("regex-date", terminated_seen)
+        self.assertIn("ebnf-answer", terminated_seen)
+
+    def test_invalid_grammars_report_the_compiler_message(self):
+        for case in (c for c in CASES["cases"] if c.get("invalid")):
+            key = (case["keyType"], case["key"])
+            first = admit(self.backend, key)
+            self.assertIsNotNone(first.error, case["name"])
+            self.assertTrue(first.error.startswith(f"Failed to compile {case['keyType']} grammar: "), first.error)
+            if REFERENCE is not None:
+                self.assertEqual(first.error, f"Failed to compile {case['keyType']} grammar: " + REFERENCE[case["name"]]["error"])
+            again = admit(self.backend, key)  # cached invalid result
+            self.assertEqual(again.error, first.error)
+
+    def test_rejected_token_raises_value_error_and_state_is_kept(self):
+        req = admit(self.backend, ("regex", "[0-9]{3}"))
+        g = req.grammar
+        mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)
+        allowed = allowed_tokens(mask.row_bytes_of(0), SIDECAR.vocab_size)
+        banned = next(t for t in range(SIDECAR.vocab_size) if t not in allowed)
+        with self.assertRaisesRegex(ValueError, f"Tokens not accepted: {banned}"):
+            g.accept_token(banned)
+        g.accept_token(allowed[0])
+        self.assertEqual(g.accepted_tokens, [allowed[0]])
+
+    def test_jump_forward_like_xgrammar(self):
+        g = admit(self.backend, ("regex", "hello [0-9]")).grammar
+        helper = g.try_jump_forward(tokenizer=None)
+        self.assertEqual(helper, ([], "hello "))
+        self.assertEqual(g.jump_forward_str_state(helper), ("hello ", -1))
+        done = admit(self.backend, ("regex", "[0-9]")).grammar
+        self.assertIsNone(done.try_jump_forward(tokenizer=None))
+
+    def test_terminated_grammar_ignores_tokens_and_rollback_revives_it(self):
+        req = admit(self.backend, ("regex", "x"))
+        g = req.grammar
+        mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)
+        (x,) = allowed_tokens(mask.row_bytes_of(0), SIDECAR.vocab_size)[:1]
+        g.accept_token(x)
+        g.accept_token(SIDECAR.eos_token_ids[0])
+        self.assertTrue(g.is_terminated())
+        g.accept_token(12345)  # ignored once terminated, like xgrammar's wrapper
+        g.rollback(1)
+        self.assertFalse(g.is_terminated())
+        self.assertTrue(g.is_completed())
+
+    def test_sidecar_crash_is_recovered_with_state_replayed(self):
+        sidecar = Sidecar(preset="llama-3.1")
+        try:
+            backend = LogitkitGrammarBackend(sidecar, sidecar.vocab_size)
+            reqs = [admit(backend, ("ebnf", 'root ::= "ab" [0-9]+ "."')), admit(backend, ("regex", "[a-c]{4}"))]
+            vocab = sidecar.vocab_size
+            before, _ = batch_masks(reqs, vocab, batched=True)
+            tokens = [pick(allowed_tokens(before.row_bytes_of(i), vocab), set(), 1) for i in range(2)]
+            for r, t in zip(reqs, tokens):
+                r.grammar.accept_token(t)
+            expected, _ = batch_masks(reqs, vocab, batched=True)
+            generation = sidecar.generation
+            os.kill(sidecar.pid, signal.SIGKILL)
+            time.sleep(0.2)
+            after, _ = batch_masks(reqs, vocab, batched=True)
+            self.assertEqual(sidecar.generation, generation + 1)
+            for i in range(2):
+                self.assertEqual(after.row_bytes_of(i), expected.row_bytes_of(i))
+        finally:
+            sidecar.close()
+
+    def test_dropped_grammars_free_their_matchers(self):
+        req = admit(self.backend, ("regex", "[a-z]+"))
+        batch_masks([req], SIDECAR.vocab_size, batched=True)
+        handle = req.grammar._handle
+        del req
+        gc.collect()
+        SIDECAR.call(p.OP_PING)  # carries the queued FREE_MATCHERS
+        with self.assertRaises(p.SidecarError) as ctx:
+            SIDECAR.call(p.OP_QUERY_STATE, p.u32(handle))
+        self.assertEqual(ctx.exception.code, p.ERR_UNKNOWN_HANDLE)
+
+
+class RegistrationTest(unittest.TestCase):
+    def test_register_adds_backend_and_cli_choice(self):
+        from sglang.srt import server_args
+
+        logitkit_sglang.register()
+        self.assertIn("logitkit", sgl_base.GRAMMAR_BACKEND_REGISTRY)
+        self.assertIn("logitkit", server_args.GRAMMAR_BACKEND_CHOICES)
+        os.environ["LOGITKIT_PRESET"] = "llama-3.1"
+        try:
+            backend = sgl_base.create_grammar_backend(
+                server_args.ServerArgs(grammar_backend="logitkit"), None, 128256, {128001, 128009}
+            )
+            try:
+                self.assertIsInstance(backend, LogitkitGrammarBackend)
+                self.assertEqual(backend.sidecar.eos_token_ids, [128001, 128009])
+                g = admit(backend, ("regex", "a|b")).grammar
+                self.assertFalse(g.is_terminated())
+            finally:
+                backend.shutdown()
+        finally:
+            del os.environ["LOGITKIT_PRESET"]
+
+    def test_register_on_sglang_without_registry_explains(self):
+        saved = sgl_base.register_grammar_backend
+        del sgl_base.register_grammar_backend
+        try:
+            with self.assertRaisesRegex(RuntimeError, "no grammar-backend registry"):
+                logitkit_sglang.register()
+        finally:
+            sgl_base.register_grammar_backend = saved
+
+
+class GuardTest(unittest.TestCase):
+    def test_package_imports_without_sglang_or_torch(self):
+        code = (
+            "import sys; import logitkit_sglang, logitkit_sglang.sidecar, logitkit_sglang.masks;"
+            "\ntry:\n import logitkit_sglang.backend\nexcept ImportError as e:\n print('IMPORT-ERROR', e)"
+        )
+        env = dict(os.environ, PYTHONPATH=str(STUB.parent.parent))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("IMPORT-ERROR logitkit_sglang.backend needs SGLang (`pip install sglang`)", out.stdout)
+
+    def test_missing_node_is_a_clear_error(self):
+        saved = dict(os.environ)
+        try:
+            os.environ.pop("LOGITKIT_NODE", None)
+            os.environ["PATH"] = "/nonexistent"
+            with self.assertRaisesRegex(SidecarUnavailable, "needs Node.js >= 20.*no `node` was found"):
+                find_node()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def test_startup_failure_shows_the_sidecar_message(self):
+        with self.assertRaisesRegex(SidecarUnavailable, "exited with status 1 during startup"):
+            Sidecar(tokenizer_path="/nonexistent/model-dir")
+
+    def test_check_command_passes(self):
+        env = dict(os.environ, PYTHONPATH=str(STUB.parent.parent))
+        out = subprocess.run(
+            [sys.executable, "-m", "logitkit_sglang", "--check"], capture_output=True, text=True, env=env, timeout=300
+        )
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("PASS: logitkit sidecar round trip", out.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
