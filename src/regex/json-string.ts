@@ -88,7 +88,7 @@ function hexNumber(ranges: readonly number[], digits: number): Expr {
   return alt(...out);
 }
 
-/** `\uD8xx\uDCxx` escapes for the astral code points of a normalized set. */
+/** The hex part of `\uD8xx\uDCxx` escapes (after the first `\u`) for the astral code points of a set. */
 function surrogatePairs(astral: readonly number[]): Expr {
   // Group high surrogates by the set of low surrogates they combine with.
   const byLow = new Map<string, { low: number[]; high: number[] }>();
@@ -116,7 +116,7 @@ function surrogatePairs(astral: readonly number[]): Expr {
   const u = literal('\\u');
   return alt(
     ...[...byLow.values()].map(({ low, high }) =>
-      seq(u, hexNumber(normalizeRanges(high), 4), u, hexNumber(normalizeRanges(low), 4)),
+      seq(hexNumber(normalizeRanges(high), 4), u, hexNumber(normalizeRanges(low), 4)),
     ),
   );
 }
@@ -132,14 +132,18 @@ export function jsonStringCharExpr(ranges: readonly number[]): Expr {
   const key = set.join(',');
   const cached = charExprCache.get(key);
   if (cached) return cached;
-  const options: Expr[] = [chars(intersectRanges(set, RAW_ALLOWED))];
+  // Everything after a backslash shares that first byte, so the escapes form one branch (smaller NFAs).
+  const shortLetters: number[] = [];
   for (const [cp, letter] of SHORT_ESCAPES) {
-    if (intersectRanges(set, [cp, cp]).length > 0) options.push(literal(`\\${letter}`));
+    if (intersectRanges(set, [cp, cp]).length > 0) shortLetters.push(letter.charCodeAt(0), letter.charCodeAt(0));
   }
   const bmp = intersectRanges(set, [0, 0xd7ff, 0xe000, 0xffff]);
-  if (bmp.length > 0) options.push(seq(literal('\\u'), hexNumber(bmp, 4)));
   const astral = intersectRanges(set, [0x10000, 0x10ffff]);
-  if (astral.length > 0) options.push(surrogatePairs(astral));
+  const afterU: Expr[] = [];
+  if (bmp.length > 0) afterU.push(hexNumber(bmp, 4));
+  if (astral.length > 0) afterU.push(surrogatePairs(astral));
+  const escape = seq(literal('\\'), alt(byteSet(shortLetters), afterU.length > 0 ? seq(literal('u'), alt(...afterU)) : NOTHING));
+  const options: Expr[] = [chars(intersectRanges(set, RAW_ALLOWED)), escape];
   const expr = alt(...options);
   if (charExprCache.size > 256) charExprCache.clear();
   charExprCache.set(key, expr);
