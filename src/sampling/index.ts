@@ -3,7 +3,35 @@
  * logit processors, stop conditions, incremental detokenization, logprobs and the generation loop.
  */
 export { applyMaskDense, type ComputeState, computeLogprobs, computeProbs, sampleToken } from './api.js';
+export {
+  type DetokenizerOptions,
+  findPrintableText,
+  INIT_INCREMENTAL_DETOKENIZATION_OFFSET,
+  IncrementalDetokenizer,
+} from './detokenizer.js';
 export { SamplingParamsError } from './errors.js';
+export {
+  abortReason,
+  type FinishAbort,
+  type FinishLength,
+  type FinishReason,
+  type FinishStop,
+  fromStreamingSearch,
+  jsStopRegex,
+  openAIFinishReason,
+  StopChecker,
+  type StopCheckerOptions,
+  trimMatchedStopIds,
+  trimMatchedStopText,
+} from './finish.js';
+export {
+  type GenerateEvent,
+  type GenerateRequest,
+  Generator,
+  type GeneratorOptions,
+  type LanguageModel,
+  type RequestHandle,
+} from './generator.js';
 export {
   CUSTOM_LOGIT_PROCESSOR_DISABLED_MESSAGE,
   type CustomParams,
@@ -15,6 +43,15 @@ export {
   serializeLogitProcessor,
   unregisterLogitProcessor,
 } from './logit-processors.js';
+export {
+  inputLogprobs,
+  LogprobFormatter,
+  type LogprobOptions,
+  type LogprobsMeta,
+  type LogprobTuple,
+  logprobValue,
+  logSumExp,
+} from './logprobs.js';
 export {
   type JsonValue,
   type NormalizeOptions,
