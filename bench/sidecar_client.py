@@ -1,0 +1,132 @@
+"""Sidecar benchmark, client side (run by bench/sidecar.mjs): the Python plugin's real code path.
+
+Per decode step: one FILL_BATCH for B rows (mask computation skipped in transport-only mode, included otherwise)
+plus the copy of those rows from shared memory into the step's mask; then the per-row accept round trips.
+Also the compile round trip (uncached and cached) and the bare PING round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+from logitkit_sglang import masks
+from logitkit_sglang import protocol as p
+from logitkit_sglang.sidecar import Sidecar
+
+GRAMMARS = [
+    ("json", '{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"},'
+             '"tags":{"type":"array","items":{"type":"string"}}},"required":["name","age"]}'),
+    ("regex", r"[A-Z][a-z]{2,8} [0-9]{1,4}(\.[0-9]+)?"),
+    ("ebnf", 'root ::= item (", " item)*\nitem ::= [a-z]+ | "\\"" [^"]* "\\""'),
+]
+
+
+def pct(values, q):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def mask_row(mask, i: int) -> bytes:
+    if hasattr(mask, "row_bytes_of"):
+        return mask.row_bytes_of(i)
+    return mask[i].numpy().tobytes()
+
+
+def pick(row: bytes, seed: int, vocab: int, eos) -> int | None:
+    """An allowed non-EOS token found from a pseudo-random start, or None when only EOS is left."""
+    n = len(row)
+    start = seed % n
+    for k in range(n):
+        i = (start + k) % n
+        b = row[i]
+        if b:
+            for bit in range(8):
+                t = i * 8 + bit
+                if b >> bit & 1 and t < vocab and t not in eos:
+                    return t
+    return None
+
+
+def bench_batch(sc: Sidecar, handles, batch: int, steps: int, transport_only: bool):
+    vocab = sc.vocab_size
+    matchers = []
+    for i in range(batch):
+        g = handles[i % len(handles)]
+        matchers.append(sc.call(p.OP_CREATE_MATCHER, p.u32(g) + p.u8(0) + p.u32_array([])).u32())
+    rows = list(range(batch))
+    mask = masks.allocate(batch, vocab)
+    fill_us, accept_us = [], []
+    flags = p.FILL_FLAG_TRANSPORT_ONLY if transport_only else 0
+    for step in range(steps):
+        t0 = time.perf_counter_ns()
+        buf = sc.fill(matchers, rows, flags)
+        masks.copy_rows(buf, rows, mask)
+        t1 = time.perf_counter_ns()
+        fill_us.append((t1 - t0) / 1000)
+        if transport_only:
+            continue
+        picks = [pick(mask_row(mask, i), (step * 7919 + i * 104729), vocab, sc.eos_token_ids) for i in rows]
+        t2 = time.perf_counter_ns()
+        for m, token in zip(matchers, picks):
+            if token is None:
+                sc.call(p.OP_RESET_MATCHER, p.u32(m))
+            else:
+                sc.call(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token))
+        accept_us.append((time.perf_counter_ns() - t2) / 1000)
+    sc.call(p.OP_FREE_MATCHERS, p.u32_array(matchers))
+    return fill_us, accept_us
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="llama-3.1")
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--batches", default="1,16,64,256")
+    args = ap.parse_args()
+    t = time.perf_counter()
+    sc = Sidecar(preset=args.preset)
+    result = {"startup_ms": (time.perf_counter() - t) * 1000, "vocab_size": sc.vocab_size, "batches": {}}
+    try:
+        ping = []
+        for _ in range(2000):
+            t0 = time.perf_counter_ns()
+            sc.call(p.OP_PING)
+            ping.append((time.perf_counter_ns() - t0) / 1000)
+        result["ping_us"] = {"p50": pct(ping, 0.5), "p99": pct(ping, 0.99)}
+        handles = [sc.compile(k, s)[0] for k, s in GRAMMARS]
+        uncached, sidecar_ms, cached = [], [], []
+        for n in range(40):
+            key = f'{{"type":"object","properties":{{"f{n}":{{"type":"integer"}},"g":{{"type":"string"}}}}}}'
+            t0 = time.perf_counter_ns()
+            _, ms, hit = sc.compile("json", key)
+            uncached.append((time.perf_counter_ns() - t0) / 1e6)
+            sidecar_ms.append(ms)
+            t0 = time.perf_counter_ns()
+            sc.compile("json", key)
+            cached.append((time.perf_counter_ns() - t0) / 1e6)
+        result["compile_ms"] = {
+            "uncached_round_trip_p50": statistics.median(uncached),
+            "uncached_in_sidecar_p50": statistics.median(sidecar_ms),
+            "cached_round_trip_p50": statistics.median(cached),
+        }
+        for b in [int(x) for x in args.batches.split(",")]:
+            steps = max(20, args.steps if b <= 64 else args.steps // 4)
+            transport, _ = bench_batch(sc, handles, b, steps, transport_only=True)
+            full, accepts = bench_batch(sc, handles, b, max(10, steps // 4), transport_only=False)
+            result["batches"][b] = {
+                "transport_only_us": {"p50": pct(transport, 0.5), "p99": pct(transport, 0.99)},
+                "with_masks_us": {"p50": pct(full, 0.5), "p99": pct(full, 0.99)},
+                "accepts_per_step_us": {"p50": pct(accepts, 0.5)} if accepts else None,
+            }
+    finally:
+        sc.close()
+    json.dump(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
