@@ -9,6 +9,7 @@ import dataclasses
 import json
 import logging
 import os
+import weakref
 from typing import Any, List, Optional, Sequence, Tuple
 
 try:
@@ -95,6 +96,27 @@ def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> Non
             if attempt == 1:
                 raise
     masks.copy_rows(buffer, [r for _, r in rows], vocab_mask)
+    serial = sidecar.fill_serial
+    for g, r in rows:
+        g._mask_ref = (buffer, r, serial)
+
+
+def _accept_callback(grammar: "LogitkitGrammar", token: int):
+    ref = weakref.ref(grammar)
+
+    def done(err, reader) -> None:
+        g = ref()
+        if g is None:
+            return
+        if err is not None:
+            g._deferred_error = f"deferred accept of token {token} failed in the sidecar: {err}"
+        elif reader.u8() != 1:
+            g._deferred_error = (
+                f"the sidecar rejected token {token}, which the mask allowed (mask/matcher mismatch); "
+                f"accepted tokens: {g.accepted_tokens}"
+            )
+
+    return done
 
 
 def _row_entries(entries) -> List[Tuple["LogitkitGrammar", int]]:
@@ -121,6 +143,10 @@ class LogitkitGrammar(BaseGrammarObject):
         self._terminated = False
         self._handle: Optional[int] = None
         self._generation = 0
+        # The mask row last filled for the current state: accept_token checks tokens against it locally and
+        # sends the accept without waiting for the reply (it goes out with the next call).
+        self._mask_ref: Optional[Tuple[Any, int, int]] = None
+        self._deferred_error: Optional[str] = None
         if grammar_stats is not None:
             self.grammar_stats = grammar_stats
 
@@ -142,6 +168,7 @@ class LogitkitGrammar(BaseGrammarObject):
 
     def _matcher_call(self, op: int, payload: bytes = b"") -> p.Reader:
         _pending.flush()
+        self._raise_deferred()
         for attempt in range(2):
             try:
                 return self._sidecar.call(op, p.u32(self._live_matcher()) + payload)
@@ -160,24 +187,54 @@ class LogitkitGrammar(BaseGrammarObject):
 
     # -- BaseGrammarObject --------------------------------------------------------------------------------
 
+    def _raise_deferred(self) -> None:
+        if self._deferred_error is not None:
+            message, self._deferred_error = self._deferred_error, None
+            raise RuntimeError(message)
+
+    def _rejected(self, token: int) -> ValueError:
+        return ValueError(
+            f"Tokens not accepted: {token}\n"
+            f"Accepted tokens: {self.accepted_tokens}\n"
+            f"Key string: {self.key_string}"
+        )
+
     def accept_token(self, token: int) -> None:
         if self._terminated:
             return
         self.current_token = token
+        _pending.flush()
+        ref, self._mask_ref = self._mask_ref, None
+        allowed = None
+        if (
+            ref is not None
+            and self._deferred_error is None
+            and self._handle is not None
+            and self._generation == self._sidecar.generation
+        ):
+            # None when the row was overwritten since; else whether the row filled for exactly this state allows
+            # the token (the matcher accepts a token iff its mask bit is set).
+            allowed = self._sidecar.row_allows(ref, token)
+        if allowed is False:
+            self._mask_ref = ref
+            raise self._rejected(token)
+        if allowed:
+            # Decided locally: the accept travels with this thread's next call, its reply is checked then.
+            self._sidecar.post(p.OP_ACCEPT_TOKEN, p.u32(self._handle) + p.i32(token), _accept_callback(self, token))
+            self.accepted_tokens.append(token)
+            self._terminated = token in self._sidecar.stop_token_ids
+            return
         r = self._matcher_call(p.OP_ACCEPT_TOKEN, p.i32(token))
         accepted, terminated = r.u8(), r.u8()
         if not accepted:
-            raise ValueError(
-                f"Tokens not accepted: {token}\n"
-                f"Accepted tokens: {self.accepted_tokens}\n"
-                f"Key string: {self.key_string}"
-            )
+            raise self._rejected(token)
         self.accepted_tokens.append(token)
         self._terminated = terminated == 1
 
     def rollback(self, k: int) -> None:
         if k <= 0:
             return
+        self._mask_ref = None
         r = self._matcher_call(p.OP_ROLLBACK, p.u32(k))
         self._terminated = r.u8() == 1
         del self.accepted_tokens[-k:]

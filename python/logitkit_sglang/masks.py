@@ -83,6 +83,17 @@ def copy_rows(buffer: MaskBuffer, rows: Sequence[int], vocab_mask) -> None:
         vocab_mask[index.to(vocab_mask.device)] = src[index].to(vocab_mask.device)
 
 
+def is_allowed(vocab_mask, row: int, token: int) -> bool:
+    """Whether ``token``'s bit is set in ``row`` (False for ids outside the mask)."""
+    if token < 0:
+        return False
+    if isinstance(vocab_mask, HostBitmask):
+        return token < vocab_mask.words * 32 and vocab_mask.is_allowed(row, token)
+    if token >= vocab_mask.shape[-1] * 32:
+        return False
+    return (int(vocab_mask[row, token >> 5]) >> (token & 31)) & 1 == 1
+
+
 def move(vocab_mask, device):
     """xgrammar's ``move_vocab_mask``."""
     if isinstance(vocab_mask, HostBitmask):

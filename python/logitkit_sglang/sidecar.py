@@ -118,6 +118,9 @@ class Sidecar:
         self._buffer: Optional[MaskBuffer] = None
         self._frees: List[int] = []
         self._closed = False
+        # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own.
+        self.fill_serial = 0
+        self._row_serial: List[int] = []
         self.session = os.urandom(16).hex()
         self.generation = 0
         self.socket_path = ""
@@ -165,6 +168,7 @@ class Sidecar:
         self.vocab_size = conn.vocab_size
         self.words_per_row = conn.words_per_row
         self.eos_token_ids = list(conn.eos_token_ids)
+        self.stop_token_ids = frozenset(self.eos_token_ids)
         self.sidecar_version = conn.sidecar_version
         self.description = conn.description
         self._frees = []
@@ -286,6 +290,16 @@ class Sidecar:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
 
+    def post(self, op: int, payload: bytes, callback) -> None:
+        """Buffers a request on this thread's connection; it goes out with the thread's next call, and
+        ``callback(error, reader)`` runs when that call drains the reply. Lost if the sidecar crashes first."""
+        conn = self.connection()
+        try:
+            conn.post(op, payload, callback)
+        except SidecarDisconnected:
+            self._recover(conn.generation)
+            raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
+
     def _post_frees(self, conn: Connection) -> None:
         with self._lock:
             handles, self._frees = self._frees, []
@@ -322,11 +336,27 @@ class Sidecar:
         conn = self.connection()
         try:
             buf = self._ensure_buffer(conn, (max(rows) + 1) if rows else 1)
+            self.fill_serial += 1
+            serials = self._row_serial
+            if len(serials) < buf.rows:
+                serials.extend([0] * (buf.rows - len(serials)))
+            for r in rows:
+                serials[r] = self.fill_serial
             self.call(p.OP_FILL_BATCH, bytes(payload))
         except SidecarDisconnected:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
         return buf
+
+    def row_allows(self, ref, token: int) -> Optional[bool]:
+        """Whether the row recorded as ``ref = (buffer, row, fill_serial)`` allows ``token``; None if that row
+        has been overwritten by a later fill (or the buffer replaced) since."""
+        buf, row, serial = ref
+        if buf is not self._buffer or self._row_serial[row] != serial:
+            return None
+        if token < 0 or token >= self.vocab_size:
+            return False
+        return (buf.map[row * buf.row_bytes + (token >> 3)] >> (token & 7)) & 1 == 1
 
     def compile(self, key_type: str, key: str):
         """COMPILE; returns ``(handle, compile_ms, cache_hit)`` or raises SidecarError (code ERR_COMPILE_ERROR)."""
