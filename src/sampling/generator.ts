@@ -334,7 +334,11 @@ export class Generator {
     if (this.loop) return;
     this.loop = (async () => {
       try {
-        while (this.active.size > 0) await this.step();
+        while (this.active.size > 0) {
+          await this.step();
+          // yield to I/O between steps so aborts, new requests and sockets are served
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       } finally {
         this.loop = null;
       }
