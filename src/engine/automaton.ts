@@ -260,9 +260,9 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
       }
       const refs = nfa.refs[s]!;
       for (let i = 0; i < refs.length; i += 2) {
-        let list = refTargets.get(refs[i]!);
-        if (!list) refTargets.set(refs[i]!, (list = []));
-        list.push(refs[i + 1]!);
+        const list = refTargets.get(refs[i]!);
+        if (list) list.push(refs[i + 1]!);
+        else refTargets.set(refs[i]!, [refs[i + 1]!]);
       }
     }
     finals[d] = isFinal;
@@ -271,7 +271,8 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
       trans[d * numClasses + c] = t.length === 0 ? -1 : intern(closure(t));
     }
     const refList: number[] = [];
-    for (const [rule, tos] of [...refTargets].sort((a, b) => a[0] - b[0])) refList.push(rule, intern(closure(tos)));
+    for (const [rule, tos] of [...refTargets].sort((a, b) => a[0] - b[0]))
+      refList.push(rule, intern(closure(tos)));
     refLists[d] = refList;
   }
   const numStates = sets.length;
@@ -323,7 +324,10 @@ export function exprToRuleDfa(expr: Expr, options: AutomatonOptions = {}): RuleD
 export function exprToDfa(expr: Expr, options: AutomatonOptions = {}): ByteDfa {
   const rule = exprToRuleDfa(expr, options);
   if (rule.refRule.length > 0) {
-    throw new GrammarError('unsupported', 'A rule reference cannot appear inside a regular sub-expression (and/regex)');
+    throw new GrammarError(
+      'unsupported',
+      'A rule reference cannot appear inside a regular sub-expression (and/regex)',
+    );
   }
   return trimDfa(expandClasses(rule));
 }
@@ -331,7 +335,8 @@ export function exprToDfa(expr: Expr, options: AutomatonOptions = {}): ByteDfa {
 function expandClasses(rule: RuleDfa): ByteDfa {
   const transitions = new Int32Array(rule.numStates * 256);
   for (let s = 0; s < rule.numStates; s++) {
-    for (let b = 0; b < 256; b++) transitions[s * 256 + b] = rule.trans[s * rule.numClasses + rule.classMap[b]!]!;
+    for (let b = 0; b < 256; b++)
+      transitions[s * 256 + b] = rule.trans[s * rule.numClasses + rule.classMap[b]!]!;
   }
   return { numStates: rule.numStates, transitions, accepting: rule.final };
 }
@@ -377,7 +382,10 @@ export function intersectDfas(a: ByteDfa, b: ByteDfa, options: AutomatonOptions 
     if (id === undefined) {
       id = pairs.length / 2;
       if (id >= opts.maxStates) {
-        throw new GrammarError('limit', `Grammar too large: an intersection exceeds ${opts.maxStates} states`);
+        throw new GrammarError(
+          'limit',
+          `Grammar too large: an intersection exceeds ${opts.maxStates} states`,
+        );
       }
       ids.set(k, id);
       pairs.push(x, y);
@@ -423,11 +431,12 @@ export function dfaToDot(dfa: ByteDfa, name = 'dfa'): string {
     for (let b = 0; b < 256; b++) {
       const t = dfa.transitions[s * 256 + b]!;
       if (t < 0) continue;
-      let list = byTarget.get(t);
-      if (!list) byTarget.set(t, (list = []));
-      list.push(b);
+      const list = byTarget.get(t);
+      if (list) list.push(b);
+      else byTarget.set(t, [b]);
     }
-    for (const [t, bs] of byTarget) lines.push(`  s${s} -> s${t} [label=${JSON.stringify(byteRangesLabel(bs))}];`);
+    for (const [t, bs] of byTarget)
+      lines.push(`  s${s} -> s${t} [label=${JSON.stringify(byteRangesLabel(bs))}];`);
   }
   lines.push('}');
   return lines.join('\n');

@@ -35,7 +35,12 @@ export function allowedTokens(bitmask: Int32Array, vocabSize: number, row = 0): 
 }
 
 /** Sets masked-out logits to -Infinity in place (XGrammar's `apply_token_bitmask_inplace`). */
-export function applyTokenBitmask(logits: Float32Array, bitmask: Int32Array, vocabSize: number, row = 0): void {
+export function applyTokenBitmask(
+  logits: Float32Array,
+  bitmask: Int32Array,
+  vocabSize: number,
+  row = 0,
+): void {
   const base = row * bitmaskWords(vocabSize);
   const n = Math.min(logits.length, vocabSize);
   for (let t = 0; t < n; t++) {

@@ -1,9 +1,19 @@
 /**
  * `CompiledGrammar`: a grammar's tables bound to a tokenizer. Immutable and shareable between matchers.
  */
-import { buildGrammarTables, DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, type GrammarTables } from './grammar-tables.js';
+import {
+  buildGrammarTables,
+  DEFAULT_GRAMMAR_LIMITS,
+  type GrammarLimits,
+  type GrammarTables,
+} from './grammar-tables.js';
 import type { Grammar } from './ir.js';
-import { type EngineTokenizer, ruleSignature, type TokenizerContext, tokenizerContext } from './token-sets.js';
+import {
+  type EngineTokenizer,
+  ruleSignature,
+  type TokenizerContext,
+  tokenizerContext,
+} from './token-sets.js';
 
 export class CompiledGrammar {
   /** The tokenizer context (trie, shared token-set cache), or null for a string-only grammar. */

@@ -128,7 +128,8 @@ export class EarleyParser {
       if (!t.hasBytes[g]) continue;
       const base = t.transBase[g]!;
       const cm = t.stateRule[g]! << 8;
-      for (let b = 0; b < 256; b++) if (t.trans[base + t.classMaps[cm | b]!]! >= 0) out[b >> 5]! |= 1 << (b & 31);
+      for (let b = 0; b < 256; b++)
+        if (t.trans[base + t.classMaps[cm | b]!]! >= 0) out[b >> 5]! |= 1 << (b & 31);
     }
   }
 
@@ -159,7 +160,8 @@ export class EarleyParser {
     const stamp = this.stamp;
     let end = this.rowStart[this.rows + 1]!;
     if (this.seenStamp[state] === stamp) {
-      for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!) if (this.itemOrigin[i] === origin) return;
+      for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!)
+        if (this.itemOrigin[i] === origin) return;
       if (end >= this.itemState.length) this.grow();
       this.sameNext[end] = this.seenHead[state]!;
     } else {

@@ -57,7 +57,10 @@ export interface GrammarTables {
 }
 
 /** Compiles the IR to tables. Throws GrammarError on limits. */
-export function buildGrammarTables(grammar: Grammar, limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS): GrammarTables {
+export function buildGrammarTables(
+  grammar: Grammar,
+  limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS,
+): GrammarTables {
   const numRules = grammar.rules.length;
   const dfas: RuleDfa[] = [];
   let numStates = 0;
@@ -67,12 +70,18 @@ export function buildGrammarTables(grammar: Grammar, limits: GrammarLimits = DEF
     for (let i = 0; i < dfa.refRule.length; i++) {
       const target = dfa.refRule[i]!;
       if (!(target >= 0 && target < numRules)) {
-        throw new GrammarError('unsupported', `Rule "${rule.name}" references an unknown rule index ${target}`);
+        throw new GrammarError(
+          'unsupported',
+          `Rule "${rule.name}" references an unknown rule index ${target}`,
+        );
       }
     }
     numStates += dfa.numStates;
     if (numStates > limits.maxTotalStates) {
-      throw new GrammarError('limit', `Grammar too large: more than ${limits.maxTotalStates} automaton states in total`);
+      throw new GrammarError(
+        'limit',
+        `Grammar too large: more than ${limits.maxTotalStates} automaton states in total`,
+      );
     }
     dfas.push(dfa);
   }
@@ -213,7 +222,12 @@ interface RefEdges {
 }
 
 /** Drops reference edges cut by `trim`. */
-function compactRefEdges(numStates: number, refStart: Int32Array, refRule: Int32Array, refNext: Int32Array): RefEdges {
+function compactRefEdges(
+  numStates: number,
+  refStart: Int32Array,
+  refRule: Int32Array,
+  refNext: Int32Array,
+): RefEdges {
   let count = 0;
   for (let i = 0; i < refRule.length; i++) if (refRule[i]! >= 0) count++;
   const start = new Int32Array(numStates + 1);

@@ -124,7 +124,8 @@ export class GrammarMatcher {
 
   /** Undoes the last `n` accepted tokens or strings (a stop token included). */
   rollback(n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`rollback count must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`rollback count must be a non-negative integer, got ${n}`);
     if (n > this.history.length) {
       throw new RangeError(`cannot roll back ${n} steps: only ${this.history.length} were accepted`);
     }
@@ -218,7 +219,8 @@ export class GrammarMatcher {
       this.cacheItems[k + 1] = this.parser.originAt(i);
     }
     this.cacheItemCount = n;
-    if (!this.cacheMask || this.cacheMask.length !== mask.length) this.cacheMask = new Int32Array(mask.length);
+    if (!this.cacheMask || this.cacheMask.length !== mask.length)
+      this.cacheMask = new Int32Array(mask.length);
     this.cacheMask.set(mask);
   }
 

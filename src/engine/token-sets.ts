@@ -142,10 +142,20 @@ export class TokenizerContext {
         const tok = this.list[k]!;
         bits[tok >> 5]! |= 1 << (tok & 31);
       }
-      return { acceptedBits: bits, acceptedList: null, uncertain, bytes: bits.byteLength + uncertain.byteLength + 64 };
+      return {
+        acceptedBits: bits,
+        acceptedList: null,
+        uncertain,
+        bytes: bits.byteLength + uncertain.byteLength + 64,
+      };
     }
     const list = this.list.slice(0, nAccepted);
-    return { acceptedBits: null, acceptedList: list, uncertain, bytes: list.byteLength + uncertain.byteLength + 64 };
+    return {
+      acceptedBits: null,
+      acceptedList: list,
+      uncertain,
+      bytes: list.byteLength + uncertain.byteLength + 64,
+    };
   }
 }
 

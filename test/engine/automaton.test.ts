@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { dfaAccepts, exprToDfa, intersectDfas } from '../../src/engine/automaton.js';
 import { GrammarError } from '../../src/engine/errors.js';
-import { alt, and, chars, literal, notChars, optional, plus, repeat, seq, star } from '../../src/engine/ir.js';
+import {
+  alt,
+  and,
+  chars,
+  literal,
+  notChars,
+  optional,
+  plus,
+  repeat,
+  seq,
+  star,
+} from '../../src/engine/ir.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -26,7 +37,12 @@ describe('exprToDfa', () => {
 
   it('handles counted repetition and intersection', () => {
     const d = exprToDfa(repeat(chars([0x61, 0x7a]), 2, 4));
-    expect(['a', 'ab', 'abcd', 'abcde'].map((s) => dfaAccepts(d, enc(s)))).toEqual([false, true, true, false]);
+    expect(['a', 'ab', 'abcd', 'abcde'].map((s) => dfaAccepts(d, enc(s)))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
     const both = exprToDfa(and(star(chars([0x61, 0x7a])), seq(star(chars([0, 0x10ffff])), literal('z'))));
     expect(dfaAccepts(both, enc('abz'))).toBe(true);
     expect(dfaAccepts(both, enc('ab'))).toBe(false);
@@ -36,6 +52,10 @@ describe('exprToDfa', () => {
   });
 
   it('reports a clear limit error instead of blowing up', () => {
-    expect(() => exprToDfa(seq(repeat(alt(literal('a'), literal('b')), 1000, 1000), repeat(literal('c'), 1000, 1000)), { maxStates: 5000 })).toThrow(GrammarError);
+    expect(() =>
+      exprToDfa(seq(repeat(alt(literal('a'), literal('b')), 1000, 1000), repeat(literal('c'), 1000, 1000)), {
+        maxStates: 5000,
+      }),
+    ).toThrow(GrammarError);
   });
 });

@@ -21,7 +21,10 @@ function arithmetic() {
   const atom = b.addRule('atom');
   b.setBody(expr, alt(seq(ref(expr), literal('+'), ref(term)), ref(term)));
   b.setBody(term, alt(seq(ref(term), literal('*'), ref(atom)), ref(atom)));
-  b.setBody(atom, alt(seq(chars([0x30, 0x39]), star(chars([0x30, 0x39]))), seq(literal('('), ref(expr), literal(')'))));
+  b.setBody(
+    atom,
+    alt(seq(chars([0x30, 0x39]), star(chars([0x30, 0x39]))), seq(literal('('), ref(expr), literal(')'))),
+  );
   return b.build(expr);
 }
 
@@ -43,7 +46,8 @@ describe('Earley over rule DFAs', () => {
     b.setBody(list, alt(EMPTY, seq(literal('a'), ref(maybe), ref(list))));
     b.setBody(root, seq(ref(maybe), ref(list), ref(maybe), literal('!')));
     const g = b.build(root);
-    for (const s of ['!', 'x!', 'a!', 'axa!', 'aaaax!', 'xaxax!']) expect(grammarAcceptsString(g, s), s).toBe(true);
+    for (const s of ['!', 'x!', 'a!', 'axa!', 'aaaax!', 'xaxax!'])
+      expect(grammarAcceptsString(g, s), s).toBe(true);
     for (const s of ['', 'xx', 'axxa!', 'b!']) expect(grammarAcceptsString(g, s), s).toBe(false);
   });
 
@@ -61,7 +65,13 @@ describe('Earley over rule DFAs', () => {
   it('matches deeply nested input', () => {
     const b = new GrammarBuilder();
     const v = b.addRule('value');
-    b.setBody(v, alt(literal('0'), seq(literal('['), optional(seq(ref(v), star(seq(literal(','), ref(v))))), literal(']'))));
+    b.setBody(
+      v,
+      alt(
+        literal('0'),
+        seq(literal('['), optional(seq(ref(v), star(seq(literal(','), ref(v))))), literal(']')),
+      ),
+    );
     const g = b.build(v);
     const deep = `${'['.repeat(500)}0${']'.repeat(500)}`;
     expect(grammarAcceptsString(g, deep)).toBe(true);
