@@ -249,7 +249,7 @@ describe('Generator', () => {
   });
   it('runs custom logit processors with custom_params and __req__ when enabled', async () => {
     const seen: unknown[] = [];
-    registerLogitProcessor('record', (rows, params) => {
+    registerLogitProcessor('record', (_rows, params) => {
       seen.push(params[0]?.__req__?.originInputIds);
       return undefined;
     });
