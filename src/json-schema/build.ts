@@ -5,7 +5,7 @@
  * order when several conjuncts declare properties (as llguidance does).
  */
 import { GrammarError } from '../engine/errors.js';
-import { ANNOTATIONS, refOverridesSiblings, UNSUPPORTED_KEYWORDS } from './drafts.js';
+import { ANNOTATIONS, UNSUPPORTED_KEYWORDS } from './drafts.js';
 import { numberFormat } from './formats.js';
 import { intersectAll } from './intersect.js';
 import type { KeywordContext } from './keywords/context.js';
@@ -122,11 +122,10 @@ export class SchemaBuilder {
         warn: (message) => this.warnings.push({ pointer: kp, keyword, message }),
       };
     };
-    const refOnly = schema.has('$ref') && refOverridesSiblings(location.draft);
+    // Draft-04..07 ignore $ref siblings while ajv applies them; applying them never accepts what either rejects.
     const conjuncts: SchemaNode[] = [];
     let plainIndex = -1;
     for (const [keyword, value] of schema) {
-      if (refOnly && keyword !== '$ref') continue;
       if (ANNOTATIONS.has(keyword)) continue;
       if (UNSUPPORTED_KEYWORDS.has(keyword)) {
         throw new GrammarError(
@@ -142,18 +141,17 @@ export class SchemaBuilder {
         conjuncts.push(anyNode()); // placeholder, filled below
       }
     }
-    if (plainIndex >= 0) conjuncts[plainIndex] = this.plainGroup(schema, refOnly, ctxFor);
+    if (plainIndex >= 0) conjuncts[plainIndex] = this.plainGroup(schema, ctxFor);
     return intersectAll(conjuncts);
   }
 
   /** The type keywords and facet keywords of one schema object, as one node. */
-  private plainGroup(schema: JsonObject, refOnly: boolean, ctxFor: (k: string) => KeywordContext): UnionNode {
+  private plainGroup(schema: JsonObject, ctxFor: (k: string) => KeywordContext): UnionNode {
     const number = unconstrainedNumber();
     const string = unconstrainedString();
     const array = unconstrainedArray();
     const object = unconstrainedObject();
     for (const [keyword, value] of schema) {
-      if (refOnly) break;
       const def = KEYWORDS.get(keyword);
       if (!def || def.kind === 'applicator') continue;
       const ctx = ctxFor(keyword);
@@ -165,7 +163,7 @@ export class SchemaBuilder {
       else def.apply(object, value, lazyCtx);
     }
     const format = schema.get('format');
-    const numeric = typeof format === 'string' && !refOnly ? numberFormat(format) : undefined;
+    const numeric = typeof format === 'string' ? numberFormat(format) : undefined;
     if (numeric) {
       number.integer = true;
       if (numeric.minimum !== undefined)
@@ -173,7 +171,7 @@ export class SchemaBuilder {
       if (numeric.maximum !== undefined)
         number.maximum = Math.min(number.maximum ?? Infinity, Number(numeric.maximum));
     }
-    if (this.options.strict && !refOnly) {
+    if (this.options.strict) {
       const declaresProperties = schema.has('properties') || schema.has('patternProperties');
       if (declaresProperties && !schema.has('additionalProperties') && !schema.has('unevaluatedProperties')) {
         object.additional = nothingNode();
@@ -184,7 +182,7 @@ export class SchemaBuilder {
     }
     let types: Set<string> | undefined;
     const type = schema.get('type');
-    if (type !== undefined && !refOnly) {
+    if (type !== undefined) {
       const list = Array.isArray(type) ? type : [type];
       const ctx = ctxFor('type');
       for (const t of list) {

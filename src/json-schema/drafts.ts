@@ -62,11 +62,6 @@ export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   '$dynamicRef',
 ]);
 
-/** True if `$ref` siblings are ignored in this draft (draft-04 to draft-07). */
-export function refOverridesSiblings(draft: Draft): boolean {
-  return draft === 'draft-04' || draft === 'draft-06' || draft === 'draft-07';
-}
-
 /** True if `id` (not `$id`) names the base URI. */
 export function usesLegacyId(draft: Draft): boolean {
   return draft === 'draft-04' || draft === 'auto';

@@ -170,8 +170,9 @@ function intersectArrays(x: ArrayFacet, y: ArrayFacet): ArrayFacet | undefined {
     items: intersect(x.items, y.items),
     minItems: Math.max(x.minItems, y.minItems),
     maxItems: Math.min(x.maxItems, y.maxItems),
-    uniqueItems: x.uniqueItems || y.uniqueItems,
   };
+  const unique = x.uniqueItems ?? y.uniqueItems;
+  if (unique !== undefined) f.uniqueItems = unique;
   const n = Math.max(x.prefix.length, y.prefix.length);
   for (let i = 0; i < n; i++) {
     const item = intersect(x.prefix[i] ?? x.items, y.prefix[i] ?? y.items);

@@ -304,7 +304,7 @@ export class Lowerer {
     const rest = maxItems > f.prefix.length && !isNothing(restNode) ? this.lower(restNode, d + 1) : NOTHING;
     if (rest.kind === 'nothing') maxItems = Math.min(maxItems, elems.length);
     if (f.minItems > maxItems) return NOTHING;
-    if (f.uniqueItems && maxItems > 1) return this.uniqueArray(f, elems, rest, maxItems, d);
+    if (f.uniqueItems !== undefined && maxItems > 1) return this.uniqueArray(f, f.uniqueItems, maxItems, d);
     const sep = L.itemSep(d);
     const elem = (i: number): Expr => (i < elems.length ? elems[i]! : rest);
     const tail = (i: number): Expr => {
@@ -323,11 +323,12 @@ export class Lowerer {
    * `uniqueItems` over a small finite domain: every item is one of a few listed primitive values, and the
    * grammar tracks the set of values used so far (one rule per subset).
    */
-  private uniqueArray(f: ArrayFacet, _elems: Expr[], _rest: Expr, maxItems: number, d: number): Expr {
+  private uniqueArray(f: ArrayFacet, pointer: string, maxItems: number, d: number): Expr {
     const fail = (): never => {
       throw new GrammarError(
         'json-schema',
-        "Unsupported 'uniqueItems': only supported when items take at most 8 listed primitive values (enum/const/boolean/null) and there is no prefixItems",
+        `Schema keyword 'uniqueItems' at ${pointer}: only supported when items take at most 8 listed primitive values (enum/const/boolean/null) and there is no prefixItems`,
+        { pointer },
       );
     };
     if (f.prefix.length > 0) fail();

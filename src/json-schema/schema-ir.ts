@@ -38,7 +38,8 @@ export interface ArrayFacet {
   items: SchemaNode;
   minItems: number;
   maxItems: number;
-  uniqueItems: boolean;
+  /** When set, items must be pairwise distinct; the JSON pointer of the `uniqueItems` keyword (for errors). */
+  uniqueItems?: string;
 }
 
 export interface ObjectFacet {
@@ -115,7 +116,7 @@ export function unconstrainedString(): StringFacet {
 }
 
 export function unconstrainedArray(): ArrayFacet {
-  return { prefix: [], items: ANY, minItems: 0, maxItems: Number.POSITIVE_INFINITY, uniqueItems: false };
+  return { prefix: [], items: ANY, minItems: 0, maxItems: Number.POSITIVE_INFINITY };
 }
 
 export function unconstrainedObject(): ObjectFacet {

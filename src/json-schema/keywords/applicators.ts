@@ -75,7 +75,6 @@ export function constNode(value: JsonValue): UnionNode {
       items: nothingNode(),
       minItems: value.length,
       maxItems: value.length,
-      uniqueItems: false,
     });
   } else {
     const f = unconstrainedObject();

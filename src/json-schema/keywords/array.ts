@@ -48,7 +48,7 @@ export const arrayKeywords: FacetKeyword[] = [
     kind: 'array',
     apply(f, v, ctx) {
       if (typeof v !== 'boolean') return ctx.fail('must be a boolean');
-      f.uniqueItems = f.uniqueItems || v;
+      if (v) f.uniqueItems ??= ctx.pointer;
     },
   },
 ];

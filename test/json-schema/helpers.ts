@@ -1,0 +1,88 @@
+/** Shared helpers for the JSON Schema tests: compile, accept, ajv oracle, serialisations, random-walk sampling. */
+import { CompiledGrammar, GrammarMatcher } from '../../src/engine/index.js';
+import { ajvFor, draftOf } from '../../src/json-schema/drafts.js';
+import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../../src/json-schema/index.js';
+
+export function compileSchema(
+  schema: object | boolean | string,
+  options: JsonSchemaOptions = {},
+): CompiledGrammar {
+  const { grammar } = jsonSchemaToGrammar(schema, options);
+  return CompiledGrammar.fromGrammar(grammar, null);
+}
+
+export function accepts(compiled: CompiledGrammar, text: string): boolean {
+  const m = new GrammarMatcher(compiled);
+  return m.acceptString(text) && m.isCompleted();
+}
+
+/** ajv's verdict (the draft from `$schema`, draft-07 without one). */
+export function ajvValid(schema: object | boolean, value: unknown): boolean {
+  const uri = typeof schema === 'object' ? (schema as { $schema?: string }).$schema : undefined;
+  const ajv = ajvFor(draftOf(uri) ?? 'auto');
+  const validate = ajv.compile(schema);
+  return validate(value);
+}
+
+/** Python `json.dumps` layout (", " and ": "), what MaskBench feeds. */
+export function pythonDumps(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pythonDumps).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pythonDumps(x)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The layouts every instance is tried in (all accepted with the default whitespace option). */
+export function layouts(v: unknown): string[] {
+  return [JSON.stringify(v), pythonDumps(v), JSON.stringify(v, null, 2)];
+}
+
+/** A deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = [...'{}[],:" 0123456789-.eE+abcdefxyzntrulsAZ_\\/@T:Z'].map((c) => c.charCodeAt(0));
+const CLOSERS = [...'"}]0123456789elrus'].map((c) => c.charCodeAt(0));
+
+/**
+ * A random walk over the grammar at byte level: at each step, pick one of the allowed bytes of a small
+ * alphabet (preferring closing bytes once past `budget`), stop when complete (randomly, or when past budget).
+ * Returns undefined if the walk gets stuck or too long.
+ */
+export function sampleText(compiled: CompiledGrammar, random: () => number, budget = 40): string | undefined {
+  const m = new GrammarMatcher(compiled);
+  const out: number[] = [];
+  const one = new Uint8Array(1);
+  for (let step = 0; step < budget * 6; step++) {
+    if (m.isCompleted() && (out.length > budget || random() < 0.15))
+      return new TextDecoder().decode(Uint8Array.from(out));
+    const allowed: number[] = [];
+    for (const b of ALPHABET) {
+      one[0] = b;
+      if (m.acceptString(one)) {
+        allowed.push(b);
+        m.rollback(1);
+      }
+    }
+    if (allowed.length === 0)
+      return m.isCompleted() ? new TextDecoder().decode(Uint8Array.from(out)) : undefined;
+    const late = out.length > budget ? allowed.filter((b) => CLOSERS.includes(b)) : [];
+    const pool = late.length > 0 ? late : allowed;
+    const b = pool[Math.floor(random() * pool.length)]!;
+    one[0] = b;
+    m.acceptString(one);
+    out.push(b);
+  }
+  return undefined;
+}
