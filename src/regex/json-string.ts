@@ -135,15 +135,19 @@ export function jsonStringCharExpr(ranges: readonly number[]): Expr {
   // Everything after a backslash shares that first byte, so the escapes form one branch (smaller NFAs).
   const shortLetters: number[] = [];
   for (const [cp, letter] of SHORT_ESCAPES) {
-    if (intersectRanges(set, [cp, cp]).length > 0) shortLetters.push(letter.charCodeAt(0), letter.charCodeAt(0));
+    if (intersectRanges(set, [cp, cp]).length > 0)
+      shortLetters.push(letter.charCodeAt(0), letter.charCodeAt(0));
   }
   const bmp = intersectRanges(set, [0, 0xd7ff, 0xe000, 0xffff]);
   const astral = intersectRanges(set, [0x10000, 0x10ffff]);
   const afterU: Expr[] = [];
   if (bmp.length > 0) afterU.push(hexNumber(bmp, 4));
   if (astral.length > 0) afterU.push(surrogatePairs(astral));
-  const escape = seq(literal('\\'), alt(byteSet(shortLetters), afterU.length > 0 ? seq(literal('u'), alt(...afterU)) : NOTHING));
-  const options: Expr[] = [chars(intersectRanges(set, RAW_ALLOWED)), escape];
+  const escaped = seq(
+    literal('\\'),
+    alt(byteSet(shortLetters), afterU.length > 0 ? seq(literal('u'), alt(...afterU)) : NOTHING),
+  );
+  const options: Expr[] = [chars(intersectRanges(set, RAW_ALLOWED)), escaped];
   const expr = alt(...options);
   if (charExprCache.size > 256) charExprCache.clear();
   charExprCache.set(key, expr);

@@ -18,7 +18,16 @@ import {
   WORD_ATOMS,
 } from './support.js';
 
-const SHORT: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 8: 'b', 12: 'f', 10: 'n', 13: 'r', 9: 't' };
+const SHORT: Record<number, string> = {
+  34: '"',
+  92: '\\',
+  47: '/',
+  8: 'b',
+  12: 'f',
+  10: 'n',
+  13: 'r',
+  9: 't',
+};
 
 function hex4(v: number, r: () => number): string {
   const h = v.toString(16).padStart(4, '0');
@@ -26,7 +35,7 @@ function hex4(v: number, r: () => number): string {
 }
 
 /** A random valid JSON encoding of `s` (without quotes): every code point raw or escaped at random. */
-export function randomJsonEncoding(s: string, r: () => number): string {
+function randomJsonEncoding(s: string, r: () => number): string {
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -46,12 +55,18 @@ export function randomJsonEncoding(s: string, r: () => number): string {
 describe('regexToJsonStringExpr', () => {
   it('accepts an encoding iff the decoded value matches (corpus and random patterns)', () => {
     const random = fc
-      .sample(treeArbitrary({ atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '[^]'], anchors: true, jsFlags: 'u' }), {
-        numRuns: 70,
-        seed: 11,
-      })
+      .sample(
+        treeArbitrary({ atoms: [...COMMON_ATOMS, ...WORD_ATOMS, '.', '[^]'], anchors: true, jsFlags: 'u' }),
+        {
+          numRuns: 70,
+          seed: 11,
+        },
+      )
       .map((t, i) => ({ pattern: print(t), strings: testStrings(t, i, true) }));
-    const corpus = CORPUS.slice(0, 8).map((pattern) => ({ pattern, strings: ['2024-01-31', '12:30', 'a@b.cd', 'x"y\\z/'] }));
+    const corpus = CORPUS.slice(0, 8).map((pattern) => ({
+      pattern,
+      strings: ['2024-01-31', '12:30', 'a@b.cd', 'x"y\\z/'],
+    }));
     let checked = 0;
     let matched = 0;
     for (const { pattern, strings } of [...corpus, ...random]) {
@@ -67,10 +82,16 @@ describe('regexToJsonStringExpr', () => {
       for (const s of strings) {
         const expected = re.test(s);
         if (expected) matched++;
-        for (const encoded of [JSON.stringify(s).slice(1, -1), randomJsonEncoding(s, r), randomJsonEncoding(s, r)]) {
+        for (const encoded of [
+          JSON.stringify(s).slice(1, -1),
+          randomJsonEncoding(s, r),
+          randomJsonEncoding(s, r),
+        ]) {
           checked++;
           if (accepts(dfa, encoded) !== expected) {
-            throw new Error(`pattern ${pattern}: ${JSON.stringify(encoded)} (value ${JSON.stringify(s)}) expected ${expected}`);
+            throw new Error(
+              `pattern ${pattern}: ${JSON.stringify(encoded)} (value ${JSON.stringify(s)}) expected ${expected}`,
+            );
           }
           expect(JSON.parse(`"${encoded}"`)).toBe(s);
         }
@@ -82,10 +103,34 @@ describe('regexToJsonStringExpr', () => {
 
   it('rejects content that is not valid JSON or decodes to no Unicode text', () => {
     const dfa = compile(regexToJsonStringExpr('')); // matches every decoded value
-    for (const ok of ['', 'abc', '\\"', '\\\\', '\\/', '\\u00e9', '\\uD83D\\uDE00', 'é😀', '\\b\\f\\n\\r\\t']) {
+    for (const ok of [
+      '',
+      'abc',
+      '\\"',
+      '\\\\',
+      '\\/',
+      '\\u00e9',
+      '\\uD83D\\uDE00',
+      'é😀',
+      '\\b\\f\\n\\r\\t',
+    ]) {
       expect(accepts(dfa, ok), ok).toBe(true);
     }
-    for (const bad of ['"', '\\', 'a\\', '\\x41', '\\u12', '\\u12G4', '\n', '\u0001', '\\uD83D', '\\uDE00', '\\uD83Dx', '\\U0001F600', '\\a']) {
+    for (const bad of [
+      '"',
+      '\\',
+      'a\\',
+      '\\x41',
+      '\\u12',
+      '\\u12G4',
+      '\n',
+      '\u0001',
+      '\\uD83D',
+      '\\uDE00',
+      '\\uD83Dx',
+      '\\U0001F600',
+      '\\a',
+    ]) {
       expect(accepts(dfa, bad), JSON.stringify(bad)).toBe(false);
     }
   });
@@ -111,7 +156,10 @@ describe('jsonStringCharExpr', () => {
       [0x10fc00, 0x10ffff],
       [0, 0x10ffff],
     ];
-    const probes = [0, 1, 8, 9, 0x1f, 0x20, 0x22, 0x2f, 0x41, 0x5c, 0x61, 0x7a, 0x7f, 0xe9, 0x4e00, 0x9fff, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x1f64f, 0x1f650, 0x10fc00, 0x10ffff];
+    const probes = [
+      0, 1, 8, 9, 0x1f, 0x20, 0x22, 0x2f, 0x41, 0x5c, 0x61, 0x7a, 0x7f, 0xe9, 0x4e00, 0x9fff, 0xfffd, 0xffff,
+      0x10000, 0x1f600, 0x1f64f, 0x1f650, 0x10fc00, 0x10ffff,
+    ];
     const r = rng(5);
     for (const set of sets) {
       const dfa = compile(jsonStringCharExpr(set));
@@ -120,7 +168,11 @@ describe('jsonStringCharExpr', () => {
         let inSet = false;
         for (let i = 0; i < set.length; i += 2) if (c >= set[i]! && c <= set[i + 1]!) inSet = true;
         const ch = String.fromCodePoint(c);
-        for (const encoded of [JSON.stringify(ch).slice(1, -1), randomJsonEncoding(ch, r), randomJsonEncoding(ch, r)]) {
+        for (const encoded of [
+          JSON.stringify(ch).slice(1, -1),
+          randomJsonEncoding(ch, r),
+          randomJsonEncoding(ch, r),
+        ]) {
           expect(accepts(dfa, encoded), `${set} ${c.toString(16)} ${encoded}`).toBe(inSet);
           expect(accepts(pairDfa, encoded + encoded)).toBe(inSet);
         }
