@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { parseJsonKeepingFloats } from '../sampling/index.js';
 import type { ServerContext } from './context.js';
 import { describeError, flatErrorBody, HttpError } from './errors.js';
 import { Scheduler } from './generation/scheduler.js';
@@ -86,7 +87,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
       return;
     }
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonKeepingFloats(text));
     } catch (error) {
       done(new HttpError(400, `JSON decode error: ${(error as Error).message}`, 'Bad Request'), undefined);
     }
@@ -149,6 +150,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
     context: ctx,
     async listen() {
       const address = await app.listen({ host: resolved.host, port: resolved.port });
+      // The text tokenizer initialises on first use (seconds for a 128k vocabulary): warm it up now.
+      setImmediate(() => void tokenizer.addsBosToken);
       app.log.info(
         { model: model.description, tokenizer: tokenizer.source, upstream: resolved.upstream },
         'logitkit serve ready',

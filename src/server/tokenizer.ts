@@ -95,7 +95,8 @@ export interface TokenizerInfoLike {
 /** Adapts a `TokenizerInfo` (src/vocabulary) to the server's tokenizer surface. */
 export function fromTokenizerInfo(info: TokenizerInfoLike): ServerTokenizer {
   const bos = info.bosTokenId;
-  const probe = info.encode('a', { addSpecialTokens: true });
+  // Probing needs the text tokenizer, whose first use is slow: defer it to the first prompt.
+  let addsBos: boolean | undefined;
   const text = (id: number | undefined) =>
     id === undefined ? undefined : new TextDecoder().decode(info.tokenBytes(id));
   return {
@@ -103,7 +104,10 @@ export function fromTokenizerInfo(info: TokenizerInfoLike): ServerTokenizer {
     vocabSize: info.vocabSize,
     eosTokenIds: info.eosTokenIds,
     bosTokenId: bos,
-    addsBosToken: bos !== undefined && probe[0] === bos,
+    get addsBosToken() {
+      addsBos ??= bos !== undefined && info.encode('a', { addSpecialTokens: true })[0] === bos;
+      return addsBos;
+    },
     chatTemplate: info.chatTemplate,
     specialTokenStrings: { bos_token: text(bos), eos_token: text(info.eosTokenIds[0]) },
     encode: (t) => info.encode(t),

@@ -192,13 +192,23 @@ export interface NgramLoadOptions {
   cacheDir?: string | false;
 }
 
-/** The cache key: corpus text plus an identity of the tokenizer (its encoding of the corpus is what we count). */
+/**
+ * The cache key: corpus text plus the tokenizer's identity (special ids and every token's bytes), computed
+ * without running the text tokenizer so that a cache hit starts fast.
+ */
 function cacheKey(tokenizer: ServerTokenizer, files: readonly string[]): string {
   const hash = createHash('sha256');
   hash.update(
     `format ${CACHE_FORMAT} vocab ${tokenizer.vocabSize} bos ${tokenizer.bosTokenId} eos ${tokenizer.eosTokenIds}\n`,
   );
-  hash.update(tokenizer.encode('The quick brown fox {"json": [1, 2.5e-3, true]}\n\tü€😀').join(','));
+  const length = new Uint8Array(4);
+  const view = new DataView(length.buffer);
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
+    const bytes = tokenizer.tokenBytes(id);
+    view.setUint32(0, bytes.length);
+    hash.update(length);
+    hash.update(bytes);
+  }
   for (const file of files) hash.update(file);
   return hash.digest('hex').slice(0, 24);
 }

@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseJsonKeepingFloats } from '../../sampling/index.js';
 import { type ServerContext, sendFlatError } from '../context.js';
 import { describeError, HttpError, nativeErrorBody } from '../errors.js';
 import { normalizeGenerate, validateGenerateBody } from '../normalize.js';
@@ -39,7 +40,7 @@ function parseJson(body: unknown): unknown {
   if (text.trim().length === 0)
     throw new HttpError(400, 'The request body is empty; expected a JSON object.', 'Bad Request');
   try {
-    return JSON.parse(text);
+    return parseJsonKeepingFloats(text);
   } catch (error) {
     throw new HttpError(400, `JSON decode error: ${(error as Error).message}`, 'Bad Request');
   }
