@@ -1,7 +1,9 @@
 /**
  * EBNF front end: XGrammar's EBNF dialect (GBNF plus extensions; what SGLang's `ebnf` parameter takes)
  * → the grammar IR. Errors, limits and the XGrammar compatibility mode are described on `ebnfToGrammar`.
- */import type { Grammar } from '../engine/ir.js';
+ */
+import { GrammarError } from '../engine/errors.js';
+import type { Grammar } from '../engine/ir.js';
 import { type EbnfWarning, lowerRules } from './lower.js';
 import { parseEbnf } from './parser.js';
 

@@ -1,0 +1,163 @@
+/**
+ * XGrammar oracle for tests: loads @mlc-ai/web-xgrammar (XGrammar compiled to WASM).
+ *
+ * Its lib/index.js is a UMD bundle that Node's ESM loader rejects (the package says `"type": "module"`),
+ * so it is copied to a `.cjs` file under node_modules/.cache and loaded with `createRequire`.
+ *
+ * What the web build (0.1.27) exports: Grammar (fromEBNF, builtinJSONGrammar, fromJSONSchema,
+ * fromStructuralTag, toString, dispose), TokenizerInfo.createTokenizerInfo, GrammarCompiler
+ * (compileGrammar, compileBuiltinJSONGrammar, ...), GrammarMatcher (_acceptString, acceptToken,
+ * getNextTokenBitmask, isTerminated, reset, rollBack, ...), Testings (isGrammarAcceptString,
+ * ebnfToGrammarNoNormalization, _jsonSchemaToEBNF, debugGetMaskedTokensFromBitmask).
+ *
+ * Known oracle bugs / version differences (0.1.27 vs XGrammar HEAD, which logitkit follows):
+ * - positive character classes with a non-ASCII *range* (`[а-я]`, `[à-ÿ]`) reject their members;
+ *   single non-ASCII members (`[é]`) work;
+ * - `"a"{0}` crashes the matcher; deep nesting (~1000 parentheses) kills the WASM instance;
+ * - `\/` is not a valid string escape; TagDispatch takes `stop_eos`/`stop_str` instead of `excludes`, ignores
+ *   unknown named arguments, and rejects a trailing comma in tuples;
+ * - errors are reported by printing `[FATAL] file:line: message` through `console.error` and aborting the
+ *   call; the instance stays usable afterwards.
+ * Inputs are JS strings, so only valid UTF-8 can be tested against it.
+ */
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface XgGrammar {
+  dispose(): void;
+  toString(): string;
+}
+interface XgMatcher {
+  _acceptString(input: string): boolean;
+  isTerminated(): boolean;
+  reset(): void;
+  dispose(): void;
+}
+interface XgCompiled {
+  dispose(): void;
+}
+interface XgModule {
+  Grammar: {
+    fromEBNF(text: string, root?: string): Promise<XgGrammar>;
+    builtinJSONGrammar(): Promise<XgGrammar>;
+  };
+  TokenizerInfo: { createTokenizerInfo(vocab: string[]): Promise<{ dispose(): void }> };
+  GrammarCompiler: {
+    createGrammarCompiler(
+      info: unknown,
+      cache?: boolean,
+    ): Promise<{ compileGrammar(g: XgGrammar): Promise<XgCompiled> }>;
+  };
+  GrammarMatcher: {
+    createGrammarMatcher(
+      compiled: XgCompiled,
+      overrideStopTokens?: number[],
+      terminateWithoutStopToken?: boolean,
+    ): Promise<XgMatcher>;
+  };
+  Testings: { isGrammarAcceptString(g: XgGrammar, input: string): Promise<boolean> };
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let loaded: Promise<XgModule> | undefined;
+/** Messages XGrammar printed through console.error during the current call. */
+let captured: string[] | undefined;
+
+function load(): Promise<XgModule> {
+  loaded ??= (async () => {
+    const source = join(root, 'node_modules', '@mlc-ai', 'web-xgrammar', 'lib', 'index.js');
+    const dir = join(root, 'node_modules', '.cache', 'logitkit-xgrammar');
+    const target = join(dir, 'xgrammar.cjs');
+    if (!existsSync(target) || statSync(target).size !== statSync(source).size) {
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(source, target);
+    }
+    // Emscripten binds console.error when the module instantiates: route it through a capturing wrapper.
+    const realError = console.error;
+    console.error = (...args: unknown[]) => {
+      if (captured) captured.push(args.map(String).join(' '));
+      else realError(...args);
+    };
+    const xg = createRequire(import.meta.url)(target) as XgModule;
+    // Instantiate now (the first call binds `err`), then put console.error back.
+    try {
+      (await xg.Grammar.fromEBNF('root ::= "a"')).dispose();
+    } finally {
+      console.error = realError;
+    }
+    return xg;
+  })();
+  return loaded;
+}
+
+/** Runs `fn`, returning its value or the XGrammar error message it printed (without the `[FATAL] file:line:` prefix). */
+async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: string }> {
+  captured = [];
+  try {
+    return { value: await fn() };
+  } catch (e) {
+    const fatal = captured.find((m) => m.includes('[FATAL]'));
+    return { error: fatal ? fatal.replace(/^.*?\[FATAL\][^:]*:\d+: /, '') : String(e) };
+  } finally {
+    captured = undefined;
+  }
+}
+
+/** XGrammar's error for an EBNF grammar, or null if it compiles. */
+export async function xgrammarEbnfError(ebnf: string, rootRule = 'root'): Promise<string | null> {
+  const xg = await load();
+  const r = await capture(() => xg.Grammar.fromEBNF(ebnf, rootRule));
+  r.value?.dispose();
+  return r.error ?? null;
+}
+
+/** XGrammar's verdict on `input` for `ebnf` (`Testings.isGrammarAcceptString`: empty vocabulary, whole string). */
+export async function xgrammarAccepts(ebnf: string, input: string, rootRule = 'root'): Promise<boolean> {
+  const m = await xgrammarMatcher(ebnf, rootRule);
+  try {
+    return m.accepts(input);
+  } finally {
+    m.dispose();
+  }
+}
+
+/** A reusable string acceptor (compiled once): much faster than {@link xgrammarAccepts} for many inputs. */
+export interface XgrammarAcceptor {
+  accepts(input: string): boolean;
+  dispose(): void;
+}
+
+async function acceptorFor(xg: XgModule, grammar: XgGrammar): Promise<XgrammarAcceptor> {
+  const info = await xg.TokenizerInfo.createTokenizerInfo([]);
+  const compiler = await xg.GrammarCompiler.createGrammarCompiler(info, false);
+  const compiled = await compiler.compileGrammar(grammar);
+  const matcher = await xg.GrammarMatcher.createGrammarMatcher(compiled, undefined, true);
+  return {
+    accepts(input: string): boolean {
+      matcher.reset();
+      return matcher._acceptString(input) && matcher.isTerminated();
+    },
+    dispose(): void {
+      matcher.dispose();
+      compiled.dispose();
+      grammar.dispose();
+      info.dispose();
+    },
+  };
+}
+
+/** Compiles `ebnf` with XGrammar (empty vocabulary, terminate without stop token) into a string acceptor. */
+export async function xgrammarMatcher(ebnf: string, rootRule = 'root'): Promise<XgrammarAcceptor> {
+  const xg = await load();
+  const r = await capture(() => xg.Grammar.fromEBNF(ebnf, rootRule));
+  if (!r.value) throw new Error(`XGrammar rejected the grammar: ${r.error}`);
+  return acceptorFor(xg, r.value);
+}
+
+/** A string acceptor for XGrammar's built-in JSON grammar. */
+export async function xgrammarBuiltinJson(): Promise<XgrammarAcceptor> {
+  const xg = await load();
+  return acceptorFor(xg, await xg.Grammar.builtinJSONGrammar());
+}
