@@ -9,7 +9,7 @@ import type { ServerContext } from './context.js';
 import { describeError, flatErrorBody, HttpError } from './errors.js';
 import { Scheduler } from './generation/scheduler.js';
 import { GrammarService } from './grammar.js';
-import { defaultGrammarBackend, loadModel, loadTokenizerInfo } from './loaders.js';
+import { engineGrammarBackend, loadModel, loadTokenizerInfo } from './loaders.js';
 import { type ResolvedServerOptions, resolveOptions, type ServerOptions } from './options.js';
 import { BUILTIN_LOGIT_PROCESSORS } from './processors.js';
 import { registerGatewayRoutes } from './routes/gateway.js';
@@ -45,9 +45,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
   const tokenizer = fromTokenizerInfo(info);
   const model = loadModel(options.model, resolved, tokenizer, options.modelCacheDir);
   const backend =
-    options.grammarBackend === undefined
-      ? await defaultGrammarBackend(info)
-      : (options.grammarBackend ?? undefined);
+    options.grammarBackend === undefined ? engineGrammarBackend(info) : (options.grammarBackend ?? undefined);
   const grammars = new GrammarService(backend, resolved.grammarCacheSize);
   const scheduler = new Scheduler(model, tokenizer, {
     maxRunningRequests: resolved.maxRunningRequests,

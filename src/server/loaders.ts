@@ -1,6 +1,7 @@
 /** Loading the tokenizer, the embedded model and the grammar backend from resolved options. */
+import { type CompiledGrammar, GrammarCompiler, GrammarMatcher } from '../engine/index.js';
 import { TokenizerInfo } from '../vocabulary/index.js';
-import type { GrammarBackend } from './grammar.js';
+import type { CompiledConstraint, GrammarBackend, GrammarKind } from './grammar.js';
 import { loadNgramModel } from './model/ngram.js';
 import { ReplayModel } from './model/replay.js';
 import type { LanguageModel } from './model/types.js';
@@ -35,8 +36,33 @@ export function loadModel(
   return loadNgramModel(tokenizer, { cacheDir });
 }
 
-/** logitkit's own grammar engine as the server's grammar backend. */
-export async function defaultGrammarBackend(info: TokenizerInfo): Promise<GrammarBackend | undefined> {
-  void info;
-  return undefined;
+/** logitkit's own grammar engine (src/engine) as the server's grammar backend. */
+export function engineGrammarBackend(info: TokenizerInfo): GrammarBackend {
+  // The service keeps its own LRU (failures included), so the compiler's cache is off.
+  const compiler = new GrammarCompiler(info, { cache: false });
+  const wrap = (compiled: CompiledGrammar): CompiledConstraint => ({
+    createMatcher: (stopTokenIds) => new GrammarMatcher(compiled, { stopTokenIds }),
+  });
+  return {
+    compile(kind: GrammarKind, source: string): CompiledConstraint {
+      switch (kind) {
+        case 'json':
+          return wrap(
+            source === '$$ANY$$' ? compiler.compileBuiltinJson() : compiler.compileJsonSchema(source),
+          );
+        case 'regex':
+          return wrap(compiler.compileRegex(source));
+        case 'ebnf':
+          return wrap(compiler.compileEbnf(source));
+        case 'structural_tag': {
+          const compileTag = (
+            compiler as unknown as { compileStructuralTag?: (tag: string) => CompiledGrammar }
+          ).compileStructuralTag;
+          if (typeof compileTag !== 'function')
+            throw new Error('structural_tag is not supported by this build of logitkit');
+          return wrap(compileTag.call(compiler, source));
+        }
+      }
+    },
+  };
 }

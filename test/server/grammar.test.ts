@@ -1,0 +1,112 @@
+import Ajv from 'ajv';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { post, type Started, start } from './helpers.js';
+
+const schema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', maxLength: 6 },
+    age: { type: 'integer', minimum: 0, maximum: 120 },
+  },
+  required: ['name', 'age'],
+  additionalProperties: false,
+};
+const validate = new Ajv().compile(schema);
+
+let s: Started;
+let client: OpenAI;
+beforeAll(async () => {
+  s = await start();
+  client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(() => s.close());
+
+describe('constrained generation', () => {
+  test('json_schema on /generate: output validates with ajv and ends on EOS', async () => {
+    const r = await post(`${s.url}/generate`, {
+      text: 'Give me JSON:',
+      sampling_params: { json_schema: JSON.stringify(schema), max_new_tokens: 200, sampling_seed: 3 },
+    });
+    expect(r.status).toBe(200);
+    const body = r.body as { text: string; meta_info: { finish_reason: { type: string } } };
+    expect(body.meta_info.finish_reason.type).toBe('stop');
+    const value = JSON.parse(body.text);
+    expect(validate(value)).toBe(true);
+  });
+
+  test('regex and ebnf constraints', async () => {
+    const re = await post(`${s.url}/generate`, {
+      text: 'x',
+      sampling_params: { regex: '(abc|xyz)[0-9]{2}', max_new_tokens: 20 },
+    });
+    expect((re.body as { text: string }).text).toMatch(/^(abc|xyz)[0-9]{2}$/);
+    const ebnf = await post(`${s.url}/generate`, {
+      text: 'x',
+      sampling_params: { ebnf: 'root ::= "yes" | "no"', max_new_tokens: 10, n: 3 },
+    });
+    for (const out of ebnf.body as { text: string }[]) expect(['yes', 'no']).toContain(out.text);
+  });
+
+  test('invalid grammars: 400 with the compiler message, cached failures too', async () => {
+    for (let i = 0; i < 2; i++) {
+      const bad = await post(`${s.url}/generate`, {
+        text: 'x',
+        sampling_params: { json_schema: '{"type": "object",' },
+      });
+      expect(bad.status).toBe(400);
+      expect((bad.body as { error: { message: string } }).error.message).toMatch(
+        /^Failed to compile json grammar: .+/,
+      );
+    }
+    const regex = await post(`${s.url}/generate`, { text: 'x', sampling_params: { regex: '(unclosed' } });
+    expect((regex.body as { error: { message: string } }).error.message).toMatch(
+      /^Failed to compile regex grammar: .+/,
+    );
+    const ebnf = await post(`${s.url}/generate`, { text: 'x', sampling_params: { ebnf: 'root ::= "a' } });
+    expect((ebnf.body as { error: { message: string } }).error.message).toMatch(
+      /^Failed to compile ebnf grammar: .*line/,
+    );
+    const oa = await post(`${s.url}/v1/chat/completions`, {
+      model: 'x',
+      messages: [{ role: 'user', content: 'a' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'nonsense' } } },
+    });
+    expect(oa.status).toBe(400);
+    expect(oa.body).toMatchObject({ object: 'error', type: 'BadRequestError', code: 400 });
+    expect((oa.body as { message: string }).message).toMatch(/^Failed to compile json grammar: /);
+  });
+
+  test('OpenAI response_format json_schema and json_object through the client', async () => {
+    const r = await client.chat.completions.create({
+      model: 'x',
+      messages: [{ role: 'user', content: 'Who are you? Answer in JSON.' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema } },
+      max_tokens: 200,
+      seed: 11,
+    });
+    const content = r.choices[0]!.message.content!;
+    expect(validate(JSON.parse(content))).toBe(true);
+    const obj = await client.completions.create({
+      model: 'x',
+      prompt: 'JSON:',
+      max_tokens: 300,
+      response_format: { type: 'json_object' },
+      n: 2,
+      seed: 5,
+    } as never);
+    for (const choice of (obj as unknown as { choices: { text: string; finish_reason: string }[] }).choices) {
+      if (choice.finish_reason === 'stop') expect(typeof JSON.parse(choice.text)).toBe('object');
+    }
+  });
+
+  test('flush_cache empties the grammar cache', async () => {
+    const info = async () =>
+      (await (await fetch(`${s.url}/server_info`)).json()) as {
+        internal_states: { grammar_cache: { size: number } }[];
+      };
+    expect((await info()).internal_states[0]!.grammar_cache.size).toBeGreaterThan(0);
+    await fetch(`${s.url}/flush_cache`, { method: 'POST' });
+    expect((await info()).internal_states[0]!.grammar_cache.size).toBe(0);
+  });
+});
