@@ -8,6 +8,7 @@ computes for a fresh matcher. Needs neither SGLang nor torch. Exit status 0 only
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,11 @@ def _allowed(row: bytes, vocab_size: int):
 
 
 def _ensure_built(out) -> None:
-    if CHECKOUT_MAIN.is_file() or not (REPO_ROOT / "package.json").is_file():
+    if (
+        os.environ.get("LOGITKIT_SIDECAR_COMMAND")
+        or CHECKOUT_MAIN.is_file()
+        or not (REPO_ROOT / "package.json").is_file()
+    ):
         return
     npm = shutil.which("npm")
     if not npm:

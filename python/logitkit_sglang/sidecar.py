@@ -117,6 +117,7 @@ class Sidecar:
         self._tmpdir: Optional[str] = None
         self._buffer: Optional[MaskBuffer] = None
         self._frees: List[int] = []
+        self._connections: List[Connection] = []
         self._closed = False
         # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own.
         self.fill_serial = 0
@@ -162,6 +163,9 @@ class Sidecar:
                 target=self._pump_stderr, args=(self._proc,), name="logitkit-sidecar-stderr", daemon=True
             ).start()
         conn = self._wait_ready()
+        for old in self._connections:
+            old.close()
+        self._connections = [conn]
         self.generation += 1
         conn.generation = self.generation
         self._local.conn = conn
@@ -194,10 +198,10 @@ class Sidecar:
         last: Optional[Exception] = None
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
-                raise SidecarUnavailable(
-                    f"the logitkit sidecar exited with status {self._proc.returncode} during startup:\n"
-                    + self._stderr_text()
-                )
+                status = self._proc.returncode
+                message = self._stderr_text()
+                self._kill()
+                raise SidecarUnavailable(f"the logitkit sidecar exited with status {status} during startup:\n{message}")
             if os.path.exists(self.socket_path):
                 try:
                     return Connection(self.socket_path, self.session)
@@ -275,6 +279,8 @@ class Sidecar:
             raise SidecarRestarted("the logitkit sidecar was restarted")
         conn.generation = generation
         self._local.conn = conn
+        with self._lock:
+            self._connections = [c for c in self._connections if not c.closed] + [conn]
         return conn
 
     def call(self, op: int, payload: bytes = b"") -> p.Reader:
@@ -368,9 +374,9 @@ class Sidecar:
         if self._closed:
             return
         self._closed = True
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
+        for conn in self._connections + [getattr(self._local, "conn", None)]:
+            if conn is not None:
+                conn.close()
         self._kill()
         if self._buffer is not None:
             self._buffer.close()

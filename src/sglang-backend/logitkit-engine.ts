@@ -9,7 +9,8 @@ export interface SidecarCompiler {
   compileJsonSchema(schema: string): CompiledGrammar;
   compileRegex(pattern: string): CompiledGrammar;
   compileEbnf(text: string): CompiledGrammar;
-  compileStructuralTag(tag: string): CompiledGrammar;
+  /** Structural tags (SGLang's legacy and xgrammar-native forms); absent in builds without them. */
+  compileStructuralTag?(tag: string): CompiledGrammar;
   /** Any JSON value (SGLang's `$$ANY$$` key); falls back to the schema `{}` when absent. */
   compileBuiltinJson?(): CompiledGrammar;
 }
@@ -45,6 +46,9 @@ export function createLogitkitEngine(
         case KeyType.ebnf:
           return compiler.compileEbnf(key);
         case KeyType.structuralTag:
+          if (!compiler.compileStructuralTag) {
+            throw new Error('structural_tag grammars are not supported by this logitkit build');
+          }
           return compiler.compileStructuralTag(key);
       }
     },

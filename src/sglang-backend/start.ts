@@ -1,5 +1,5 @@
 import type { CompiledGrammar } from '../engine/compiled-grammar.js';
-import * as engineModule from '../engine/index.js';
+import { GrammarCompiler } from '../engine/grammar-compiler.js';
 import { TokenizerInfo } from '../vocabulary/index.js';
 import type { SidecarEngine } from './engine-port.js';
 import { createLogitkitEngine, type SidecarCompiler } from './logitkit-engine.js';
@@ -72,14 +72,10 @@ export async function loadSidecarEngine(
   return createLogitkitEngine(info, createCompiler(info), eos);
 }
 
-/** logitkit's GrammarCompiler with its cache (the engine exports it as `GrammarCompiler`). */
+/**
+ * logitkit's GrammarCompiler without its own cache: the sidecar caches compile outcomes (errors included) per
+ * key itself, so a second cache would only pin grammars the sidecar already evicted.
+ */
 function createCompiler(info: TokenizerInfo): SidecarCompiler {
-  const ctor = (engineModule as unknown as Record<string, unknown>).GrammarCompiler as
-    | (new (
-        info: TokenizerInfo,
-        options: { cache: boolean },
-      ) => SidecarCompiler)
-    | undefined;
-  if (typeof ctor !== 'function') throw new Error('this logitkit build has no GrammarCompiler in src/engine');
-  return new ctor(info, { cache: true });
+  return new GrammarCompiler(info, { cache: false });
 }

@@ -9,7 +9,8 @@ import { loadSidecarEngine } from '../../src/sglang-backend/start.js';
 const root = resolve(import.meta.dirname, '../..');
 const python = process.env.PYTHON ?? 'python3';
 const hasPython = spawnSync(python, ['--version']).status === 0;
-const hasBuild = existsSync(join(root, 'dist/cli/main.js'));
+const hasBuild =
+  existsSync(join(root, 'dist/cli/main.js')) || process.env.LOGITKIT_SIDECAR_COMMAND !== undefined;
 const skipReason = !hasPython
   ? `${python} not found: the Python plugin tests (python/tests) are SKIPPED`
   : !hasBuild
