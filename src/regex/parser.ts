@@ -455,6 +455,8 @@ class RegexParser {
       if (!this.eat(')')) throw this.fail('missing ), unterminated comment', open);
       return 'skip';
     }
+    if (c === C('<'))
+      throw this.fail(`unknown extension ?<${this.peek(1) === undefined ? '' : show(this.peek(1)!)}`, open);
     if (c === C('>')) throw this.fail("Atomic group '(?>' is not supported.", open);
     if (c === C('(')) throw this.fail("Conditional group '(?(' is not supported.", open);
     return this.parsePythonFlags(open);

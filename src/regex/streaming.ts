@@ -14,7 +14,7 @@
  * start, and whether there is a match at all, always agree.
  */
 import { type AutomatonOptions, exprToDfa } from '../engine/automaton.js';
-import { alt, type ByteDfa, chars, EMPTY, type Expr, seq, star } from '../engine/ir.js';
+import { alt, type ByteDfa, chars, EMPTY, seq, star } from '../engine/ir.js';
 import { ANY, type RegexFlavor } from './charsets.js';
 import { anchoredBranches } from './compile.js';
 import type { AnchoredBranch } from './lower.js';
@@ -35,17 +35,91 @@ export interface StreamingRegexOptions {
   maxStates?: number;
 }
 
-/** DFAs for one anchoring class of branches: searching (`.*` prefix) and anchored (for locating starts). */
-interface BranchAutomata {
+/**
+ * DFAs for one anchoring class of branches: the searching DFA (`.*` prefix) used on every byte, and the
+ * anchored DFAs used only to locate a match's start, built on first use.
+ */
+class BranchAutomata {
   /** `.*(any branch)`, or just the start-anchored branches at the very start. */
   readonly search: ByteDfa | undefined;
+  #anywhere: ByteDfa | null | undefined;
+  #atStart: ByteDfa | undefined;
+
+  constructor(
+    private readonly branches: readonly AnchoredBranch[],
+    private readonly options: AutomatonOptions,
+  ) {
+    if (branches.length === 0) return;
+    const anyStar = star(chars(ANY));
+    this.search = exprToDfa(
+      alt(...branches.map((b) => seq(b.start ? EMPTY : anyStar, lowerNode(b.body)))),
+      options,
+    );
+  }
+
   /** Anchored DFA of the branches that may start anywhere. */
-  readonly anywhere: ByteDfa | undefined;
+  get anywhere(): ByteDfa | undefined {
+    if (this.#anywhere === undefined) {
+      const unanchored = this.branches.filter((b) => !b.start);
+      this.#anywhere =
+        unanchored.length > 0
+          ? exprToDfa(alt(...unanchored.map((b) => lowerNode(b.body))), this.options)
+          : null;
+    }
+    return this.#anywhere ?? undefined;
+  }
+
   /** Anchored DFA of all branches (for a match starting at offset 0). */
-  readonly atStart: ByteDfa | undefined;
+  get atStart(): ByteDfa | undefined {
+    if (this.branches.length === 0) return undefined;
+    this.#atStart ??= exprToDfa(alt(...this.branches.map((b) => lowerNode(b.body))), this.options);
+    return this.#atStart;
+  }
 }
 
-const NO_NEWLINE_DOLLAR = 'endAbsolute';
+/** The automata of one pattern, shared by every search over it. */
+interface CompiledSearch {
+  readonly free: BranchAutomata;
+  readonly dollar: BranchAutomata;
+  readonly absolute: BranchAutomata;
+}
+
+/** Compiled patterns by flavour, maxStates and pattern (stop regexes repeat across requests). */
+const compiledCache = new Map<string, CompiledSearch>();
+const COMPILED_CACHE_SIZE = 128;
+
+function compileSearch(pattern: string, flavor: RegexFlavor, maxStates: number | undefined): CompiledSearch {
+  const key = `${flavor}\0${maxStates ?? ''}\0${pattern}`;
+  const cached = compiledCache.get(key);
+  if (cached) {
+    compiledCache.delete(key);
+    compiledCache.set(key, cached);
+    return cached;
+  }
+  const options: AutomatonOptions = { ruleName: 'stop_regex' };
+  if (maxStates !== undefined) options.maxStates = maxStates;
+  const branches = anchoredBranches(pattern, flavor);
+  // In ECMAScript and XGrammar `$` never matches before a final newline.
+  const kindOf = (b: AnchoredBranch): AnchoredBranch['end'] =>
+    b.end === 'none' ? 'none' : b.end === 'end' && flavor === 'python' ? 'end' : 'endAbsolute';
+  const compiled: CompiledSearch = {
+    free: new BranchAutomata(
+      branches.filter((b) => kindOf(b) === 'none'),
+      options,
+    ),
+    dollar: new BranchAutomata(
+      branches.filter((b) => kindOf(b) === 'end'),
+      options,
+    ),
+    absolute: new BranchAutomata(
+      branches.filter((b) => kindOf(b) === 'endAbsolute'),
+      options,
+    ),
+  };
+  compiledCache.set(key, compiled);
+  if (compiledCache.size > COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+  return compiled;
+}
 
 /** The first match of a regex over incrementally pushed text (see the module comment). */
 export class StreamingRegexSearch {
@@ -63,22 +137,15 @@ export class StreamingRegexSearch {
   private lastByte = -1;
   private result: StreamingMatch = { matched: false };
 
-  /** Compiles `pattern`; throws `GrammarError` for invalid patterns or past the state limit. */
+  /**
+   * Compiles `pattern` (automata are shared between searches over the same pattern); throws
+   * `GrammarError` for invalid patterns or past the state limit.
+   */
   constructor(pattern: string, options: StreamingRegexOptions = {}) {
-    const flavor = options.flavor ?? 'python';
-    const dfaOptions: AutomatonOptions = { ruleName: 'stop_regex' };
-    if (options.maxStates !== undefined) dfaOptions.maxStates = options.maxStates;
-    const branches = anchoredBranches(pattern, flavor);
-    // In ECMAScript and XGrammar `$` never matches before a final newline.
-    const dollarKind = flavor === 'python' ? 'end' : NO_NEWLINE_DOLLAR;
-    const pick = (kind: AnchoredBranch['end']): AnchoredBranch[] =>
-      branches.filter(
-        (b) => (b.end === 'none' ? 'none' : b.end === 'end' ? dollarKind : 'endAbsolute') === kind,
-      );
-    this.free = buildAutomata(pick('none'), dfaOptions);
-    this.dollar =
-      flavor === 'python' ? buildAutomata(pick('end'), dfaOptions) : buildAutomata([], dfaOptions);
-    this.absolute = buildAutomata(pick('endAbsolute'), dfaOptions);
+    const compiled = compileSearch(pattern, options.flavor ?? 'python', options.maxStates);
+    this.free = compiled.free;
+    this.dollar = compiled.dollar;
+    this.absolute = compiled.absolute;
     this.reset();
   }
 
@@ -167,20 +234,6 @@ export class StreamingRegexSearch {
     this.result = { matched: true };
     return this.result;
   }
-}
-
-function buildAutomata(branches: readonly AnchoredBranch[], options: AutomatonOptions): BranchAutomata {
-  if (branches.length === 0) return { search: undefined, anywhere: undefined, atStart: undefined };
-  const anyStar = star(chars(ANY));
-  const searchExpr = alt(...branches.map((b) => seq(b.start ? EMPTY : anyStar, lowerNode(b.body))));
-  const unanchored = branches.filter((b) => !b.start);
-  const anywhereExpr: Expr | undefined =
-    unanchored.length > 0 ? alt(...unanchored.map((b) => lowerNode(b.body))) : undefined;
-  return {
-    search: exprToDfa(searchExpr, options),
-    anywhere: anywhereExpr ? exprToDfa(anywhereExpr, options) : undefined,
-    atStart: exprToDfa(alt(...branches.map((b) => lowerNode(b.body))), options),
-  };
 }
 
 /** The first byte offset `e` in `[from, to]` where the anchored DFA accepts `bytes[from, e)`, or Infinity. */

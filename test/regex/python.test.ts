@@ -73,6 +73,7 @@ const ERROR_CASES: ReadonlyArray<readonly [string, string, number]> = [
   ['\\x4', 'incomplete escape \\x4', 0],
   ['a*+', 'possessive quantifier is not supported', 2],
   ['(?>a)', "Atomic group '(?>' is not supported.", 0],
+  ['(?<n>a)', 'unknown extension ?<n', 0],
 ];
 
 describe('python flavour (re.search semantics)', () => {
