@@ -33,6 +33,12 @@ export {
   type RequestHandle,
 } from './generator.js';
 export {
+  type DistributionReport,
+  type InspectOptions,
+  inspectDistribution,
+  type TokenReport,
+} from './inspect.js';
+export {
   CUSTOM_LOGIT_PROCESSOR_DISABLED_MESSAGE,
   type CustomParams,
   disallowedTokensLogitsProcessor,
@@ -43,6 +49,14 @@ export {
   serializeLogitProcessor,
   unregisterLogitProcessor,
 } from './logit-processors.js';
+export {
+  type LogitsFile,
+  LogitsFileError,
+  parseJsonLogits,
+  parseNpy,
+  parseSafetensors,
+  readLogitsFile,
+} from './logits-file.js';
 export {
   inputLogprobs,
   LogprobFormatter,
@@ -61,6 +75,7 @@ export {
   TOP_K_ALL,
 } from './params.js';
 export { expNonPositive, LogitsPipeline, type SamplingState } from './pipeline.js';
+export { distributionSvg, type PlotBar } from './plot.js';
 export { parseJsonKeepingFloats, pyFloatRepr, pyInt, pyRepr, pyStr } from './py-repr.js';
 export { REGEX_MAX_LEN, RegexSyntaxError, stopRegexMaxLength } from './regex-max-len.js';
 export { gumbelNoise, murmurHash32, type RandomSource, Xoshiro128 } from './rng.js';
