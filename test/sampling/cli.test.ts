@@ -34,7 +34,9 @@ function safetensors(name: string, values: number[], shape: number[]): Uint8Arra
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(header.length), true);
   out.set(new TextEncoder().encode(header), 8);
-  values.forEach((v, i) => view.setFloat32(8 + header.length + i * 4, v, true));
+  values.forEach((v, i) => {
+    view.setFloat32(8 + header.length + i * 4, v, true);
+  });
   return out;
 }
 
