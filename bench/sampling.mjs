@@ -7,8 +7,9 @@
 // Logits: standard normal from a fixed seed (as in docs/js-anchors §1), 16 distinct rows, 512 previous
 // output ids per row; every timed call gets a fresh copy of its row (copy not timed). "peaky" rows are
 // the same normals times 3 (closer to LLM logits, where top-p decides within the first few tokens).
-import { cpus, loadavg } from 'node:os';
+
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tjs from '@huggingface/transformers';
 import { LogitsPipeline, SamplingParams, Xoshiro128 } from '../dist/sampling/index.js';
@@ -127,7 +128,15 @@ function tjsArgmax(data) {
   return index;
 }
 
-const full = { temperature: 0.7, top_k: 50, top_p: 0.9, min_p: 0.05, frequency_penalty: 0.5, presence_penalty: 0.5, repetition_penalty: 1.1 };
+const full = {
+  temperature: 0.7,
+  top_k: 50,
+  top_p: 0.9,
+  min_p: 0.05,
+  frequency_penalty: 0.5,
+  presence_penalty: 0.5,
+  repetition_penalty: 1.1,
+};
 
 async function benchSize(v) {
   const rows = normalRows(v, 1);
@@ -141,37 +150,71 @@ async function benchSize(v) {
   const maskRng = new Xoshiro128(9);
   for (let i = 0; i < mask.length; i++) mask[i] = maskRng.nextUint32() | 0;
 
-  const ours = (params, options = {}) => (row, k) => {
-    if (options.edits !== false) pipe.applyEdits(row, params, { outputIds: ctx[k] });
-    pipe.filter(row, params, options.mask);
-    return pipe.sample(rng);
-  };
+  const ours =
+    (params, options = {}) =>
+    (row, k) => {
+      if (options.edits !== false) pipe.applyEdits(row, params, { outputIds: ctx[k] });
+      pipe.filter(row, params, options.mask);
+      return pipe.sample(rng);
+    };
   const results = [];
   const add = async (group, name, fn, n) => {
     const r = await time(name.startsWith('[peaky]') ? peaky : rows, fn, n);
     results.push({ group, name, ...r });
-    process.stderr.write(`  V=${v} ${group.padEnd(16)} ${name.padEnd(58)} ${r.median.toFixed(1).padStart(9)} µs\n`);
+    process.stderr.write(
+      `  V=${v} ${group.padEnd(16)} ${name.padEnd(58)} ${r.median.toFixed(1).padStart(9)} µs\n`,
+    );
   };
 
   const pRep = P({ repetition_penalty: 1.1 });
   const pPen = P({ frequency_penalty: 0.5, presence_penalty: 0.5, repetition_penalty: 1.1 });
-  await add('logitkit', 'repetition 1.1 over 512 ids (edits only)', (row, k) => pipe.applyEdits(row, pRep, { outputIds: ctx[k] }));
-  await add('logitkit', 'freq+presence+repetition over 512 ids', (row, k) => pipe.applyEdits(row, pPen, { outputIds: ctx[k] }));
+  await add('logitkit', 'repetition 1.1 over 512 ids (edits only)', (row, k) =>
+    pipe.applyEdits(row, pRep, { outputIds: ctx[k] }),
+  );
+  await add('logitkit', 'freq+presence+repetition over 512 ids', (row, k) =>
+    pipe.applyEdits(row, pPen, { outputIds: ctx[k] }),
+  );
   await add('logitkit', 'greedy argmax', (row) => pipe.argmax(row));
-  await add('logitkit', 'temperature 0.7 + top-k 50 + sample', ours(P({ temperature: 0.7, top_k: 50 }), { edits: false }));
-  await add('logitkit', 'temperature 0.7 + min-p 0.05 + sample', ours(P({ temperature: 0.7, min_p: 0.05 }), { edits: false }), quick ? 20 : 100);
-  await add('logitkit', 'temperature 0.7 + top-p 0.9 + sample', ours(P({ temperature: 0.7, top_p: 0.9 }), { edits: false }), quick ? 10 : 40);
-  await add('logitkit', 'rep 1.1 → temp 0.7 → top-k 50 → sample', ours(P({ repetition_penalty: 1.1, temperature: 0.7, top_k: 50 })));
+  await add(
+    'logitkit',
+    'temperature 0.7 + top-k 50 + sample',
+    ours(P({ temperature: 0.7, top_k: 50 }), { edits: false }),
+  );
+  await add(
+    'logitkit',
+    'temperature 0.7 + min-p 0.05 + sample',
+    ours(P({ temperature: 0.7, min_p: 0.05 }), { edits: false }),
+    quick ? 20 : 100,
+  );
+  await add(
+    'logitkit',
+    'temperature 0.7 + top-p 0.9 + sample',
+    ours(P({ temperature: 0.7, top_p: 0.9 }), { edits: false }),
+    quick ? 10 : 40,
+  );
+  await add(
+    'logitkit',
+    'rep 1.1 → temp 0.7 → top-k 50 → sample',
+    ours(P({ repetition_penalty: 1.1, temperature: 0.7, top_k: 50 })),
+  );
   await add('logitkit', 'FULL: penalties+temp+top-k 50+top-p .9+min-p .05+sample', ours(P(full)));
   await add('logitkit', 'FULL + grammar bitmask (50% allowed)', ours(P(full), { mask }));
   await add('logitkit', '[peaky] FULL', ours(P(full)));
-  await add('logitkit', '[peaky] temp 0.7 + top-p 0.9 (no top-k) + sample', ours(P({ temperature: 0.7, top_p: 0.9 }), { edits: false }));
+  await add(
+    'logitkit',
+    '[peaky] temp 0.7 + top-p 0.9 (no top-k) + sample',
+    ours(P({ temperature: 0.7, top_p: 0.9 }), { edits: false }),
+  );
 
   const dims = [1, v];
   const rep = new tjs.RepetitionPenaltyLogitsProcessor(1.1);
   const temp = new tjs.TemperatureLogitsWarper(0.7);
-  await add('transformers.js', 'RepetitionPenaltyLogitsProcessor(1.1), 512 ids', (row, k) => rep([bigCtx[k]], new tjs.Tensor('float32', row, dims)));
-  await add('transformers.js', 'TemperatureLogitsWarper(0.7)', (row) => temp([], new tjs.Tensor('float32', row, dims)));
+  await add('transformers.js', 'RepetitionPenaltyLogitsProcessor(1.1), 512 ids', (row, k) =>
+    rep([bigCtx[k]], new tjs.Tensor('float32', row, dims)),
+  );
+  await add('transformers.js', 'TemperatureLogitsWarper(0.7)', (row) =>
+    temp([], new tjs.Tensor('float32', row, dims)),
+  );
   await add('transformers.js', 'GreedySampler (argmax)', (row) => tjsArgmax(row));
   await add('transformers.js', 'temp 0.7 + MultinomialSampler top_k 50', async (row) => {
     const t = temp([], new tjs.Tensor('float32', row, dims));
@@ -181,11 +224,18 @@ async function benchSize(v) {
     const t = temp([bigCtx[k]], rep([bigCtx[k]], new tjs.Tensor('float32', row, dims)));
     return tjsMultinomial(t, 50, rng);
   });
-  await add('naive JS', 'FULL with a full comparator sort', (row, k) => naiveFullSort(row, ctx[k], P(full), rng), quick ? 5 : 20);
+  await add(
+    'naive JS',
+    'FULL with a full comparator sort',
+    (row, k) => naiveFullSort(row, ctx[k], P(full), rng),
+    quick ? 5 : 20,
+  );
   return results;
 }
 
-const machine = `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const machine = `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, node ${process.version}, load ${loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ')}`;
 process.stderr.write(`machine: ${machine}\n`);
 const all = {};
 for (const v of sizes) all[v] = await benchSize(v);
@@ -197,7 +247,9 @@ console.log(`machine: ${machine}\n`);
 console.log(header);
 console.log(`|---|${sizes.map(() => '---').join('|')}|`);
 names.forEach((name, i) => {
-  console.log(`| ${name} | ${sizes.map((v) => `${all[v][i].median.toFixed(1)} (${all[v][i].p90.toFixed(1)})`).join(' | ')} |`);
+  console.log(
+    `| ${name} | ${sizes.map((v) => `${all[v][i].median.toFixed(1)} (${all[v][i].p90.toFixed(1)})`).join(' | ')} |`,
+  );
 });
 const ratio = (v, a, b) => {
   const find = (s) => all[v].find((r) => `${r.group}: ${r.name}`.includes(s)).median;
