@@ -12,7 +12,6 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/tokenizers/', import.meta.ur
 const fixture = (kind: string) => join(FIXTURES, kind);
 const readFixture = (kind: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(fixture(kind), 'tokenizer.json'), 'utf8'));
-const utf8 = new TextEncoder();
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 const scratch = mkdtempSync(join(tmpdir(), 'logitkit-vocab-'));
