@@ -230,6 +230,7 @@ export class Lowerer {
   }
 
   private anyValue(d: number): Expr {
+    if (this.layout.indented && d > MAX_INDENT_DEPTH) return NOTHING;
     const key = `any:${this.depthKey(d)}`;
     return this.rule(key, 'any_value', () => {
       const value = (): Expr => this.anyValue(d + 1);

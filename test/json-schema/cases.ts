@@ -561,6 +561,7 @@ export const CASES: SchemaCase[] = [
       properties: { kind: { enum: ['a', 'b'] }, n: {} },
       required: ['kind'],
       if: { properties: { kind: { const: 'a' } } },
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
       then: { properties: { n: { type: 'integer' } }, required: ['n'] },
       else: { properties: { n: { type: 'string' } } },
     },
@@ -569,6 +570,7 @@ export const CASES: SchemaCase[] = [
   },
   {
     name: 'if/then on type',
+    // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
     schema: { if: { type: 'string' }, then: { minLength: 2 }, else: { type: 'integer' } },
     valid: ['ab', 3],
     invalid: ['a', 3.5, null],
@@ -720,6 +722,7 @@ export const ERROR_CASES: Array<{ schema: object; keyword: string; pointer: stri
   },
   { schema: { $ref: 'http://example.com/remote.json' }, keyword: '$ref', pointer: '/$ref' },
   {
+    // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
     schema: { if: { type: 'string', format: 'email' }, then: { minLength: 5 } },
     keyword: 'if',
     pointer: '/if',
