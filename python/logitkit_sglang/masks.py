@@ -67,20 +67,28 @@ def copy_rows(buffer: MaskBuffer, rows: Sequence[int], vocab_mask) -> None:
         if rb != vocab_mask.row_bytes:
             raise ValueError(f"mask rows are {vocab_mask.row_bytes} bytes, the sidecar writes {rb}")
         view = memoryview(buffer.map)
-        for r in rows:
-            vocab_mask.data[r * rb : (r + 1) * rb] = view[r * rb : (r + 1) * rb]
+        for lo, hi in _runs(rows):
+            vocab_mask.data[lo * rb : hi * rb] = view[lo * rb : hi * rb]
         return
     if torch is None:
         raise TypeError(f"unsupported vocab mask type {type(vocab_mask).__name__}")
     src = buffer.torch_view()
     if vocab_mask.shape[-1] != src.shape[1]:
         raise ValueError(f"mask rows have {vocab_mask.shape[-1]} words, the sidecar writes {src.shape[1]}")
-    lo, hi = min(rows), max(rows)
-    if hi - lo + 1 == len(rows):
-        vocab_mask[lo : hi + 1].copy_(src[lo : hi + 1], non_blocking=False)
-    else:
-        index = torch.tensor(list(rows), dtype=torch.long)
-        vocab_mask[index.to(vocab_mask.device)] = src[index].to(vocab_mask.device)
+    for lo, hi in _runs(rows):
+        vocab_mask[lo:hi].copy_(src[lo:hi])
+
+
+def _runs(rows: Sequence[int]):
+    """Half-open ranges of consecutive row numbers (a batch's rows 0..B-1 are one run)."""
+    ordered = sorted(set(rows))
+    start = prev = ordered[0]
+    for r in ordered[1:]:
+        if r != prev + 1:
+            yield start, prev + 1
+            start = r
+        prev = r
+    yield start, prev + 1
 
 
 def is_allowed(vocab_mask, row: int, token: int) -> bool:

@@ -96,6 +96,7 @@ class Sidecar:
         max_restarts: int = 5,
         restart_window: float = 60.0,
         extra_args: Sequence[str] = (),
+        call_timeout: Optional[float] = None,
     ):
         if socket_path is None and not tokenizer_path and not preset:
             raise ValueError("Sidecar needs tokenizer_path or preset (or socket_path of a running sidecar)")
@@ -109,6 +110,8 @@ class Sidecar:
         self._max_restarts = max_restarts
         self._restart_window = restart_window
         self._extra_args = list(extra_args)
+        # A sidecar that does not answer within this many seconds is treated as crashed (killed and restarted).
+        self._call_timeout = call_timeout or float(os.environ.get("LOGITKIT_SIDECAR_TIMEOUT", "300"))
         self._lock = threading.RLock()
         self._local = threading.local()
         self._restarts: collections.deque = collections.deque()
@@ -204,7 +207,7 @@ class Sidecar:
                 raise SidecarUnavailable(f"the logitkit sidecar exited with status {status} during startup:\n{message}")
             if os.path.exists(self.socket_path):
                 try:
-                    return Connection(self.socket_path, self.session)
+                    return Connection(self.socket_path, self.session, self._call_timeout)
                 except SidecarDisconnected as exc:
                     last = exc
                 except p.SidecarError as exc:
@@ -273,7 +276,7 @@ class Sidecar:
             conn.close()
         generation = self.generation
         try:
-            conn = Connection(self.socket_path, self.session)
+            conn = Connection(self.socket_path, self.session, self._call_timeout)
         except SidecarDisconnected:
             self._recover(generation)
             raise SidecarRestarted("the logitkit sidecar was restarted")

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startSidecar } from '../sglang-backend/start.js';
 
@@ -20,6 +21,18 @@ function idList(value: string): number[] {
         throw new Error(`--eos-ids expects comma-separated token ids, got ${JSON.stringify(part)}`);
       return Number(part);
     });
+}
+
+/** logitkit's version from package.json (two levels up from both src/cli and dist/cli). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 interface SidecarCliOptions {
@@ -64,7 +77,7 @@ export function registerSidecarCommand(program: Command): void {
           ...(opts.vocabSize !== undefined ? { vocabSize: opts.vocabSize } : {}),
           ...(opts.eosIds !== undefined ? { eosTokenIds: opts.eosIds } : {}),
           ...(opts.cacheSize !== undefined ? { compileCacheEntries: opts.cacheSize } : {}),
-          version: process.env.npm_package_version ?? 'dev',
+          version: packageVersion(),
           log,
         });
       } catch (err) {

@@ -6,7 +6,7 @@ import { ErrorCode, ProtocolError } from './protocol.js';
  *
  * Node cannot mmap, so rows are computed into `mirror` (a private Int32Array with the file's layout) and copied
  * into the file with positional `writeSync` — on tmpfs that is one kernel memcpy into the page the client has
- * mapped, no disk I/O. Rows written by one fill are coalesced into a single write when they are dense.
+ * mapped, no disk I/O. Consecutive rows written by one fill are coalesced into a single write.
  */
 export class SharedMaskBuffer {
   /** Row-major `rows × wordsPerRow` words, same layout as the file. */
@@ -57,23 +57,27 @@ export class SharedMaskBuffer {
     return new SharedMaskBuffer(fd, path, rows, wordsPerRow);
   }
 
-  /** Copies the given rows of `mirror` into the file: one write when they are dense, one per row otherwise. */
+  /**
+   * Copies the given rows of `mirror` into the file, one write per run of consecutive rows (a whole batch is
+   * usually one run). Rows not listed are never written, so the client's copies of them stay as they are.
+   */
   flush(rowIds: Uint32Array, count: number): void {
     if (this.fd === null) throw new ProtocolError(ErrorCode.noBuffer, 'mask buffer is closed');
     if (count === 0) return;
-    let lo = rowIds[0]!;
-    let hi = lo;
-    for (let i = 1; i < count; i++) {
-      const r = rowIds[i]!;
-      if (r < lo) lo = r;
-      if (r > hi) hi = r;
+    const sorted = rowIds.slice(0, count).sort();
+    let start = sorted[0]!;
+    let end = start + 1;
+    for (let i = 1; i <= count; i++) {
+      const r = i < count ? sorted[i]! : -1;
+      if (r === end - 1) continue; // the same row listed twice
+      if (r === end) {
+        end++;
+        continue;
+      }
+      this.writeRange(start * this.rowBytes, (end - start) * this.rowBytes);
+      start = r;
+      end = r + 1;
     }
-    const span = hi - lo + 1;
-    if (span <= 2 * count) {
-      this.writeRange(lo * this.rowBytes, span * this.rowBytes);
-      return;
-    }
-    for (let i = 0; i < count; i++) this.writeRange(rowIds[i]! * this.rowBytes, this.rowBytes);
   }
 
   private writeRange(offset: number, length: number): void {

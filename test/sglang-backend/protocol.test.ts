@@ -389,3 +389,27 @@ describe('compile scheduling', () => {
     }
   });
 });
+
+describe('shared buffer writes', () => {
+  it('writes only the listed rows, in runs', async () => {
+    const c = await open();
+    const path = makeBuffer('runs', 8);
+    await c.attachBuffer(path, 8);
+    const g = (await c.compile(KeyType.regex, 'k')).handle;
+    const ms = await Promise.all([0, 1, 2, 3].map(() => c.createMatcher(g)));
+    await c.fillBatch([
+      [ms[0]!, 0],
+      [ms[1]!, 1],
+      [ms[2]!, 2],
+    ]);
+    writeFileSync(path, Buffer.alloc(8 * WORDS * 4));
+    // Rows 5, 3, 6: runs [3] and [5, 6]; rows 0..2, 4 and 7 must stay as the client left them (zeros).
+    await c.fillBatch([
+      [ms[0]!, 5],
+      [ms[1]!, 3],
+      [ms[3]!, 6],
+    ]);
+    for (const r of [3, 5, 6]) expect(allowed(readRow(path, r))).toEqual(['k'.charCodeAt(0)]);
+    for (const r of [0, 1, 2, 4, 7]) expect(Array.from(readRow(path, r)).every((w) => w === 0)).toBe(true);
+  });
+});
