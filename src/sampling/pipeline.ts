@@ -53,6 +53,12 @@ const SLACK = 1e-9;
 const EXTRA_CANDIDATES = 64;
 /** Buffer size when no top_k bounds the kept set (top-p / min-p only). */
 const OPEN_KEEP = 1024;
+/** Kept sets that would need a buffer larger than this go to the dense histogram path. */
+const DENSE_FROM = 4096;
+/** Histogram of u = (M - x) / T for the dense path: buckets of width 1/HIST_SCALE up to HIST_RANGE. */
+const HIST_SCALE = 100;
+const HIST_RANGE = 40;
+const HIST_BUCKETS = HIST_RANGE * HIST_SCALE + 1;
 
 const LN2_64 = Math.LN2 / 64;
 const INV_LN2_64 = 64 / Math.LN2;
@@ -413,6 +419,10 @@ export class LogitsPipeline {
       }
       if (decision === Decision.Done) return;
       if (keep >= v) throw new Error('sampling filter did not converge'); // unreachable: no tail left
+      if (keep * 8 > DENSE_FROM) {
+        this.denseFilter(logits, params, mask, m);
+        return;
+      }
       keep = Math.min(v, keep * 8);
     }
   }
@@ -510,6 +520,124 @@ export class LogitsPipeline {
     this.keptTotal = total;
     return Decision.Done;
   }
+
+  /**
+   * Exact filtering when the kept set is large (flat distributions with top-p or min-p only): one
+   * pass computes every weight and a histogram of `u = (M - x) / T` in buckets of width 1/100; the
+   * first bucket where top-k, top-p or min-p can cut is found from the bucket counts and masses;
+   * tokens of earlier buckets are all kept, and only the tokens of that bucket are sorted.
+   */
+  private denseFilter(
+    logits: Float32Array,
+    params: SamplingParams,
+    mask: Int32Array | undefined,
+    m: number,
+  ): void {
+    const v = logits.length;
+    this.ensureBuffer(v);
+    if (this.dense.length < v) this.dense = new Float64Array(v);
+    const weights = this.dense;
+    const counts = this.histCount;
+    const mass = this.histMass;
+    counts.fill(0);
+    mass.fill(0);
+    const invT = 1 / params.temperature;
+    let z = 0;
+    for (let i = 0; i < v; i++) {
+      const x = logits[i]!;
+      if (!(x > Number.NEGATIVE_INFINITY) || !isAllowed(mask, i)) {
+        weights[i] = -1;
+        continue;
+      }
+      const u = (m - x) * invT;
+      const w = expNonPositive(-u);
+      weights[i] = w;
+      z += w;
+      const b = u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
+      counts[b]!++;
+      mass[b]! += w;
+    }
+    const topK = Math.floor(params.top_k);
+    const pBound = params.top_p < 1 ? topPThreshold(params.top_p) * z : Number.POSITIVE_INFINITY;
+    const minP = params.min_p > 0 ? minPThreshold(params.min_p) : 0;
+    // first bucket where a cut can happen
+    let before = 0;
+    let massBefore = 0;
+    let crossing = HIST_BUCKETS;
+    for (let b = 0; b < HIST_BUCKETS; b++) {
+      const c = counts[b]!;
+      if (c === 0) continue;
+      // smallest weight a token of bucket b can have (the catch-all last bucket: 0)
+      const bucketLowWeight = b === HIST_BUCKETS - 1 ? 0 : Math.exp(-(b + 1) / HIST_SCALE);
+      if (
+        before + c >= topK ||
+        massBefore + mass[b]! > pBound * (1 - SLACK) ||
+        bucketLowWeight < minP * (1 + SLACK)
+      ) {
+        crossing = b;
+        break;
+      }
+      before += c;
+      massBefore += mass[b]!;
+    }
+    // collect: earlier buckets are kept; the crossing bucket goes to the side buffer
+    let kept = 0;
+    let side = 0;
+    const sideIds = this.bufIds;
+    const sideVals = this.bufVals;
+    let keptMass = 0;
+    for (let i = 0; i < v; i++) {
+      const w = weights[i]!;
+      if (w < 0) continue;
+      const u = (m - logits[i]!) * invT;
+      const b = u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
+      if (b < crossing) {
+        this.keptIds[kept] = i;
+        this.keptWeights[kept] = w;
+        keptMass += w;
+        kept++;
+      } else if (b === crossing) {
+        sideIds[side] = i;
+        sideVals[side] = logits[i]!;
+        side++;
+      }
+    }
+    // exact decisions inside the crossing bucket, in sampling order
+    sortCandidates(sideIds, sideVals, side);
+    let accepted = 0;
+    let prefix = keptMass;
+    for (let j = 0; j < side; j++) {
+      const w = weights[sideIds[j]!]!;
+      if (kept + accepted >= topK || prefix > pBound || w < minP) break;
+      prefix += w;
+      accepted++;
+    }
+    // merge the accepted side tokens (re-sorted by id) into the ascending kept list
+    for (let j = 0; j < accepted; j++) sideVals[j] = weights[sideIds[j]!]!;
+    sortById(sideIds, sideVals, accepted, this.byId);
+    let total = keptMass;
+    if (accepted > 0) {
+      let a = kept - 1;
+      let b = accepted - 1;
+      for (let out = kept + accepted - 1; out >= 0 && b >= 0; out--) {
+        if (a >= 0 && this.keptIds[a]! > sideIds[b]!) {
+          this.keptIds[out] = this.keptIds[a]!;
+          this.keptWeights[out] = this.keptWeights[a]!;
+          a--;
+        } else {
+          this.keptIds[out] = sideIds[b]!;
+          this.keptWeights[out] = sideVals[b]!;
+          total += sideVals[b]!;
+          b--;
+        }
+      }
+    }
+    this.keptCount = kept + accepted;
+    this.keptTotal = total;
+  }
+  private dense = new Float64Array(0);
+  private readonly histCount = new Int32Array(HIST_BUCKETS);
+  private readonly histMass = new Float64Array(HIST_BUCKETS);
 
   /** No filter: every allowed finite token is kept with weight exp((x - M) / T). */
   private keepAll(logits: Float32Array, params: SamplingParams, mask: Int32Array | undefined): void {

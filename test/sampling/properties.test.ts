@@ -254,7 +254,38 @@ describe('large vocabularies: bounds, exact Z and buffer growth', () => {
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextFloat()) * (seed === 3 ? 0.2 : 1);
     });
   });
+  it('dense histogram path (large kept sets) equals the reference (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5000, max: 20000 }),
+        fc.nat(),
+        fc.record({
+          temperature: fc.double({ min: 0.3, max: 3, noNaN: true }),
+          top_k: fc.oneof(fc.constant(-1), fc.integer({ min: 2000, max: 30000 })),
+          top_p: fc.oneof(fc.constant(1), fc.double({ min: 0.05, max: 0.999, noNaN: true })),
+          min_p: fc.oneof(fc.constant(0), fc.double({ min: 0.0001, max: 0.3, noNaN: true })),
+        }),
+        (v, seed, json) => {
+          const rng = new Xoshiro128(seed);
+          const row = Float32Array.from(
+            { length: v },
+            () => (rng.nextFloat() < 0.01 ? 3 : 0) + rng.nextFloat() * 2,
+          );
+          const params = SamplingParams.from(json);
+          const fast = computeProbs(row, params, { outputIds: [] });
+          const ref = referenceProbs(row, params, { outputIds: [] });
+          const mismatches = [...fast.keys()].filter(
+            (i) => fast[i]! > 0 !== ref[i]! > 0 || Math.abs(fast[i]! - ref[i]!) > 1e-6,
+          );
+          expect(mismatches).toEqual([]);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
   it.each([
+    [{ min_p: 0.01, temperature: 2 }],
+    [{ top_p: 0.5, top_k: 20000 }],
     [{ top_k: 50, top_p: 0.9, min_p: 0.05, temperature: 0.7 }],
     [{ top_p: 0.95 }],
     [{ top_p: 0.3, temperature: 2 }],
