@@ -63,93 +63,68 @@ class Nfa {
   }
 }
 
-/** Builds `expr` into `nfa` between two fresh states; returns `[start, end]`. */
-function build(expr: Expr, nfa: Nfa, opts: Required<AutomatonOptions>): [number, number] {
-  const start = nfa.newState();
+/**
+ * Builds `expr` into `nfa` starting at state `from`; returns the state where it ends. Loops always get a
+ * fresh hub state entered by an epsilon edge, so building straight from `from` keeps the language exact
+ * while creating far fewer states than textbook Thompson construction.
+ */
+function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptions>): number {
   switch (expr.kind) {
-    case 'empty': {
-      const end = nfa.newState();
-      nfa.eps[start]!.push(end);
-      return [start, end];
-    }
+    case 'empty':
+      return from;
     case 'nothing':
-      return [start, nfa.newState()];
+      return nfa.newState();
     case 'bytes': {
-      let cur = start;
+      let cur = from;
       for (const b of expr.bytes) {
         const next = nfa.newState();
         nfa.edges[cur]!.push(b, b, next);
         cur = next;
       }
-      return [start, cur];
+      return cur;
     }
     case 'byteSet': {
       const end = nfa.newState();
       const r = expr.ranges;
-      for (let i = 0; i < r.length; i += 2) nfa.edges[start]!.push(r[i]!, r[i + 1]!, end);
-      return [start, end];
+      for (let i = 0; i < r.length; i += 2) nfa.edges[from]!.push(r[i]!, r[i + 1]!, end);
+      return end;
     }
-    case 'chars': {
-      const end = nfa.newState();
-      const r = expr.ranges;
-      for (let i = 0; i < r.length; i += 2) {
-        for (const seq of utf8RangeSequences(r[i]!, r[i + 1]!)) {
-          let cur = start;
-          for (let j = 0; j < seq.length; j += 2) {
-            const next = j + 2 === seq.length ? end : nfa.newState();
-            nfa.edges[cur]!.push(seq[j]!, seq[j + 1]!, next);
-            cur = next;
-          }
-        }
-      }
-      return [start, end];
-    }
+    case 'chars':
+      return buildChars(expr.ranges, nfa, from);
     case 'seq': {
-      let cur = start;
-      for (const item of expr.items) {
-        const [s, e] = build(item, nfa, opts);
-        nfa.eps[cur]!.push(s);
-        cur = e;
-      }
-      return [start, cur];
+      let cur = from;
+      for (const item of expr.items) cur = build(item, nfa, cur, opts);
+      return cur;
     }
     case 'alt': {
       const end = nfa.newState();
-      for (const item of expr.items) {
-        const [s, e] = build(item, nfa, opts);
-        nfa.eps[start]!.push(s);
-        nfa.eps[e]!.push(end);
-      }
-      return [start, end];
+      for (const item of expr.items) nfa.eps[build(item, nfa, from, opts)]!.push(end);
+      return end;
     }
     case 'repeat': {
-      let cur = start;
-      for (let i = 0; i < expr.min; i++) {
-        const [s, e] = build(expr.item, nfa, opts);
-        nfa.eps[cur]!.push(s);
-        cur = e;
+      let cur = from;
+      for (let i = 0; i < expr.min; i++) cur = build(expr.item, nfa, cur, opts);
+      if (expr.max === Number.POSITIVE_INFINITY) {
+        const hub = nfa.newState();
+        nfa.eps[cur]!.push(hub);
+        nfa.eps[build(expr.item, nfa, hub, opts)]!.push(hub);
+        return hub;
       }
+      // Optional copies x (x (x)?)?: each copy may stop early.
       const end = nfa.newState();
       nfa.eps[cur]!.push(end);
-      if (expr.max === Number.POSITIVE_INFINITY) {
-        const [s, e] = build(expr.item, nfa, opts);
-        nfa.eps[cur]!.push(s);
-        nfa.eps[e]!.push(cur);
-      } else {
-        // Nested optional copies: x (x (x)?)? keeps the NFA unambiguous.
-        for (let i = expr.min; i < expr.max; i++) {
-          const [s, e] = build(expr.item, nfa, opts);
-          nfa.eps[cur]!.push(s);
-          nfa.eps[e]!.push(end);
-          cur = e;
-        }
+      for (let i = expr.min; i < expr.max; i++) {
+        const hub = nfa.newState();
+        nfa.eps[cur]!.push(hub);
+        cur = build(expr.item, nfa, hub, opts);
+        nfa.eps[cur]!.push(end);
       }
-      return [start, end];
+      return end;
     }
     case 'ref': {
       const end = nfa.newState();
-      nfa.refs[start]!.push(expr.rule, end);
-      return [start, end];
+      nfa.refs[from]!.push(expr.rule, end);
+      return end;
     }
     case 'and': {
       let acc: ByteDfa | undefined;
@@ -157,19 +132,46 @@ function build(expr: Expr, nfa: Nfa, opts: Required<AutomatonOptions>): [number,
         const d = exprToDfa(item, opts);
         acc = acc ? intersectDfas(acc, d, opts) : d;
       }
-      return acc ? embedDfa(acc, nfa, start) : [start, nfa.newState()];
+      return acc ? embedDfa(acc, nfa, from) : nfa.newState();
     }
     case 'dfa':
-      return embedDfa(expr.dfa, nfa, start);
+      return embedDfa(expr.dfa, nfa, from);
   }
 }
 
-/** Copies a byte DFA into the NFA; `entry` gets an epsilon edge to its start. */
-function embedDfa(dfa: ByteDfa, nfa: Nfa, entry: number): [number, number] {
+/**
+ * A code point class as UTF-8: the byte-range sequences share their suffixes (continuation-byte chains),
+ * so e.g. "any code point" costs a handful of states.
+ */
+function buildChars(ranges: readonly number[], nfa: Nfa, from: number): number {
+  const end = nfa.newState();
+  const suffixState = new Map<string, number>();
+  for (let i = 0; i < ranges.length; i += 2) {
+    for (const seq of utf8RangeSequences(ranges[i]!, ranges[i + 1]!)) {
+      let next = end;
+      let key = '';
+      for (let j = seq.length - 2; j >= 2; j -= 2) {
+        key = `${seq[j]},${seq[j + 1]};${key}`;
+        let state = suffixState.get(key);
+        if (state === undefined) {
+          state = nfa.newState();
+          nfa.edges[state]!.push(seq[j]!, seq[j + 1]!, next);
+          suffixState.set(key, state);
+        }
+        next = state;
+      }
+      nfa.edges[from]!.push(seq[0]!, seq[1]!, next);
+    }
+  }
+  return end;
+}
+
+/** Copies a byte DFA into the NFA, entered from `from`; returns its (single) end state. */
+function embedDfa(dfa: ByteDfa, nfa: Nfa, from: number): number {
   const base = nfa.size;
   for (let s = 0; s < dfa.numStates; s++) nfa.newState();
   const end = nfa.newState();
-  nfa.eps[entry]!.push(base);
+  nfa.eps[from]!.push(base);
   for (let s = 0; s < dfa.numStates; s++) {
     const row = s * 256;
     let b = 0;
@@ -182,13 +184,16 @@ function embedDfa(dfa: ByteDfa, nfa: Nfa, entry: number): [number, number] {
     }
     if (dfa.accepting[s]) nfa.eps[base + s]!.push(end);
   }
-  return [entry, end];
+  return end;
 }
 
-/** Determinizes an NFA from `start` with final state `end`. */
+/**
+ * Subset construction. DFA states are sets of *important* NFA states only (those with byte or reference
+ * edges, and the end state), so epsilon-only states never split DFA states. Transitions are found by
+ * sweeping the member states' edge ranges, then written to every byte class each segment covers.
+ */
 function determinize(nfa: Nfa, start: number, end: number, opts: Required<AutomatonOptions>): RuleDfa {
   const n = nfa.size;
-  // Byte classes: boundaries of every edge range.
   const cut = new Uint8Array(257);
   cut[0] = 1;
   for (const list of nfa.edges) {
@@ -205,58 +210,83 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
   }
   numClasses++;
 
+  const important = new Uint8Array(n);
+  for (let s = 0; s < n; s++)
+    if (nfa.edges[s]!.length > 0 || nfa.refs[s]!.length > 0 || s === end) important[s] = 1;
   const stamp = new Int32Array(n).fill(-1);
   let stampId = 0;
-  const closure = (seeds: number[]): number[] => {
+  const stack: number[] = [];
+  const closure = (seeds: readonly number[]): number[] => {
     stampId++;
     const out: number[] = [];
-    const stack = [...seeds];
+    for (const s of seeds) stack.push(s);
     while (stack.length > 0) {
       const s = stack.pop()!;
       if (stamp[s] === stampId) continue;
       stamp[s] = stampId;
-      out.push(s);
+      if (important[s]) out.push(s);
       for (const t of nfa.eps[s]!) if (stamp[t] !== stampId) stack.push(t);
     }
-    out.sort((a, b) => a - b);
+    if (out.length > 1) out.sort((a, b) => a - b);
     return out;
   };
 
+  const single = new Int32Array(n).fill(-1);
   const ids = new Map<string, number>();
   const sets: number[][] = [];
-  const trans: number[] = [];
-  const finals: number[] = [];
-  const refLists: number[][] = [];
   const intern = (set: number[]): number => {
-    const key = set.join(',');
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = sets.length;
-      if (id >= opts.maxStates) {
-        throw new GrammarError(
-          'limit',
-          `Grammar too large: the automaton of rule "${opts.ruleName}" exceeds ${opts.maxStates} states`,
-        );
-      }
-      ids.set(key, id);
-      sets.push(set);
+    if (set.length === 0) return -1;
+    if (set.length === 1 && single[set[0]!]! >= 0) return single[set[0]!]!;
+    const key = set.length === 1 ? '' : set.join(',');
+    if (set.length > 1) {
+      const id = ids.get(key);
+      if (id !== undefined) return id;
     }
+    const id = sets.length;
+    if (id >= opts.maxStates) {
+      throw new GrammarError(
+        'limit',
+        `Grammar too large: the automaton of rule "${opts.ruleName}" exceeds ${opts.maxStates} states`,
+      );
+    }
+    if (set.length === 1) single[set[0]!] = id;
+    else ids.set(key, id);
+    sets.push(set);
     return id;
   };
   intern(closure([start]));
-  const targets: number[][] = Array.from({ length: numClasses }, () => []);
+
+  let trans = new Int32Array(Math.max(16, numClasses * 16));
+  const finals: number[] = [];
+  const refLists: number[][] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const to: number[] = [];
+  const points: number[] = [];
+  const targets: number[] = [];
   for (let d = 0; d < sets.length; d++) {
     const set = sets[d]!;
-    for (const t of targets) t.length = 0;
+    const row = d * numClasses;
+    if (row + numClasses > trans.length) {
+      const grown = new Int32Array(Math.max(trans.length * 2, row + numClasses));
+      grown.set(trans);
+      trans = grown;
+    }
+    trans.fill(-1, row, row + numClasses);
+    lo.length = 0;
+    hi.length = 0;
+    to.length = 0;
+    points.length = 0;
     const refTargets = new Map<number, number[]>();
     let isFinal = 0;
     for (const s of set) {
       if (s === end) isFinal = 1;
       const edges = nfa.edges[s]!;
       for (let i = 0; i < edges.length; i += 3) {
-        const c0 = classMap[edges[i]!]!;
-        const c1 = classMap[edges[i + 1]!]!;
-        for (let c = c0; c <= c1; c++) targets[c]!.push(edges[i + 2]!);
+        lo.push(edges[i]!);
+        hi.push(edges[i + 1]!);
+        to.push(edges[i + 2]!);
+        points.push(edges[i]!, edges[i + 1]! + 1);
       }
       const refs = nfa.refs[s]!;
       for (let i = 0; i < refs.length; i += 2) {
@@ -266,12 +296,24 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
       }
     }
     finals[d] = isFinal;
-    for (let c = 0; c < numClasses; c++) {
-      const t = targets[c]!;
-      trans[d * numClasses + c] = t.length === 0 ? -1 : intern(closure(t));
+    if (lo.length === 1) {
+      const id = intern(closure(to));
+      for (let c = classMap[lo[0]!]!; c <= classMap[hi[0]!]!; c++) trans[row + c] = id;
+    } else if (lo.length > 1) {
+      points.sort((a, b) => a - b);
+      for (let p = 0; p + 1 < points.length; p++) {
+        const a = points[p]!;
+        const b = points[p + 1]!;
+        if (a === b) continue;
+        targets.length = 0;
+        for (let e = 0; e < lo.length; e++) if (lo[e]! <= a && hi[e]! >= b - 1) targets.push(to[e]!);
+        if (targets.length === 0) continue;
+        const id = intern(closure(targets));
+        for (let c = classMap[a]!; c <= classMap[b - 1]!; c++) trans[row + c] = id;
+      }
     }
     const refList: number[] = [];
-    for (const [rule, tos] of [...refTargets].sort((a, b) => a[0] - b[0]))
+    for (const [rule, tos] of [...refTargets].sort((x, y) => x[0] - y[0]))
       refList.push(rule, intern(closure(tos)));
     refLists[d] = refList;
   }
@@ -296,7 +338,7 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
     numStates,
     numClasses,
     classMap,
-    trans: Int32Array.from(trans),
+    trans: trans.slice(0, numStates * numClasses),
     final: Uint8Array.from(finals),
     refStart,
     refRule,
@@ -312,7 +354,8 @@ function fullOptions(options: AutomatonOptions): Required<AutomatonOptions> {
 export function exprToRuleDfa(expr: Expr, options: AutomatonOptions = {}): RuleDfa {
   const opts = fullOptions(options);
   const nfa = new Nfa(opts.maxStates, opts.ruleName);
-  const [start, end] = build(expr, nfa, opts);
+  const start = nfa.newState();
+  const end = build(expr, nfa, start, opts);
   return determinize(nfa, start, end, opts);
 }
 
@@ -344,21 +387,34 @@ function expandClasses(rule: RuleDfa): ByteDfa {
 /** Removes states that cannot reach an accepting state (their incoming edges become -1). */
 export function trimDfa(dfa: ByteDfa): ByteDfa {
   const n = dfa.numStates;
+  // Reverse edges in CSR form, then a backward search from the accepting states.
+  const count = new Int32Array(n + 1);
+  for (let i = 0; i < dfa.transitions.length; i++) {
+    const t = dfa.transitions[i]!;
+    if (t >= 0) count[t + 1]!++;
+  }
+  for (let s = 0; s < n; s++) count[s + 1]! += count[s]!;
+  const fill = count.slice(0, n);
+  const from = new Int32Array(count[n]!);
+  for (let i = 0; i < dfa.transitions.length; i++) {
+    const t = dfa.transitions[i]!;
+    if (t >= 0) from[fill[t]!++] = (i / 256) | 0;
+  }
   const live = new Uint8Array(n);
-  for (let s = 0; s < n; s++) live[s] = dfa.accepting[s]!;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let s = 0; s < n; s++) {
-      if (live[s]) continue;
-      const row = s * 256;
-      for (let b = 0; b < 256; b++) {
-        const t = dfa.transitions[row + b]!;
-        if (t >= 0 && live[t]) {
-          live[s] = 1;
-          changed = true;
-          break;
-        }
+  const queue: number[] = [];
+  for (let s = 0; s < n; s++) {
+    if (dfa.accepting[s]) {
+      live[s] = 1;
+      queue.push(s);
+    }
+  }
+  while (queue.length > 0) {
+    const s = queue.pop()!;
+    for (let k = count[s]!; k < count[s + 1]!; k++) {
+      const p = from[k]!;
+      if (!live[p]) {
+        live[p] = 1;
+        queue.push(p);
       }
     }
   }
