@@ -25,9 +25,18 @@ import type { Token } from './lexer.js';
 import { readTagDispatch } from './macros.js';
 import { lowerTagDispatch } from './tag-dispatch.js';
 
-/** A place where the grammar's meaning differs between `compat: 'default'` and `compat: 'xgrammar'`. */
+/**
+ * A place where the grammar's meaning differs between `compat: 'default'` and `compat: 'xgrammar'`:
+ * - `negated-class-non-ascii`: a negated class with members ≥ U+0080 (XGrammar ignores them, or worse,
+ *   excludes their low byte: `[^中]` excludes `-`);
+ * - `lookahead-not-enforced`: a `(= ...)` assertion (kept in `Rule.lookahead`; XGrammar ignores it when
+ *   matching text and only uses it to prune token masks);
+ * - `tag-dispatch-inner-match`: a TagDispatch tag/exclude that can complete inside another tag's trie path.
+ * Not warned (too common, and only visible on invalid UTF-8): in `xgrammar` mode every negated class also
+ * accepts byte sequences shaped like UTF-8 but invalid (overlong `C0 80`, surrogates `ED A0 80`, leads F5–F7).
+ */
 export interface EbnfWarning {
-  kind: 'negated-class-non-ascii' | 'lookahead-not-enforced';
+  kind: 'negated-class-non-ascii' | 'lookahead-not-enforced' | 'tag-dispatch-inner-match';
   line: number;
   column: number;
   message: string;
@@ -151,12 +160,20 @@ class Lowerer {
         // The parser already reported problems; this only re-reads the validated call.
         if ('problem' in result) this.fail('ebnf-parser', result.problem.message, result.problem.at);
         const { spec } = result;
-        return lowerTagDispatch({
+        const lowered = lowerTagDispatch({
           tags: spec.tags.map((t) => ({ bytes: encodeCodePoints(t.tag), rule: this.index.get(t.rule)! })),
           excludes: spec.excludes.map(encodeCodePoints),
           loopAfterDispatch: spec.loopAfterDispatch,
           trieEndsOnly: this.options.compat === 'xgrammar',
         });
+        if (lowered.hasInnerMatches) {
+          this.warn(
+            'tag-dispatch-inner-match',
+            node.token,
+            'A TagDispatch tag or exclude can occur inside another tag: XGrammar only detects a tag at the end of its own trie path and misses it there',
+          );
+        }
+        return lowered.expr;
       }
     }
   }

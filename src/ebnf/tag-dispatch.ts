@@ -26,6 +26,8 @@ const DEAD = -2;
 
 interface AhoCorasick {
   size: number;
+  /** True if some pattern completes inside another pattern's trie path (where the two modes differ). */
+  hasInnerMatches: boolean;
   /** Full transition function, `delta[s * 256 + b]`. */
   delta: Int32Array;
   /** Per state: FREE, DEAD (an exclude completed) or the index of the completed tag. */
@@ -55,6 +57,7 @@ function buildAhoCorasick(patterns: Uint8Array[], tagCount: number, trieEndsOnly
   const fail = new Int32Array(size);
   const output = Int32Array.from(own);
   const queue: number[] = [];
+  let hasInnerMatches = false;
   for (let b = 0; b < 256; b++) {
     const c = children[0]!.get(b);
     delta[b] = c ?? 0;
@@ -62,7 +65,10 @@ function buildAhoCorasick(patterns: Uint8Array[], tagCount: number, trieEndsOnly
   }
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
-    if (!trieEndsOnly && output[s] === FREE) output[s] = output[fail[s]!]!;
+    if (output[s] === FREE && output[fail[s]!] !== FREE) {
+      hasInnerMatches = true;
+      if (!trieEndsOnly) output[s] = output[fail[s]!]!;
+    }
     for (let b = 0; b < 256; b++) {
       const c = children[s]!.get(b);
       if (c === undefined) delta[s * 256 + b] = delta[fail[s]! * 256 + b]!;
@@ -73,7 +79,7 @@ function buildAhoCorasick(patterns: Uint8Array[], tagCount: number, trieEndsOnly
       }
     }
   }
-  return { size, delta, output };
+  return { size, delta, output, hasInnerMatches };
 }
 
 /** The AC automaton restricted to free text, accepting at the completion of `accept` (a tag index) or, for FREE, anywhere in free text. */
@@ -93,12 +99,17 @@ function restrict(ac: AhoCorasick, accept: number): ByteDfa {
   return { numStates: ac.size, transitions, accepting };
 }
 
-/** The IR expression of a TagDispatch. */
-export function lowerTagDispatch(spec: TagDispatchLowering): Expr {
+/**
+ * The IR expression of a TagDispatch, and whether a tag or exclude can complete inside another one's trie
+ * path (the only case where `trieEndsOnly` changes the language).
+ */
+export function lowerTagDispatch(spec: TagDispatchLowering): { expr: Expr; hasInnerMatches: boolean } {
   const patterns = [...spec.tags.map((t) => t.bytes), ...spec.excludes];
   const ac = buildAhoCorasick(patterns, spec.tags.length, spec.trieEndsOnly);
   const freeText = dfa(restrict(ac, FREE));
   const dispatches = spec.tags.map((t, i) => seq(dfa(restrict(ac, i)), ref(t.rule)));
-  if (spec.loopAfterDispatch) return seq(star(alt(...dispatches)), freeText);
-  return alt(freeText, ...dispatches);
+  const expr = spec.loopAfterDispatch
+    ? seq(star(alt(...dispatches)), freeText)
+    : alt(freeText, ...dispatches);
+  return { expr, hasInnerMatches: ac.hasInnerMatches };
 }

@@ -255,7 +255,7 @@ export const CORPUS: CorpusGrammar[] = [
   { name: 'mutually nullable', ebnf: 'root ::= a\na ::= b | "a"\nb ::= a | ""', strings: ['', 'a', 'aa'] },
   {
     name: 'arithmetic',
-    ebnf: String.raw`root ::= expr
+    ebnf: `root ::= expr
 expr ::= term (("+" | "-") term)*
 term ::= factor (("*" | "/") factor)*
 factor ::= number | "(" expr ")" | "-" factor
@@ -340,7 +340,7 @@ value ::= [0-9]+ | "\"" [^"\n]* "\"" | "true" | "false"`,
   },
   {
     name: 'function call',
-    ebnf: String.raw`root ::= call
+    ebnf: `root ::= call
 call ::= name "(" (arg ("," " "? arg)*)? ")"
 arg ::= call | [0-9]+ | "'" [^']* "'"
 name ::= [a-z_]+`,

@@ -80,7 +80,9 @@ function load(): Promise<XgModule> {
       if (captured) captured.push(args.map(String).join(' '));
       else realError(...args);
     };
-    const xg = createRequire(import.meta.url)(target) as XgModule;
+    const require = createRequire(import.meta.url);
+    delete require.cache[target];
+    const xg = require(target) as XgModule;
     // Instantiate now (the first call binds `err`), then put console.error back.
     try {
       (await xg.Grammar.fromEBNF('root ::= "a"')).dispose();
@@ -105,10 +107,24 @@ async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: st
   }
 }
 
+/**
+ * Parses `ebnf` with XGrammar. A WASM crash (not an XGrammar error) can leave the instance corrupted, so
+ * then a fresh instance is loaded and the call retried once.
+ */
+async function parseGrammar(ebnf: string, rootRule: string): Promise<{ value?: XgGrammar; error?: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const xg = await load();
+    const r = await capture(() => xg.Grammar.fromEBNF(ebnf, rootRule));
+    const crashed =
+      r.error !== undefined && !r.error.startsWith('EBNF') && /RuntimeError|Aborted/.test(r.error);
+    if (!crashed || attempt > 0) return r;
+    loaded = undefined;
+  }
+}
+
 /** XGrammar's error for an EBNF grammar, or null if it compiles. */
 export async function xgrammarEbnfError(ebnf: string, rootRule = 'root'): Promise<string | null> {
-  const xg = await load();
-  const r = await capture(() => xg.Grammar.fromEBNF(ebnf, rootRule));
+  const r = await parseGrammar(ebnf, rootRule);
   r.value?.dispose();
   return r.error ?? null;
 }
@@ -150,10 +166,9 @@ async function acceptorFor(xg: XgModule, grammar: XgGrammar): Promise<XgrammarAc
 
 /** Compiles `ebnf` with XGrammar (empty vocabulary, terminate without stop token) into a string acceptor. */
 export async function xgrammarMatcher(ebnf: string, rootRule = 'root'): Promise<XgrammarAcceptor> {
-  const xg = await load();
-  const r = await capture(() => xg.Grammar.fromEBNF(ebnf, rootRule));
+  const r = await parseGrammar(ebnf, rootRule);
   if (!r.value) throw new Error(`XGrammar rejected the grammar: ${r.error}`);
-  return acceptorFor(xg, r.value);
+  return acceptorFor(await load(), r.value);
 }
 
 /** A string acceptor for XGrammar's built-in JSON grammar. */
