@@ -444,14 +444,9 @@ export class LogitsPipeline {
     const compacted = this.scanCompacted;
     // Each filter yields a cut: exact (cut index) or open (cut >= lo, unknown).
     let exactCut = Number.POSITIVE_INFINITY;
-    let openLo = Number.POSITIVE_INFINITY;
-    let openNeedsZ = false;
-    const open = (lo: number, needsZ: boolean) => {
-      if (lo < openLo) {
-        openLo = lo;
-        openNeedsZ = needsZ;
-      } else if (lo === openLo && needsZ) openNeedsZ = true;
-    };
+    this.openLo = Number.POSITIVE_INFINITY;
+    this.openNeedsZ = false;
+    const open = this.open;
     if (topK <= n) exactCut = topK;
     else if (!compacted) exactCut = n;
     else open(n, false);
@@ -507,7 +502,7 @@ export class LogitsPipeline {
       if (!resolved) open(n, false);
     }
 
-    if (openLo < exactCut) return openNeedsZ && slack > 0 ? Decision.NeedExactZ : Decision.NeedMore;
+    if (this.openLo < exactCut) return this.openNeedsZ && slack > 0 ? Decision.NeedExactZ : Decision.NeedMore;
     const cut = Math.min(exactCut, n);
     let total = 0;
     for (let i = 0; i < cut; i++) {
@@ -638,6 +633,17 @@ export class LogitsPipeline {
   private dense = new Float64Array(0);
   private readonly histCount = new Int32Array(HIST_BUCKETS);
   private readonly histMass = new Float64Array(HIST_BUCKETS);
+
+  // Lowest "open" cut of the current decision (cut >= openLo, unknown) and whether exact Z resolves it.
+  private openLo = Number.POSITIVE_INFINITY;
+  private openNeedsZ = false;
+  /** Records an open cut (bound once: no closure allocated per row). */
+  private readonly open = (lo: number, needsZ: boolean): void => {
+    if (lo < this.openLo) {
+      this.openLo = lo;
+      this.openNeedsZ = needsZ;
+    } else if (lo === this.openLo && needsZ) this.openNeedsZ = true;
+  };
 
   /** No filter: every allowed finite token is kept with weight exp((x - M) / T). */
   private keepAll(logits: Float32Array, params: SamplingParams, mask: Int32Array | undefined): void {
