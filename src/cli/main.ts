@@ -7,10 +7,11 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerSampleCommand } from './sample.js';
 import { registerVocabCommand } from './vocab.js';
 
 /** Every command's registration function, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerVocabCommand];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerVocabCommand, registerSampleCommand];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
