@@ -92,6 +92,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    if (ctx.state.shuttingDown) reply.header('connection', 'close');
     const path = request.url.split('?')[0]!;
     if (resolved.apiKey !== undefined && path !== '/health') {
       const header = request.headers.authorization ?? '';
@@ -110,6 +111,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
       }
     }
     return undefined;
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    if (ctx.state.shuttingDown) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -159,10 +164,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
     close() {
       closing ??= (async () => {
         ctx.state.shuttingDown = true;
-        const timer = setTimeout(
-          () => scheduler.abortAll('Server is shutting down'),
-          resolved.shutdownTimeout * 1000,
-        );
+        const timer = setTimeout(() => {
+          scheduler.abortAll('Server is shutting down');
+          app.server.closeAllConnections();
+        }, resolved.shutdownTimeout * 1000);
+        // Connections still answering a request become idle only afterwards: let them time out at once then.
+        app.server.keepAliveTimeout = 1;
         try {
           await app.close();
         } finally {

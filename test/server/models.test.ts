@@ -1,0 +1,173 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadNgramModel, parseNpy, parseSafetensors } from '../../src/server/index.js';
+import { fromTokenizerInfo } from '../../src/server/tokenizer.js';
+import { post, start, TINY, tinyTokenizer } from './helpers.js';
+
+/** A little-endian float32 .npy file of shape [rows, cols]. */
+function npy(rows: number, cols: number, fill: (r: number, c: number) => number): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
+  header += '\n';
+  const out = new Uint8Array(10 + header.length + rows * cols * 4);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  const data = new DataView(out.buffer, 10 + header.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) data.setFloat32((r * cols + c) * 4, fill(r, c), true);
+  return out;
+}
+
+function safetensors(rows: number, cols: number, fill: (r: number, c: number) => number): Uint8Array {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      __metadata__: {},
+      logits: { dtype: 'F32', shape: [rows, cols], data_offsets: [0, rows * cols * 4] },
+    }),
+  );
+  const out = new Uint8Array(8 + header.length + rows * cols * 4);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) view.setFloat32(8 + header.length + (r * cols + c) * 4, fill(r, c), true);
+  }
+  return out;
+}
+
+describe('replay model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logitkit-replay-'));
+  // Step r prefers token 65 + r ("A", "B", "C"), then EOS.
+  const fill = (r: number, c: number) => (r < 3 ? (c === 65 + r ? 10 : 0) : c === TINY.eos ? 10 : 0);
+
+  test('parsers read .npy and .safetensors', () => {
+    const a = parseNpy(npy(2, 3, (r, c) => r * 3 + c));
+    expect([a.rows, a.cols, [...a.data]]).toEqual([2, 3, [0, 1, 2, 3, 4, 5]]);
+    const b = parseSafetensors(safetensors(1, 4, (_r, c) => -c));
+    expect([b.rows, b.cols, [...b.data]]).toEqual([1, 4, [-0, -1, -2, -3]]);
+    expect(() => parseNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a \.npy file/);
+  });
+
+  for (const [ext, bytes] of [
+    ['npy', npy(4, TINY.vocabSize, fill)],
+    ['safetensors', safetensors(4, TINY.vocabSize, fill)],
+  ] as const) {
+    test(`--model replay:FILE.${ext} drives generation and /model_info names it`, async () => {
+      const file = join(dir, `logits.${ext}`);
+      writeFileSync(file, bytes);
+      const s = await start({ model: `replay:${file}` });
+      try {
+        const r = await post(`${s.url}/generate`, { text: 'x', sampling_params: { temperature: 0 } });
+        expect(r.body).toMatchObject({
+          text: 'ABC',
+          meta_info: { finish_reason: { type: 'stop', matched: TINY.eos } },
+        });
+        const info = (await (await fetch(`${s.url}/model_info`)).json()) as { model_path: string };
+        expect(info.model_path).toBe(`logitkit/replay:${file}`);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+});
+
+describe('n-gram model', () => {
+  test('is a normalised distribution and prefers seen continuations', () => {
+    const tokenizer = fromTokenizerInfo(tinyTokenizer());
+    const model = loadNgramModel(tokenizer, { cacheDir: false });
+    const row = new Float32Array(model.vocabSize);
+    const context = tokenizer.encode('The cat sat on the');
+    model.forward([{ tokenIds: context, promptLength: context.length }], [row]);
+    let total = 0;
+    for (const x of row) total += Math.exp(x);
+    expect(total).toBeCloseTo(1, 4);
+    const mat = tokenizer.encode(' mat')[0]!;
+    const xyz = tokenizer.encode('xyz')[0]!;
+    expect(row[mat]!).toBeGreaterThan(row[xyz]!);
+  });
+
+  test('the disk cache gives the same model', () => {
+    const tokenizer = fromTokenizerInfo(tinyTokenizer());
+    const dir = mkdtempSync(join(tmpdir(), 'logitkit-ngram-'));
+    const first = loadNgramModel(tokenizer, { cacheDir: dir });
+    const second = loadNgramModel(tokenizer, { cacheDir: dir });
+    const a = new Float32Array(first.vocabSize);
+    const b = new Float32Array(second.vocabSize);
+    const ids = tokenizer.encode('Hello world');
+    first.forward([{ tokenIds: ids, promptLength: 2 }], [a]);
+    second.forward([{ tokenIds: ids, promptLength: 2 }], [b]);
+    expect([...b]).toEqual([...a]);
+  });
+});
+
+describe('server options', () => {
+  test('--preferred-sampling-params are merged under the request', async () => {
+    const s = await start({ preferredSamplingParams: { max_new_tokens: 2, ignore_eos: true } });
+    try {
+      const r = await post(`${s.url}/generate`, { text: 'x' });
+      expect((r.body as { output_ids: number[] }).output_ids).toHaveLength(2);
+      const r2 = await post(`${s.url}/generate`, { text: 'x', sampling_params: { max_new_tokens: 3 } });
+      expect((r2.body as { output_ids: number[] }).output_ids).toHaveLength(3);
+      const info = (await (await fetch(`${s.url}/model_info`)).json()) as {
+        preferred_sampling_params: string;
+      };
+      expect(JSON.parse(info.preferred_sampling_params)).toEqual({ max_new_tokens: 2, ignore_eos: true });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('custom logit processors by registered name', async () => {
+    const s = await start({ enableCustomLogitProcessor: true });
+    try {
+      const r = await post(`${s.url}/generate`, {
+        input_ids: [1],
+        custom_logit_processor: '{"callable": "DisallowedTokensLogitsProcessor"}',
+        sampling_params: {
+          max_new_tokens: 2,
+          temperature: 0,
+          logit_bias: { '65': 50, '66': 40 },
+          custom_params: { token_ids: [65] },
+        },
+      });
+      expect((r.body as { output_ids: number[] }).output_ids).toEqual([66, 66]);
+      const unknown = await post(`${s.url}/generate`, {
+        text: 'x',
+        custom_logit_processor: 'NoSuchProcessor',
+      });
+      expect(unknown.status).toBe(400);
+      expect((unknown.body as { error: { message: string } }).error.message).toContain(
+        "Unknown custom_logit_processor 'NoSuchProcessor'",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('graceful shutdown lets a running request finish', async () => {
+    const s = await start({ model: 'uniform' });
+    let finished = false;
+    const pending = post(`${s.url}/generate`, {
+      input_ids: [1],
+      sampling_params: { max_new_tokens: 5000, ignore_eos: true },
+    });
+    void pending.then(() => {
+      finished = true;
+    });
+    const running = async () =>
+      (
+        (await (await fetch(`${s.url}/server_info`)).json()) as {
+          internal_states: { running_requests: number }[];
+        }
+      ).internal_states[0]!.running_requests;
+    while (!finished && (await running()) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    await s.close();
+    const r = await pending;
+    expect(r.status).toBe(200);
+    expect((r.body as { output_ids: number[] }).output_ids).toHaveLength(5000);
+    await expect(fetch(`${s.url}/health`)).rejects.toThrow();
+  });
+});
