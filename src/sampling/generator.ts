@@ -78,6 +78,8 @@ export interface GeneratorOptions {
   streamInterval?: number;
   /** Most requests per model call (default unlimited). */
   maxBatchSize?: number;
+  /** SGLANG_RETURN_ORIGINAL_LOGPROB: output logprobs before temperature (still after penalties, mask, bias). */
+  returnOriginalLogprob?: boolean;
   /** Stop-regex compiler (default: JS RegExp over the decoded tail). */
   compileStopRegex?: (pattern: string) => (text: string) => boolean;
 }
@@ -396,16 +398,23 @@ export class Generator {
     r.logprobs = ordered;
   }
 
-  private sampleBatch(batch: ActiveRequest[], rows: Float32Array[]): void {
+  private sampleBatch(batch: ActiveRequest[], modelRows: Float32Array[]): void {
     const vocab = this.model.vocabSize;
     const pipeline = this.pipeline;
     const masks: Array<Int32Array | undefined> = [];
-    // 1. penalties / min_new_tokens / repetition / bias edits, grammar masks
+    // copy of the array; the model's rows are restored after use (a model may cache them)
+    const rows = [...modelRows];
+    const edited = new Array<boolean>(batch.length).fill(false);
+    // 1. grammar masks; rows with a custom processor get a private copy with every edit applied
     batch.forEach((r, i) => {
       const row = rows[i]!;
       if (row.length < vocab)
         throw new Error(`model.forward returned a row of ${row.length} < vocabSize ${vocab}`);
-      pipeline.applyEdits(row, r.params, { outputIds: r.outputIds, eosTokenIds: this.eosTokenIds });
+      if (r.processor) {
+        rows[i] = Float32Array.from(row);
+        pipeline.applyEdits(rows[i]!, r.params, { outputIds: r.outputIds, eosTokenIds: this.eosTokenIds });
+        edited[i] = true;
+      }
       let mask: Int32Array | undefined;
       if (r.matcher && !r.matcher.isTerminated()) {
         if (!r.bitmask) r.bitmask = new Int32Array(Math.ceil(row.length / 32));
@@ -444,15 +453,18 @@ export class Generator {
         });
       }
     }
-    // 3. filter, sample, logprobs, accept, check
+    // 3. edits (penalties, min_new_tokens, repetition, bias), filter, sample, logprobs, accept, check
     batch.forEach((r, i) => {
       const row = rows[i]!;
       const mask = masks[i];
+      if (!edited[i])
+        pipeline.applyEdits(row, r.params, { outputIds: r.outputIds, eosTokenIds: this.eosTokenIds });
       pipeline.filter(row, r.params, mask);
       let token = this.options.deterministic
         ? pipeline.sampleGumbel(r.params.sampling_seed ?? 42, r.prompt.length - 1 + r.outputIds.length)
         : pipeline.sample(r.rng);
       if (r.logprobs) this.recordOutputLogprobs(r, row, mask, token);
+      if (!edited[i]) pipeline.restoreEdits(row);
       r.outputIds.push(token);
       let finish: FinishReason | null = null;
       if (r.matcher && token >= 0 && !r.matcher.isTerminated()) {
@@ -496,7 +508,7 @@ export class Generator {
     const logprobs = r.logprobs!;
     const options = r.logprobOptions!;
     const formatter = r.formatter!;
-    const temperature = r.params.temperature;
+    const temperature = this.options.returnOriginalLogprob ? 1 : r.params.temperature;
     const { m, logZ } = pipeline.logNormalizer(row, temperature, mask);
     const allowed = (id: number) => mask === undefined || ((mask[id >>> 5]! >>> (id & 31)) & 1) === 1;
     const lp = (id: number) =>

@@ -270,6 +270,27 @@ describe('Generator', () => {
     expect(r.finishReason).toEqual({ type: 'length', length: 0 });
     expect(r.outputIds).toEqual([2]);
   });
+  it('leaves the rows returned by the model unchanged (a model may cache them)', async () => {
+    const cached = Float32Array.from([0, 5, 4, 3, 2, 1, 0]);
+    const m = { vocabSize: 7, forward: (seqs: ReadonlyArray<readonly number[]>) => seqs.map(() => cached) };
+    const gen = new Generator(m, { tokenizer: tok });
+    await gen.submit({
+      inputIds: [1],
+      params: P({ repetition_penalty: 2, logit_bias: { '3': 1 }, max_new_tokens: 3, ignore_eos: true }),
+    }).result;
+    expect(Array.from(cached)).toEqual([0, 5, 4, 3, 2, 1, 0]);
+  });
+  it('returnOriginalLogprob reports logprobs before temperature', async () => {
+    const gen = new Generator(model(), { tokenizer: tok, returnOriginalLogprob: true });
+    const r = await gen.submit({
+      inputIds: [1],
+      params: P({ temperature: 2, top_k: 1 + 1, max_new_tokens: 1 }),
+      returnLogprob: true,
+    }).result;
+    const [lp, id] = r.logprobs!.output_token_logprobs[0]!;
+    const expected = id === 2 ? 30 - Math.log(Math.exp(30) + 6) : -Math.log(Math.exp(30) + 6);
+    expect(lp).toBeCloseTo(expected, 5);
+  });
   it('model errors abort the batch with an internal error', async () => {
     const broken = { vocabSize: 7, forward: () => Promise.reject(new Error('boom')) };
     const gen = new Generator(broken, { tokenizer: tok });
