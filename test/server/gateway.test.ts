@@ -59,6 +59,35 @@ describe('gateway mode', () => {
     expect(fake.received.length).toBe(before);
   });
 
+  test('grammars are compiled locally: a bad schema fails fast with the compiler message', async () => {
+    const before = fake.received.length;
+    const bad = {
+      text: 'a',
+      sampling_params: { json_schema: '{"type": "object", "properties": {"a": {"type": 7}}}' },
+    };
+    for (let i = 0; i < 2; i++) {
+      const r = await post(`${gw.url}/generate`, bad);
+      expect(r.status).toBe(400);
+      expect((r.body as { error: { message: string } }).error.message).toMatch(
+        /^Failed to compile json grammar: /,
+      );
+    }
+    const oa = await post(`${gw.url}/v1/chat/completions`, {
+      model: 'x',
+      messages: [{ role: 'user', content: 'a' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'x', schema: { type: 'object', minProperties: 'x' } },
+      },
+    });
+    expect(oa.status).toBe(400);
+    expect((oa.body as { message: string }).message).toMatch(/^Failed to compile json grammar: /);
+    expect(fake.received.length).toBe(before);
+    const good = await post(`${gw.url}/generate`, { text: 'a', sampling_params: { regex: '[0-9]+' } });
+    expect(good.status).toBe(200);
+    expect(fake.received.length).toBe(before + 1);
+  });
+
   test('other routes are proxied unchanged, including upstream errors', async () => {
     const info = await fetch(`${gw.url}/model_info`);
     expect(await info.json()).toEqual({

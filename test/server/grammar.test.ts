@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import AjvModule from 'ajv';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { post, type Started, start } from './helpers.js';
@@ -12,6 +12,8 @@ const schema = {
   required: ['name', 'age'],
   additionalProperties: false,
 };
+// ajv is CommonJS: under NodeNext the constructor is the default export's `default`.
+const Ajv = AjvModule.default;
 const validate = new Ajv().compile(schema);
 
 let s: Started;

@@ -70,10 +70,10 @@ export interface Started {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 with a free port (defaults: tiny tokenizer, ngram model without disk cache). */
+/** Starts a server on 127.0.0.1 with a free port (defaults: tiny tokenizer unless a preset is named, ngram model without disk cache). */
 export async function start(options: ServerOptions = {}): Promise<Started> {
   const server = await createServer({
-    tokenizer: tinyTokenizer(),
+    tokenizer: 'preset' in options ? undefined : tinyTokenizer(),
     modelCacheDir: false,
     host: '127.0.0.1',
     port: 0,
