@@ -11,6 +11,8 @@ import { ebnfError } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
 import { type ParseContext, type PendingError, withParseContext } from './parse-actions.js';
 
+const NEARLEY_GRAMMAR = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+
 /** XGrammar's nesting limit for parentheses (`max_nest_layer`). */
 export const MAX_NEST_DEPTH = 1000;
 
@@ -156,12 +158,8 @@ export function parseEbnf(source: string, options: ParseOptions): AstRule[] {
   const nestError = ctx.errors[0];
   // Never hand nearley more tokens than needed to reach a nesting error (bounds its work on hostile input).
   const fed = nestError ? tokens.slice(0, nestError.progress).concat(tokens[tokens.length - 1]!) : tokens;
-  const parser = new nearley.Parser(
-    nearley.Grammar.fromCompiled({
-      ...grammar,
-      Lexer: new TokenStream(fed),
-    } as unknown as nearley.CompiledRules),
-  );
+  // keepHistory: nearley otherwise `delete`s old table columns, which turns its table into a slow sparse array.
+  const parser = new nearley.Parser(NEARLEY_GRAMMAR, { keepHistory: true, lexer: new TokenStream(fed) as unknown as nearley.Lexer });
   let syntax: { progress: number; token: Token; message: string } | undefined;
   withParseContext(ctx, () => {
     try {
