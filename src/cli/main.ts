@@ -8,10 +8,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerSampleCommand } from './sample.js';
+import { registerServeCommand } from './serve.js';
 import { registerVocabCommand } from './vocab.js';
 
 /** Every command's registration function, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerVocabCommand, registerSampleCommand];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerVocabCommand,
+  registerSampleCommand,
+  registerServeCommand,
+];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
