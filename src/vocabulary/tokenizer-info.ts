@@ -387,9 +387,6 @@ export class TokenizerInfo {
       chatTemplate = readTextFile(files.chatTemplateFile);
     if (chatTemplate === undefined) chatTemplate = pickChatTemplate(tokenizerConfig?.chat_template);
 
-    const tokenizerJson = files.tokenizerJson as JsonObject;
-    // A file is read again (in full) when text encode/decode is first needed; the vocabulary does not keep it.
-    const reload = file !== undefined ? () => readJsonFile(file) as JsonObject : () => tokenizerJson;
     return new TokenizerInfo({
       kind,
       vocabSize,
@@ -405,7 +402,7 @@ export class TokenizerInfo {
       chatTemplate,
       addsPrefixSpace: parsed.addsPrefixSpace,
       source,
-      textTokenizer: () => createLenmlTokenizer(reload(), tokenizerConfig, file),
+      textTokenizer: lazyLenmlTokenizer(file, files.tokenizerJson as JsonObject, tokenizerConfig),
     });
   }
 
@@ -511,6 +508,21 @@ export class TokenizerInfo {
     }
     return this.#textTokenizer;
   }
+}
+
+/**
+ * The factory of the real text tokenizer, in its own scope so that it keeps only what it needs alive (a
+ * closure in the loader's scope would retain the file buffer). A file is read again, in full (the fast
+ * loader skipped the merges), when text encode/decode is first used.
+ */
+function lazyLenmlTokenizer(
+  file: string | undefined,
+  tokenizerJson: JsonObject,
+  tokenizerConfig: JsonObject | undefined,
+): () => TextTokenizer {
+  if (file !== undefined)
+    return () => createLenmlTokenizer(readJsonFile(file) as JsonObject, tokenizerConfig, file);
+  return () => createLenmlTokenizer(tokenizerJson, tokenizerConfig, undefined);
 }
 
 /** Greedy longest-match tokenization over the trie, for vocabularies built with `fromVocab`. */

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: build time and memory of TokenizerInfo + token trie (and, separately, the first text
+ * encode, which builds the @lenml/tokenizers tokenizer).
+ *
+ *   npm run bench:tokenizer                      # llama-3.1 and qwen3, 5 runs each
+ *   node bench/tokenizer.mjs --preset llama-2 --runs 10 --json
+ *   node bench/tokenizer.mjs --tokenizer path/to/tokenizer.json
+ *
+ * Each tokenizer is measured in its own child process (with --expose-gc) so memory deltas are clean.
+ * Times: wall clock and process CPU time; the first run is cold (JIT warm-up), later runs are warm.
+ * Memory: heapUsed and arrayBuffers growth after a full GC with the TokenizerInfo (and trie) alive.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+if (args[0] === '--child') {
+  await child(args[1], args[2], Number(args[3]));
+} else {
+  parent();
+}
+
+function parent() {
+  const runs = Number(flag('--runs') ?? 5);
+  const json = args.includes('--json');
+  const targets = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--preset') targets.push(['preset', args[i + 1]]);
+    if (args[i] === '--tokenizer') targets.push(['tokenizer', args[i + 1]]);
+  }
+  if (targets.length === 0) targets.push(['preset', 'llama-3.1'], ['preset', 'qwen3']);
+
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    totalMemGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  const results = targets.map(([kind, value]) => {
+    const out = execFileSync(process.execPath, ['--expose-gc', self, '--child', kind, value, String(runs)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return JSON.parse(out);
+  });
+  machine.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+  if (json) {
+    console.log(JSON.stringify({ machine, runs, results }, null, 2));
+    return;
+  }
+  console.log(
+    `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemGiB} GiB, node ${machine.node}, ${machine.platform}`,
+  );
+  console.log(
+    `load average before/after: ${machine.loadAverage.join(' ')} / ${machine.loadAverageAfter.join(' ')}`,
+  );
+  console.log(`command: node bench/tokenizer.mjs ${args.join(' ')}`.trimEnd());
+  console.log(`runs: ${runs} per tokenizer (first = cold, then warm; each in one child process)\n`);
+  const header = [
+    'tokenizer',
+    'vocab',
+    'trie nodes',
+    'cold ms (wall/cpu)',
+    'warm median ms (load + trie = total, cpu)',
+    'heap MB',
+    'arrayBuffers MB',
+    'first encode ms',
+  ];
+  console.log(header.join(' | '));
+  for (const r of results) {
+    console.log(
+      [
+        r.name,
+        r.vocabSize,
+        r.trieNodeCount,
+        `${r.cold.totalMs}/${r.cold.cpuMs}`,
+        `${r.warm.loadMs} + ${r.warm.trieMs} = ${r.warm.totalMs}, cpu ${r.warm.cpuMs}`,
+        r.memory.heapUsedMB,
+        r.memory.arrayBuffersMB,
+        r.firstEncodeMs,
+      ].join(' | '),
+    );
+  }
+}
+
+/** Full GCs with a turn of the event loop between them, so freed ArrayBuffers are accounted. */
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function child(kind, value, runs) {
+  const { TokenizerInfo } = await import('../dist/vocabulary/index.js');
+  const load = () =>
+    kind === 'preset' ? TokenizerInfo.fromPresetSync(value) : TokenizerInfo.fromTokenizerJson(value);
+  const mb = (bytes) => Math.round((bytes / 1e6) * 10) / 10;
+  const round = (ms) => Math.round(ms * 10) / 10;
+
+  const samples = [];
+  let memory;
+  let info;
+  for (let r = 0; r < runs; r++) {
+    info = undefined;
+    await settle();
+    const before = process.memoryUsage();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    info = load();
+    const t1 = performance.now();
+    const trie = info.trie;
+    const t2 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    samples.push({
+      loadMs: t1 - t0,
+      trieMs: t2 - t1,
+      totalMs: t2 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    });
+    if (r === 0) {
+      await settle();
+      const after = process.memoryUsage();
+      memory = {
+        heapUsedMB: mb(after.heapUsed - before.heapUsed),
+        arrayBuffersMB: mb(after.arrayBuffers - before.arrayBuffers),
+        trieTypedArraysMB: mb(
+          trie.bytes.byteLength +
+            trie.depth.byteLength +
+            trie.token.byteLength +
+            trie.subtreeEnd.byteLength +
+            trie.tokenNode.byteLength,
+        ),
+        tokenBytesMB: mb(info.tokenBytesData.byteLength + info.tokenBytesOffsets.byteLength),
+      };
+    }
+  }
+  const median = (key) => {
+    const warm = samples.slice(runs > 1 ? 1 : 0).map((s) => s[key]);
+    warm.sort((a, b) => a - b);
+    return round(warm[Math.floor(warm.length / 2)]);
+  };
+  const t = performance.now();
+  info.encode('Hello world');
+  const firstEncodeMs = round(performance.now() - t);
+  const cold = samples[0];
+  process.stdout.write(
+    JSON.stringify({
+      name: kind === 'preset' ? value : info.source,
+      vocabSize: info.vocabSize,
+      tokenCount: info.tokenCount,
+      trieNodeCount: info.trie.nodeCount,
+      cold: { totalMs: round(cold.totalMs), cpuMs: round(cold.cpuMs) },
+      warm: {
+        loadMs: median('loadMs'),
+        trieMs: median('trieMs'),
+        totalMs: median('totalMs'),
+        cpuMs: median('cpuMs'),
+      },
+      memory,
+      firstEncodeMs,
+    }),
+  );
+}
