@@ -6,9 +6,9 @@
  * The input row is edited in place during a call (penalties, bias) and restored before returning.
  */
 import { type CustomParams, resolveLogitProcessor } from './logit-processors.js';
-import type { SamplingParams } from './params.js';
+import { SamplingParams, type SamplingParamsInput } from './params.js';
 import { LogitsPipeline, type SamplingState } from './pipeline.js';
-import type { RandomSource } from './rng.js';
+import { type RandomSource, Xoshiro128 } from './rng.js';
 
 /** {@link SamplingState} plus an optional custom logit processor (the caller decides it is enabled). */
 export interface ComputeState extends SamplingState {
@@ -17,6 +17,11 @@ export interface ComputeState extends SamplingState {
 }
 
 const shared = new LogitsPipeline();
+
+/** Accepts built parameters or a raw `sampling_params` object (built with {@link SamplingParams.from}). */
+function asParams(params: SamplingParams | SamplingParamsInput): SamplingParams {
+  return params instanceof SamplingParams ? params : SamplingParams.from(params);
+}
 
 /**
  * Runs `fn(row)` on the fully processed row (penalties, min_new_tokens, repetition, mask, bias and,
@@ -61,11 +66,12 @@ export function applyMaskDense(row: Float32Array, mask: Int32Array): void {
  */
 export function computeProbs(
   logits: Float32Array,
-  params: SamplingParams,
-  state: ComputeState,
+  params: SamplingParams | SamplingParamsInput,
+  state: ComputeState = { outputIds: [] },
 ): Float32Array {
-  return withProcessedRow(logits, params, state, (row, mask) => {
-    shared.filter(row, params, mask);
+  const p = asParams(params);
+  return withProcessedRow(logits, p, state, (row, mask) => {
+    shared.filter(row, p, mask);
     const out = new Float32Array(row.length);
     shared.writeProbs(out);
     return out;
@@ -79,14 +85,15 @@ export function computeProbs(
  */
 export function computeLogprobs(
   logits: Float32Array,
-  params: SamplingParams,
-  state: ComputeState,
+  params: SamplingParams | SamplingParamsInput,
+  state: ComputeState = { outputIds: [] },
 ): Float32Array {
-  return withProcessedRow(logits, params, state, (row, mask) => {
+  const p = asParams(params);
+  return withProcessedRow(logits, p, state, (row, mask) => {
     const out = new Float32Array(row.length).fill(Number.NEGATIVE_INFINITY);
-    const { m, logZ } = shared.logNormalizer(row, params.temperature, mask);
+    const { m, logZ } = shared.logNormalizer(row, p.temperature, mask);
     if (Number.isNaN(logZ)) return out;
-    const invT = 1 / params.temperature;
+    const invT = 1 / p.temperature;
     for (let i = 0; i < row.length; i++) {
       const x = row[i]!;
       if (x > Number.NEGATIVE_INFINITY && (mask === undefined || ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1)) {
@@ -99,13 +106,24 @@ export function computeLogprobs(
 
 /**
  * Draws a token from a distribution (need not be normalised) by inversion in ascending id order:
- * the first id whose running sum exceeds `u * total`. Returns -1 when the total is 0.
+ * the first id whose running sum exceeds `u * total`. `rng` is a {@link RandomSource} (e.g.
+ * `new Xoshiro128(seed)`), a function returning uniforms in [0, 1), or a seed for a fresh
+ * xoshiro128**. Returns -1 when the total is 0.
  */
-export function sampleToken(probs: ArrayLike<number>, rng: RandomSource): number {
+export function sampleToken(
+  probs: ArrayLike<number>,
+  rng: RandomSource | (() => number) | number | bigint,
+): number {
   let total = 0;
   for (let i = 0; i < probs.length; i++) total += probs[i]!;
   if (!(total > 0)) return -1;
-  const target = rng.nextFloat() * total;
+  const u =
+    typeof rng === 'function'
+      ? rng()
+      : typeof rng === 'number' || typeof rng === 'bigint'
+        ? new Xoshiro128(rng).nextFloat()
+        : rng.nextFloat();
+  const target = u * total;
   let acc = 0;
   let last = -1;
   for (let i = 0; i < probs.length; i++) {

@@ -215,3 +215,18 @@ describe('input rows are not modified', () => {
     expect(Array.from(row)).toEqual([1, 2, 3]);
   });
 });
+
+describe('API conveniences', () => {
+  it('computeProbs accepts a raw sampling_params object and a missing state', () => {
+    const probs = computeProbs(logitsOf([0.5, 0.3, 0.2]), { top_p: 0.5 });
+    expect(round(probs)).toEqual([0.625, 0.375, 0]);
+    expect(Array.from(computeProbs(Float32Array.from([0, 1]), { temperature: 0 }))).toEqual([0, 1]);
+  });
+  it('sampleToken takes a RandomSource, a uniform function or a seed', () => {
+    const probs = Float32Array.from([0.25, 0.25, 0.5]);
+    expect(sampleToken(probs, () => 0.1)).toBe(0);
+    expect(sampleToken(probs, () => 0.3)).toBe(1);
+    expect(sampleToken(probs, () => 0.99)).toBe(2);
+    expect(sampleToken(probs, 42)).toBe(sampleToken(probs, new Xoshiro128(42)));
+  });
+});
