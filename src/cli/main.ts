@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerCheckEbnfCommand } from './check-ebnf.js';
 import { registerSampleCommand } from './sample.js';
 import { registerServeCommand } from './serve.js';
 import { registerVocabCommand } from './vocab.js';
@@ -16,6 +17,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerVocabCommand,
   registerSampleCommand,
   registerServeCommand,
+  registerCheckEbnfCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
