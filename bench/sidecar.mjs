@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(root, 'dist/cli/main.js'))) {
+if (!existsSync(join(root, 'dist/cli/main.js')) && !process.env.LOGITKIT_SIDECAR_COMMAND) {
   console.error('dist/cli/main.js is missing: run `npm run build` first');
   process.exit(1);
 }
@@ -33,17 +33,24 @@ console.log(
     .join(' ')}`,
 );
 console.log(`command: node bench/sidecar.mjs ${process.argv.slice(2).join(' ')}`);
+console.log(`client: python ${r.python}, mask path: ${r.mask_path}`);
 console.log(`sidecar startup (llama-3.1 preset): ${r.startup_ms.toFixed(0)} ms; vocab ${r.vocab_size}`);
 console.log(`PING round trip: p50 ${f(r.ping_us.p50)} us, p99 ${f(r.ping_us.p99)} us`);
 console.log(
   `compile (JSON schema): uncached round trip p50 ${r.compile_ms.uncached_round_trip_p50.toFixed(2)} ms ` +
     `(in sidecar ${r.compile_ms.uncached_in_sidecar_p50.toFixed(2)} ms), cached round trip p50 ${r.compile_ms.cached_round_trip_p50.toFixed(3)} ms`,
 );
-console.log('\nper decode step, batched fill + copy out of shared memory (us):');
-console.log('batch | transport-only p50 | p99    | with masks p50 | p99     | accepts/step p50');
+console.log(
+  '\nper decode step (us): batched FILL_BATCH + copy of the rows out of shared memory; accepts for every row',
+);
+console.log(
+  'batch | fill transport-only p50 / p99 | fill with masks p50 / p99 | pipelined accepts p50 | step p50 / p99 | sync accepts p50',
+);
 for (const [b, v] of Object.entries(r.batches)) {
   console.log(
-    `${b.padStart(5)} | ${f(v.transport_only_us.p50).padStart(18)} | ${f(v.transport_only_us.p99).padStart(6)} | ` +
-      `${f(v.with_masks_us.p50).padStart(14)} | ${f(v.with_masks_us.p99).padStart(7)} | ${f(v.accepts_per_step_us?.p50).padStart(8)}`,
+    `${b.padStart(5)} | ${f(v.transport_only_us.p50).padStart(12)} / ${f(v.transport_only_us.p99).padEnd(14)} | ` +
+      `${f(v.with_masks_us.p50).padStart(11)} / ${f(v.with_masks_us.p99).padEnd(11)} | ` +
+      `${f(v.pipelined_accepts_us.p50).padStart(21)} | ${f(v.step_us.p50).padStart(6)} / ${f(v.step_us.p99).padEnd(6)} | ` +
+      `${f(v.sync_accepts_us.p50).padStart(16)}`,
   );
 }

@@ -51,34 +51,52 @@ def pick(row: bytes, seed: int, vocab: int, eos) -> int | None:
     return None
 
 
-def bench_batch(sc: Sidecar, handles, batch: int, steps: int, transport_only: bool):
+def bench_batch(sc: Sidecar, handles, batch: int, steps: int, mode: str):
+    """mode: 'transport' (no mask computation, no accepts), 'sync' (accepts wait for their replies) or
+    'pipelined' (the plugin's path: accepts are posted and travel with the next step's fill)."""
     vocab = sc.vocab_size
     matchers = []
     for i in range(batch):
         g = handles[i % len(handles)]
         matchers.append(sc.call(p.OP_CREATE_MATCHER, p.u32(g) + p.u8(0) + p.u32_array([])).u32())
     rows = list(range(batch))
-    mask = masks.allocate(batch, vocab)
-    fill_us, accept_us = [], []
-    flags = p.FILL_FLAG_TRANSPORT_ONLY if transport_only else 0
+    mask = masks.allocate(batch, vocab)  # the copy path (no torch): staging slot, then copied into the mask
+    fill_us, accept_us, step_us = [], [], []
+    flags = p.FILL_FLAG_TRANSPORT_ONLY if mode == "transport" else 0
+
+    def check(err, reader):
+        if err is not None or reader.u8() != 1:
+            raise RuntimeError(f"pipelined accept failed: {err}")
+
     for step in range(steps):
         t0 = time.perf_counter_ns()
-        buf = sc.fill(matchers, rows, flags)
-        masks.copy_rows(buf, rows, mask)
+        if masks.torch is not None:
+            # The plugin's path with torch: the mask tensor is a view of a ring slot, filled in place.
+            buf, base = sc.ring_slot(batch)
+            mask = buf.torch_view()[base : base + batch]
+            sc.fill(buf, matchers, [base + r for r in rows], flags)
+        else:
+            buf, base = sc.staging(batch)
+            sc.fill(buf, matchers, [base + r for r in rows], flags)
+            masks.copy_rows(buf, base, rows, mask)
         t1 = time.perf_counter_ns()
         fill_us.append((t1 - t0) / 1000)
-        if transport_only:
+        if mode == "transport":
             continue
         picks = [pick(mask_row(mask, i), (step * 7919 + i * 104729), vocab, sc.eos_token_ids) for i in rows]
         t2 = time.perf_counter_ns()
         for m, token in zip(matchers, picks):
             if token is None:
                 sc.call(p.OP_RESET_MATCHER, p.u32(m))
+            elif mode == "pipelined":
+                sc.post(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token), check)
             else:
                 sc.call(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token))
-        accept_us.append((time.perf_counter_ns() - t2) / 1000)
+        t3 = time.perf_counter_ns()
+        accept_us.append((t3 - t2) / 1000)
+        step_us.append((t1 - t0 + t3 - t2) / 1000)
     sc.call(p.OP_FREE_MATCHERS, p.u32_array(matchers))
-    return fill_us, accept_us
+    return fill_us, accept_us, step_us
 
 
 def main() -> int:
@@ -89,7 +107,13 @@ def main() -> int:
     args = ap.parse_args()
     t = time.perf_counter()
     sc = Sidecar(preset=args.preset)
-    result = {"startup_ms": (time.perf_counter() - t) * 1000, "vocab_size": sc.vocab_size, "batches": {}}
+    result = {
+        "startup_ms": (time.perf_counter() - t) * 1000,
+        "vocab_size": sc.vocab_size,
+        "mask_path": "torch view of shared memory (no copy)" if masks.torch is not None else "copy into bytearray",
+        "python": sys.version.split()[0],
+        "batches": {},
+    }
     try:
         ping = []
         for _ in range(2000):
@@ -115,12 +139,15 @@ def main() -> int:
         }
         for b in [int(x) for x in args.batches.split(",")]:
             steps = max(20, args.steps if b <= 64 else args.steps // 4)
-            transport, _ = bench_batch(sc, handles, b, steps, transport_only=True)
-            full, accepts = bench_batch(sc, handles, b, max(10, steps // 4), transport_only=False)
+            transport, _, _ = bench_batch(sc, handles, b, steps, "transport")
+            fill, accepts, step = bench_batch(sc, handles, b, max(10, steps // 4), "pipelined")
+            _, sync_accepts, sync_step = bench_batch(sc, handles, b, max(10, steps // 8), "sync")
             result["batches"][b] = {
                 "transport_only_us": {"p50": pct(transport, 0.5), "p99": pct(transport, 0.99)},
-                "with_masks_us": {"p50": pct(full, 0.5), "p99": pct(full, 0.99)},
-                "accepts_per_step_us": {"p50": pct(accepts, 0.5)} if accepts else None,
+                "with_masks_us": {"p50": pct(fill, 0.5), "p99": pct(fill, 0.99)},
+                "pipelined_accepts_us": {"p50": pct(accepts, 0.5)},
+                "step_us": {"p50": pct(step, 0.5), "p99": pct(step, 0.99)},
+                "sync_accepts_us": {"p50": pct(sync_accepts, 0.5)},
             }
     finally:
         sc.close()

@@ -95,11 +95,12 @@ def run_check(preset: str = "llama-3.1", tokenizer: str | None = None, out=sys.s
         histories = [[] for _ in matchers]
         for round_name in ("initial", "after one token", "after rollback"):
             t = time.perf_counter()
-            buffer = sidecar.fill(matchers, rows)
+            buffer, base = sidecar.staging(len(rows))
+            sidecar.fill(buffer, matchers, [base + r for r in rows])
             fill_ms = (time.perf_counter() - t) * 1000
             details = []
             for i, (handle, (key_type, _)) in enumerate(zip(handles, CHECK_GRAMMARS)):
-                row = bytes(buffer.row(i))
+                row = bytes(buffer.row(base + i))
                 ref = sidecar.call(p.OP_REFERENCE_MASK, p.u32(handle) + p.u32_array(histories[i]))
                 expected = ref.raw(ref.u32())
                 allowed = _allowed(row, vocab)
@@ -110,7 +111,8 @@ def run_check(preset: str = "llama-3.1", tokenizer: str | None = None, out=sys.s
                  f"{len(rows)} rows in {fill_ms:.2f} ms; " + ", ".join(details))
             if round_name == "initial":
                 for i, m in enumerate(matchers):
-                    first = next(t for t in _allowed(bytes(buffer.row(i)), vocab) if t not in sidecar.eos_token_ids)
+                    row = bytes(buffer.row(base + i))
+                    first = next(t for t in _allowed(row, vocab) if t not in sidecar.eos_token_ids)
                     r = sidecar.call(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(first))
                     accepted = r.u8() == 1
                     step(f"accept token {first} ({CHECK_GRAMMARS[i][0]})", accepted, "accepted" if accepted else "rejected")

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import weakref
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 try:
     from sglang.srt.constrained import base_grammar_backend as _base
@@ -82,23 +82,80 @@ class _PendingFills:
 _pending = _PendingFills()
 
 
+class _MaskView:
+    """A mask tensor that is a view of ring-slot rows in the shared buffer: fills land in it directly."""
+
+    __slots__ = ("sidecar", "buffer", "base", "batch", "covered")
+
+    def __init__(self, sidecar: Sidecar, buffer, base: int, batch: int):
+        self.sidecar = sidecar
+        self.buffer = buffer
+        self.base = base
+        self.batch = batch
+        self.covered: set = set()  # rows holding a mask or all ones since allocation
+
+
+#: Mask views by tensor data pointer (the memory is ours, so pointers identify them).
+_views: Dict[int, _MaskView] = {}
+
+
+def _view_of(vocab_mask) -> Optional[_MaskView]:
+    if masks.torch is None or isinstance(vocab_mask, masks.HostBitmask):
+        return None
+    view = _views.get(vocab_mask.data_ptr())
+    if view is None or vocab_mask.shape[0] != view.batch:
+        return None
+    return view
+
+
+def _finalize(vocab_mask) -> None:
+    """Rows of a mask view that no fill wrote become all ones (rows of requests without a grammar)."""
+    view = _view_of(vocab_mask)
+    if view is None or len(view.covered) == view.batch:
+        return
+    rest = [r for r in range(view.batch) if r not in view.covered]
+    masks.set_rows_to_ones(vocab_mask, rest)
+    view.covered.update(rest)
+    _forget_view_rows(view, rest)
+
+
+def _forget_view_rows(view: _MaskView, rows) -> None:
+    """Rows Python wrote into the shared buffer are no longer a fill's output for any grammar."""
+    view.sidecar.forget_rows(view.buffer, [view.base + r for r in rows])
+
+
 def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> None:
-    """One FILL_BATCH for all rows, then copies them from shared memory into ``vocab_mask``."""
+    """One FILL_BATCH for all rows: straight into the mask when it is a view of the shared buffer, otherwise into
+    the staging slot and then copied into ``vocab_mask``."""
     if not rows:
         return
     sidecar = rows[0][0]._sidecar
+    row_ids = [r for _, r in rows]
     for attempt in range(2):
         try:
             handles = [g._live_matcher() for g, _ in rows]
-            buffer = sidecar.fill(handles, [r for _, r in rows])
+            view = _view_of(vocab_mask)
+            if view is not None and view.buffer is sidecar.buffer:
+                buf = view.buffer
+                targets = [view.base + r for r in row_ids]
+                listed = set(row_ids)
+                ones = [view.base + r for r in range(view.batch) if r not in listed and r not in view.covered]
+                sidecar.fill(buf, handles, targets, ones_rows=ones)
+                view.covered.update(range(view.batch))
+            else:
+                buf, base = sidecar.staging(max(row_ids) + 1)
+                targets = [base + r for r in row_ids]
+                sidecar.fill(buf, handles, targets)
+                masks.copy_rows(buf, base, row_ids, vocab_mask)
+                if view is not None:
+                    view.covered.update(row_ids)
             break
         except SidecarRestarted:
             if attempt == 1:
                 raise
-    masks.copy_rows(buffer, [r for _, r in rows], vocab_mask)
     serial = sidecar.fill_serial
-    for g, r in rows:
-        g._mask_ref = (buffer, r, serial)
+    for (g, _), target in zip(rows, targets):
+        g._mask_ref = (buf, target, serial)
 
 
 def _accept_callback(grammar: "LogitkitGrammar", token: int):
@@ -243,7 +300,16 @@ class LogitkitGrammar(BaseGrammarObject):
         return self._terminated
 
     def allocate_vocab_mask(self, vocab_size: int, batch_size: int, device):
-        return masks.allocate(batch_size, vocab_size)
+        if masks.torch is None or masks.words_for(vocab_size) != self._sidecar.words_per_row or batch_size < 1:
+            return masks.allocate(batch_size, vocab_size)
+        # A view of the next ring slot of the shared buffer: the sidecar's fills land in it with no copy.
+        buf, base = self._sidecar.ring_slot(batch_size)
+        for stale in [k for k, v in _views.items() if v.buffer is not buf]:
+            del _views[stale]
+        tensor = buf.torch_view()[base : base + batch_size]
+        self._sidecar.forget_rows(buf, range(base, base + batch_size))
+        _views[tensor.data_ptr()] = _MaskView(self._sidecar, buf, base, batch_size)
+        return tensor
 
     def fill_vocab_mask(self, vocab_mask, idx: int) -> None:
         if EAGER_FILL:
@@ -258,16 +324,23 @@ class LogitkitGrammar(BaseGrammarObject):
 
     @staticmethod
     def reset_vocab_mask(vocab_mask) -> None:
+        _pending.flush()
         masks.reset(vocab_mask)
+        view = _view_of(vocab_mask)
+        if view is not None:
+            view.covered.update(range(view.batch))
+            _forget_view_rows(view, range(view.batch))
 
     @staticmethod
     def move_vocab_mask(vocab_mask, device):
         _pending.flush()
+        _finalize(vocab_mask)
         return masks.move(vocab_mask, device)
 
     @staticmethod
     def apply_vocab_mask(logits, vocab_mask) -> None:
         _pending.flush()
+        _finalize(vocab_mask)
         masks.apply(logits, vocab_mask)
 
     def copy(self) -> "LogitkitGrammar":

@@ -17,10 +17,20 @@ def _shm_dir() -> str:
     return tempfile.gettempdir()
 
 
-class MaskBuffer:
-    """``rows × words_per_row`` int32 words in a private tmpfs file, mapped here and written by the sidecar."""
+#: Mask tensors handed to SGLang live in a ring of this many slots, so a mask stays intact until this many more
+#: masks were allocated (SGLang uses each mask within its decode step); one more slot is the staging area for
+#: masks that are not ours.
+RING_SLOTS = 4
 
-    def __init__(self, rows: int, words_per_row: int):
+
+class MaskBuffer:
+    """``slots × slot_rows`` rows of ``words_per_row`` int32 words in a private tmpfs file, mapped here and
+    written by the sidecar. Slots ``0 .. RING_SLOTS-1`` back mask tensors, slot ``RING_SLOTS`` is staging."""
+
+    def __init__(self, slot_rows: int, words_per_row: int):
+        self.slot_rows = slot_rows
+        self.slots = RING_SLOTS + 1
+        rows = slot_rows * self.slots
         self.rows = rows
         self.words_per_row = words_per_row
         self.row_bytes = words_per_row * 4
@@ -34,6 +44,11 @@ class MaskBuffer:
         finally:
             os.close(fd)
         self._torch_view = None
+
+    @property
+    def staging_base(self) -> int:
+        """First row of the staging slot."""
+        return RING_SLOTS * self.slot_rows
 
     def row(self, index: int) -> memoryview:
         """Row ``index`` as bytes (a view into the mapping)."""
@@ -51,12 +66,15 @@ class MaskBuffer:
         return self._torch_view
 
     def close(self) -> None:
+        """Unlinks the file. The mapping is unmapped now if no torch view was ever made; otherwise when the last
+        tensor viewing it is garbage collected (torch holds a reference to the mmap object, but an explicit
+        ``mmap.close()`` would unmap memory those tensors still point to)."""
+        if self._torch_view is None:
+            try:
+                self.map.close()
+            except BufferError:
+                pass  # a memoryview of the mapping is still alive; it is unmapped when collected
         self._torch_view = None
-        try:
-            self.map.close()
-        except BufferError:
-            # A tensor view is still alive somewhere; the mapping goes away with it.
-            pass
         try:
             os.unlink(self.path)
         except FileNotFoundError:

@@ -58,8 +58,8 @@ def allocate(batch_size: int, vocab_size: int):
     return HostBitmask(batch_size, words_for(vocab_size))
 
 
-def copy_rows(buffer: MaskBuffer, rows: Sequence[int], vocab_mask) -> None:
-    """Copies the given rows of the shared buffer into the same rows of ``vocab_mask``."""
+def copy_rows(buffer: MaskBuffer, src_base: int, rows: Sequence[int], vocab_mask) -> None:
+    """Copies shared-buffer rows ``src_base + r`` into rows ``r`` of ``vocab_mask``."""
     if not rows:
         return
     if isinstance(vocab_mask, HostBitmask):
@@ -68,7 +68,7 @@ def copy_rows(buffer: MaskBuffer, rows: Sequence[int], vocab_mask) -> None:
             raise ValueError(f"mask rows are {vocab_mask.row_bytes} bytes, the sidecar writes {rb}")
         view = memoryview(buffer.map)
         for lo, hi in _runs(rows):
-            vocab_mask.data[lo * rb : hi * rb] = view[lo * rb : hi * rb]
+            vocab_mask.data[lo * rb : hi * rb] = view[(src_base + lo) * rb : (src_base + hi) * rb]
         return
     if torch is None:
         raise TypeError(f"unsupported vocab mask type {type(vocab_mask).__name__}")
@@ -76,7 +76,17 @@ def copy_rows(buffer: MaskBuffer, rows: Sequence[int], vocab_mask) -> None:
     if vocab_mask.shape[-1] != src.shape[1]:
         raise ValueError(f"mask rows have {vocab_mask.shape[-1]} words, the sidecar writes {src.shape[1]}")
     for lo, hi in _runs(rows):
-        vocab_mask[lo:hi].copy_(src[lo:hi])
+        vocab_mask[lo:hi].copy_(src[src_base + lo : src_base + hi])
+
+
+def set_rows_to_ones(vocab_mask, rows: Sequence[int]) -> None:
+    """Sets the given rows to all ones (unconstrained)."""
+    for lo, hi in _runs(rows):
+        if isinstance(vocab_mask, HostBitmask):
+            rb = vocab_mask.row_bytes
+            vocab_mask.data[lo * rb : hi * rb] = b"\xff" * ((hi - lo) * rb)
+        else:
+            vocab_mask[lo:hi].fill_(-1)
 
 
 def _runs(rows: Sequence[int]):

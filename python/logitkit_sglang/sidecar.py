@@ -13,11 +13,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from . import protocol as p
 from .connection import Connection, SidecarDisconnected
-from .mask_buffer import MaskBuffer
+from .mask_buffer import RING_SLOTS, MaskBuffer
 
 logger = logging.getLogger("logitkit_sglang.sidecar")
 
@@ -125,6 +125,7 @@ class Sidecar:
         # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own.
         self.fill_serial = 0
         self._row_serial: List[int] = []
+        self._ring_next = 0
         self.session = os.urandom(16).hex()
         self.generation = 0
         self.socket_path = ""
@@ -180,10 +181,10 @@ class Sidecar:
         self.description = conn.description
         self._frees = []
         if self._buffer is not None:
-            rows = self._buffer.rows
+            slot_rows = self._buffer.slot_rows
             self._buffer.close()
             self._buffer = None
-            self._ensure_buffer(conn, rows)
+            self._ensure_slot_rows(conn, slot_rows)
 
     def _pump_stderr(self, proc: subprocess.Popen) -> None:
         assert proc.stderr is not None
@@ -321,41 +322,79 @@ class Sidecar:
             with self._lock:
                 self._frees.append(handle)
 
-    def _ensure_buffer(self, conn: Connection, rows: int) -> MaskBuffer:
+    def _ensure_slot_rows(self, conn: Connection, rows: int) -> MaskBuffer:
+        """The current buffer, replaced by a larger one (slot rows doubled) when a batch has more rows."""
         buf = self._buffer
-        if buf is not None and buf.rows >= rows:
+        if buf is not None and buf.slot_rows >= rows:
             return buf
         with self._lock:
             buf = self._buffer
-            if buf is not None and buf.rows >= rows:
+            if buf is not None and buf.slot_rows >= rows:
                 return buf
-            capacity = max(rows, 2 * buf.rows if buf else 64)
-            new = MaskBuffer(capacity, self.words_per_row)
-            conn.call(p.OP_ATTACH_BUFFER, p.string(new.path) + p.u32(capacity))
+            new = MaskBuffer(max(rows, 2 * buf.slot_rows if buf else 64), self.words_per_row)
+            conn.call(p.OP_ATTACH_BUFFER, p.string(new.path) + p.u32(new.rows))
             self._buffer = new
+            self._row_serial = [0] * new.rows
+            self._ring_next = 0
             if buf is not None:
-                buf.close()
+                buf.close()  # the mapping outlives this while mask tensors still view it
             return new
 
-    def fill(self, handles: Sequence[int], rows: Sequence[int], flags: int = 0) -> MaskBuffer:
-        """FILL_BATCH: the sidecar writes each matcher's next mask into row ``rows[i]`` of the shared buffer."""
-        payload = bytearray(p.u8(flags) + p.u32(len(handles)))
-        for h, r in zip(handles, rows):
-            payload += p.u32(h) + p.u32(r)
+    def _buffer_for(self, rows: int) -> MaskBuffer:
         conn = self.connection()
         try:
-            buf = self._ensure_buffer(conn, (max(rows) + 1) if rows else 1)
-            self.fill_serial += 1
-            serials = self._row_serial
-            if len(serials) < buf.rows:
-                serials.extend([0] * (buf.rows - len(serials)))
-            for r in rows:
-                serials[r] = self.fill_serial
-            self.call(p.OP_FILL_BATCH, bytes(payload))
+            return self._ensure_slot_rows(conn, rows)
         except SidecarDisconnected:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
-        return buf
+
+    def staging(self, rows: int) -> Tuple[MaskBuffer, int]:
+        """A buffer with at least ``rows`` staging rows, and the first staging row."""
+        buf = self._buffer_for(rows)
+        return buf, buf.staging_base
+
+    def ring_slot(self, rows: int) -> Tuple[MaskBuffer, int]:
+        """The next ring slot (for a new mask tensor of ``rows`` rows): its buffer and first row."""
+        buf = self._buffer_for(rows)
+        with self._lock:
+            slot = self._ring_next
+            self._ring_next = (slot + 1) % RING_SLOTS
+        return buf, slot * buf.slot_rows
+
+    def fill(
+        self,
+        buf: MaskBuffer,
+        handles: Sequence[int],
+        rows: Sequence[int],
+        flags: int = 0,
+        ones_rows: Sequence[int] = (),
+    ) -> None:
+        """FILL_BATCH into ``buf`` (absolute rows): each matcher's next mask into ``rows[i]``, all ones into
+        ``ones_rows``. Raises SidecarRestarted when ``buf`` is no longer the attached buffer."""
+        if buf is not self._buffer:
+            raise SidecarRestarted("the mask buffer was replaced; retry")
+        payload = bytearray(p.u8(flags) + p.u32(len(handles)))
+        for h, r in zip(handles, rows):
+            payload += p.u32(h) + p.u32(r)
+        payload += p.u32_array(ones_rows)
+        self.fill_serial += 1
+        serials = self._row_serial
+        for r in rows:
+            serials[r] = self.fill_serial
+        for r in ones_rows:
+            serials[r] = self.fill_serial
+        self.call(p.OP_FILL_BATCH, bytes(payload))
+
+    @property
+    def buffer(self) -> Optional[MaskBuffer]:
+        """The shared buffer currently attached."""
+        return self._buffer
+
+    def forget_rows(self, buf: MaskBuffer, rows: Sequence[int]) -> None:
+        """Marks rows written by Python (not by a fill) so no grammar trusts them for accept_token."""
+        if buf is self._buffer:
+            for r in rows:
+                self._row_serial[r] = 0
 
     def row_allows(self, ref, token: int) -> Optional[bool]:
         """Whether the row recorded as ``ref = (buffer, row, fill_serial)`` allows ``token``; None if that row

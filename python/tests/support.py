@@ -27,6 +27,14 @@ def pick(allowed, eos_ids, step: int) -> int:
     return allowed[(step * 7919 + 13) % len(allowed)]
 
 
+def row_bytes(mask, row: int) -> bytes:
+    """Row ``row`` of a mask as bytes: a torch tensor (the plugin's path when torch is installed) or the
+    bytearray-backed stand-in."""
+    if hasattr(mask, "row_bytes_of"):
+        return mask.row_bytes_of(row)
+    return mask[row].contiguous().numpy().tobytes()
+
+
 def allowed_tokens(row: bytes, vocab_size: int):
     out = []
     for i, b in enumerate(row):

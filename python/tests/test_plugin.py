@@ -15,7 +15,7 @@ import sys
 import time
 import unittest
 
-from support import CASES, STUB, allowed_tokens, load_reference, pick, use_stub_sglang
+from support import CASES, STUB, allowed_tokens, load_reference, pick, row_bytes, use_stub_sglang
 
 use_stub_sglang()
 
@@ -107,7 +107,7 @@ class SchedulerFlowTest(unittest.TestCase):
             if not live:
                 break
             for i in live:
-                row = mask.row_bytes_of(i)
+                row = row_bytes(mask, i)
                 expected = reference_mask(cases[i]["name"], reqs[i].grammar, histories[i], step)
                 self.assertEqual(row, expected, f"{cases[i]['name']} step {step}: mask differs from logitkit's")
                 token = pick(allowed_tokens(row, vocab), eos, step)
@@ -130,7 +130,7 @@ class SchedulerFlowTest(unittest.TestCase):
                     del histories[i][-2:]
                     m, _ = batch_masks([reqs[i]], vocab, batched=True)
                     self.assertEqual(
-                        m.row_bytes_of(0), reference_mask(cases[i]["name"], g, histories[i], step - 1)
+                        row_bytes(m, 0), reference_mask(cases[i]["name"], g, histories[i], step - 1)
                     )
                     for t in tail:
                         g.accept_token(t)
@@ -153,7 +153,7 @@ class SchedulerFlowTest(unittest.TestCase):
         req = admit(self.backend, ("regex", "[0-9]{3}"))
         g = req.grammar
         mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)
-        allowed = allowed_tokens(mask.row_bytes_of(0), SIDECAR.vocab_size)
+        allowed = allowed_tokens(row_bytes(mask, 0), SIDECAR.vocab_size)
         banned = next(t for t in range(SIDECAR.vocab_size) if t not in allowed)
         with self.assertRaisesRegex(ValueError, f"Tokens not accepted: {banned}"):
             g.accept_token(banned)
@@ -172,7 +172,7 @@ class SchedulerFlowTest(unittest.TestCase):
         req = admit(self.backend, ("regex", "x"))
         g = req.grammar
         mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)
-        (x,) = allowed_tokens(mask.row_bytes_of(0), SIDECAR.vocab_size)[:1]
+        (x,) = allowed_tokens(row_bytes(mask, 0), SIDECAR.vocab_size)[:1]
         g.accept_token(x)
         g.accept_token(SIDECAR.eos_token_ids[0])
         self.assertTrue(g.is_terminated())
@@ -188,7 +188,7 @@ class SchedulerFlowTest(unittest.TestCase):
             reqs = [admit(backend, ("ebnf", 'root ::= "ab" [0-9]+ "."')), admit(backend, ("regex", "[a-c]{4}"))]
             vocab = sidecar.vocab_size
             before, _ = batch_masks(reqs, vocab, batched=True)
-            tokens = [pick(allowed_tokens(before.row_bytes_of(i), vocab), set(), 1) for i in range(2)]
+            tokens = [pick(allowed_tokens(row_bytes(before, i), vocab), set(), 1) for i in range(2)]
             for r, t in zip(reqs, tokens):
                 r.grammar.accept_token(t)
             expected, _ = batch_masks(reqs, vocab, batched=True)
@@ -198,7 +198,7 @@ class SchedulerFlowTest(unittest.TestCase):
             after, _ = batch_masks(reqs, vocab, batched=True)
             self.assertEqual(sidecar.generation, generation + 1)
             for i in range(2):
-                self.assertEqual(after.row_bytes_of(i), expected.row_bytes_of(i))
+                self.assertEqual(row_bytes(after, i), row_bytes(expected, i))
         finally:
             sidecar.close()
 
@@ -212,6 +212,53 @@ class SchedulerFlowTest(unittest.TestCase):
         with self.assertRaises(p.SidecarError) as ctx:
             SIDECAR.call(p.OP_QUERY_STATE, p.u32(handle))
         self.assertEqual(ctx.exception.code, p.ERR_UNKNOWN_HANDLE)
+
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+@unittest.skipUnless(torch is not None, "torch is not installed: the zero-copy tensor path is not tested")
+class TorchPathTest(unittest.TestCase):
+    """With torch, masks are views of the shared buffer; rows of requests without a grammar must stay all ones."""
+
+    def test_mixed_batch_view_fill_move_apply(self):
+        backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size)
+        vocab = SIDECAR.vocab_size
+        g0 = admit(backend, ("regex", "[0-9]{2}")).grammar
+        g2 = admit(backend, ("ebnf", 'root ::= "yes" | "no"')).grammar
+        for batched in (True, False):
+            mask = g0.allocate_vocab_mask(vocab, 3, "cpu")
+            mask.fill_(0)  # whatever a previous use of the ring slot left behind
+            if batched:
+                g0.fill_vocab_mask_batched([GrammarRow(0, g0), GrammarRow(2, g2)], mask)
+            else:
+                g0.fill_vocab_mask(mask, 0)
+                g2.fill_vocab_mask(mask, 2)
+            mask = g0.move_vocab_mask(mask, "cpu")
+            self.assertTrue(bool((mask[1] == -1).all()), "row without a grammar must be unconstrained")
+            logits = torch.zeros(3, vocab)
+            g0.apply_vocab_mask(logits, mask)
+            allowed0 = set(torch.nonzero(logits[0] == 0).flatten().tolist())
+            self.assertEqual(allowed0, set(allowed_tokens(row_bytes(mask, 0), vocab)))
+            self.assertTrue(0 < len(allowed0) < 200)
+            self.assertFalse(bool(torch.isinf(logits[1]).any()))
+            token = min(allowed0)
+            g0.accept_token(token)
+            g0.rollback(1)
+
+    def test_masks_survive_the_next_allocations(self):
+        backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size)
+        g = admit(backend, ("regex", "abc")).grammar
+        first = g.allocate_vocab_mask(SIDECAR.vocab_size, 2, "cpu")
+        g.fill_vocab_mask_batched([GrammarRow(0, g)], first)
+        snapshot = first.clone()
+        for _ in range(3):  # RING_SLOTS - 1 more masks leave the first intact
+            other = g.allocate_vocab_mask(SIDECAR.vocab_size, 2, "cpu")
+            g.fill_vocab_mask_batched([GrammarRow(1, g)], other)
+        self.assertTrue(bool((first == snapshot).all()))
 
 
 class RegistrationTest(unittest.TestCase):

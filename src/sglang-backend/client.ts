@@ -227,14 +227,16 @@ export class SidecarClient {
     await this.call(Op.resetMatcher, (w) => w.u32(matcher));
   }
 
-  /** FILL_BATCH; resolves to the per-row status bytes. */
+  /** FILL_BATCH; resolves to the per-row status bytes. `onesRows` are set to all ones (unconstrained). */
   async fillBatch(
     entries: ReadonlyArray<readonly [matcher: number, row: number]>,
     flags = 0,
+    onesRows: readonly number[] = [],
   ): Promise<number[]> {
     const r = await this.call(Op.fillBatch, (w) => {
       w.u8(flags).u32(entries.length);
       for (const [m, row] of entries) w.u32(m).u32(row);
+      w.u32Array(onesRows);
     });
     const n = r.u32('count');
     const out: number[] = [];

@@ -353,7 +353,10 @@ export class SidecarServer<G> {
     return session.matcher(handle);
   }
 
-  /** FILL_BATCH: validate every (matcher, row) first so a bad entry writes nothing, then fill and flush once. */
+  /**
+   * FILL_BATCH: validate every (matcher, row) and every all-ones row first so a bad entry writes nothing, then
+   * fill, and copy exactly the touched rows into the shared file.
+   */
   private fillBatch(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
     const flags = r.u8('flags');
     const count = r.u32('row count');
@@ -362,18 +365,23 @@ export class SidecarServer<G> {
     if (count > buffer.rows) {
       throw new ProtocolError(ErrorCode.badArgument, `${count} rows requested, buffer has ${buffer.rows}`);
     }
+    const checkRow = (row: number): number => {
+      if (row >= buffer.rows) {
+        throw new ProtocolError(
+          ErrorCode.badArgument,
+          `row ${row} out of range (buffer has ${buffer.rows} rows)`,
+        );
+      }
+      return row;
+    };
     const handles = new Uint32Array(count);
     const rows = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
       handles[i] = r.u32('matcher handle');
-      rows[i] = r.u32('row');
-      if (rows[i]! >= buffer.rows) {
-        throw new ProtocolError(
-          ErrorCode.badArgument,
-          `row ${rows[i]} out of range (buffer has ${buffer.rows} rows)`,
-        );
-      }
+      rows[i] = checkRow(r.u32('row'));
     }
+    const onesRows = r.u32Array('all-ones rows');
+    onesRows.forEach(checkRow);
     r.end();
     const matchers = Array.from(handles, (h) => session.matcher(h));
     const reply = okReply(requestId, 16 + count).u32(count);
@@ -391,7 +399,15 @@ export class SidecarServer<G> {
         reply.u8(ROW_FILLED);
       }
     }
-    buffer.flush(rows, count);
+    for (const row of onesRows) buffer.mirror.fill(-1, row * words, (row + 1) * words);
+    if (onesRows.length === 0) {
+      buffer.flush(rows, count);
+    } else {
+      const touched = new Uint32Array(count + onesRows.length);
+      touched.set(rows.subarray(0, count));
+      touched.set(onesRows, count);
+      buffer.flush(touched, touched.length);
+    }
     return reply.finish();
   }
 

@@ -411,5 +411,11 @@ describe('shared buffer writes', () => {
     ]);
     for (const r of [3, 5, 6]) expect(allowed(readRow(path, r))).toEqual(['k'.charCodeAt(0)]);
     for (const r of [0, 1, 2, 4, 7]) expect(Array.from(readRow(path, r)).every((w) => w === 0)).toBe(true);
+    // All-ones rows (rows of the batch without a grammar) are written in the same call.
+    await c.fillBatch([[ms[0]!, 0]], 0, [1, 7]);
+    expect(allowed(readRow(path, 0))).toEqual(['k'.charCodeAt(0)]);
+    for (const r of [1, 7]) expect(Array.from(readRow(path, r)).every((w) => w === -1)).toBe(true);
+    for (const r of [2, 4]) expect(Array.from(readRow(path, r)).every((w) => w === 0)).toBe(true);
+    await expectError(c.fillBatch([[ms[0]!, 0]], 0, [8]), ErrorCode.badArgument, /row 8 out of range/);
   });
 });
