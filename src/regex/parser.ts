@@ -91,6 +91,8 @@ class RegexParser {
   /** Python: global flag groups are only allowed before anything else. */
   private sawNonFlagToken = false;
   private readonly warnings: RegexDiagnostic[] = [];
+  /** sglang: position of the first quantifier with nothing to repeat (reported last, as XGrammar does). */
+  private nothingToRepeatAt: number | undefined;
 
   constructor(
     private readonly pattern: string,
@@ -109,6 +111,7 @@ class RegexParser {
       // Only an unmatched ')' stops the top-level alternation early.
       throw this.fail(this.flavor === 'python' ? 'unbalanced parenthesis' : "Unmatched ')'");
     }
+    if (this.nothingToRepeatAt !== undefined) throw this.fail('Nothing to repeat.', this.nothingToRepeatAt);
     if (this.flavor === 'ecma') this.checkWithHostEngine();
     return { node, warnings: this.warnings };
   }
@@ -180,7 +183,14 @@ class RegexParser {
       const c = this.peek();
       if (c === undefined || c === C('|') || c === C(')')) break;
       const atom = this.parseAtom();
-      if (atom === undefined) continue; // an ignored anchor, a comment group or a flag group
+      if (atom === undefined) {
+        // An ignored anchor, a comment or flag group, or (sglang) a quantifier with nothing to repeat.
+        // XGrammar translates text, so a quantifier after an ignored `^`/`$` applies to the item before.
+        if (this.flavor === 'sglang' && items.length > 0 && this.atQuantifier()) {
+          items.push(this.parseQuantifiers(items.pop()!));
+        }
+        continue;
+      }
       this.sawNonFlagToken = true;
       items.push(this.parseQuantifiers(atom));
     }
@@ -195,6 +205,9 @@ class RegexParser {
     for (;;) {
       this.skipVerbose();
       const at = this.pos;
+      if (quantified && this.flavor === 'sglang' && this.atQuantifier()) {
+        throw this.fail('Two consecutive repetition modifiers are not allowed.', at);
+      }
       const bounds = this.parseQuantifier();
       if (bounds === undefined) return node;
       if (quantified) {
@@ -224,6 +237,22 @@ class RegexParser {
       }
       node = { type: 'repeat', item: node, min, max };
     }
+  }
+
+  private atQuantifier(): boolean {
+    const c = this.peek();
+    return c === C('*') || c === C('+') || c === C('?') || c === C('{');
+  }
+
+  /**
+   * sglang: XGrammar copies a quantifier with nothing before it into its EBNF, whose parser rejects it
+   * only after the whole regex was translated, so later regex errors win. Record the first such position,
+   * consume the quantifier as XGrammar would, and report it at the end of parsing.
+   */
+  private deferNothingToRepeat(): undefined {
+    this.nothingToRepeatAt ??= this.pos;
+    this.parseQuantifiers(EMPTY_NODE);
+    return undefined;
   }
 
   /** Reads one quantifier (`* + ? {…}`) if present, returning its bounds. */
@@ -326,15 +355,17 @@ class RegexParser {
       case C('*'):
       case C('+'):
       case C('?'):
-        throw this.fail(this.flavor === 'python' ? 'nothing to repeat' : 'Nothing to repeat.');
+        if (this.flavor === 'sglang') return this.deferNothingToRepeat();
+        throw this.fail(this.flavor === 'python' ? 'nothing to repeat' : 'Nothing to repeat');
       case C('{'):
+        if (this.flavor === 'sglang') return this.deferNothingToRepeat();
         if (this.flavor === 'python') {
           const save = this.pos;
           if (this.parseBraces()) throw this.fail('nothing to repeat', save);
           this.pos = save + 1;
           return this.literal(c);
         }
-        throw this.fail(this.flavor === 'ecma' ? 'Nothing to repeat' : 'Nothing to repeat.');
+        throw this.fail('Nothing to repeat');
       case C('}'):
       case C(']'):
         if (this.flavor === 'ecma') throw this.fail('Lone quantifier brackets');
