@@ -7,6 +7,7 @@ export {
   type DecodeOptions,
   type EncodeOptions,
   type FromVocabOptions,
+  type PresetOptions,
   TokenizerInfo,
   type TokenizerInfoOptions,
 } from './tokenizer-info.js';

