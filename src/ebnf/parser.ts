@@ -82,7 +82,8 @@ function syntaxMessage(token: Token, expected: Expectation[]): string {
         (symbol === undefined || e.symbol === symbol) &&
         (dot === undefined || e.dot === dot),
     );
-  const got = token.text;
+  // XGrammar's lexeme for a character class token is its opening bracket
+  const got = token.type === 'charclass' ? '[' : token.text;
   if (has('element', undefined, 0) || has('macro', 'macro', 0)) {
     const sequenceMayEnd = expected.some((e) => e.symbol === 'pipe');
     if (!sequenceMayEnd || !SEQUENCE_TERMINATORS.has(token.type)) return `Expect element, but got ${got}`;
@@ -159,7 +160,10 @@ export function parseEbnf(source: string, options: ParseOptions): AstRule[] {
   // Never hand nearley more tokens than needed to reach a nesting error (bounds its work on hostile input).
   const fed = nestError ? tokens.slice(0, nestError.progress).concat(tokens[tokens.length - 1]!) : tokens;
   // keepHistory: nearley otherwise `delete`s old table columns, which turns its table into a slow sparse array.
-  const parser = new nearley.Parser(NEARLEY_GRAMMAR, { keepHistory: true, lexer: new TokenStream(fed) as unknown as nearley.Lexer });
+  const parser = new nearley.Parser(NEARLEY_GRAMMAR, {
+    keepHistory: true,
+    lexer: new TokenStream(fed) as unknown as nearley.Lexer,
+  });
   let syntax: { progress: number; token: Token; message: string } | undefined;
   withParseContext(ctx, () => {
     try {

@@ -10,8 +10,8 @@ import { xgrammarMatcher } from '../helpers/xgrammar.js';
 import { CORPUS } from './corpus.js';
 import { mutate, sampleSentences } from './sample.js';
 
-const SAMPLES_PER_GRAMMAR = 40;
-const MUTATIONS_PER_GRAMMAR = 80;
+const SAMPLES_PER_GRAMMAR = 50;
+const MUTATIONS_PER_GRAMMAR = 110;
 
 const totals = { grammars: 0, strings: 0, agree: 0, disagree: 0, positives: 0 };
 

@@ -108,6 +108,8 @@ const CASES: ErrorCase[] = [
   { ebnf: 'root ::= "a"{1 2}', message: P(1, 16, "Expect ',' or '}' in repetition range"), oracle: true },
   { ebnf: 'root ::= "a" {1, x}', message: P(1, 18, 'Expect integer, but got x'), oracle: true },
   { ebnf: 'root ::= "a"{ -1 }', message: P(1, 15, 'Expect integer, but got -1'), oracle: true },
+  { ebnf: 'root ::= "a"{[0-9]}', message: P(1, 14, 'Expect integer, but got ['), oracle: true },
+  { ebnf: 'root ::= "a"{2,"x"}', message: P(1, 16, 'Expect integer, but got "x"'), oracle: true },
   { ebnf: 'root ::= "a"{+3}', message: P(1, 14, 'Expect integer, but got +'), oracle: true },
   { ebnf: 'root ::= "a"{2,-1', message: P(1, 18, 'Expect }') },
   {
