@@ -396,6 +396,10 @@ export class LogitsPipeline {
       }
       const m = this.bufVals[0]!;
       this.maxLogit = m;
+      if (m === Number.POSITIVE_INFINITY) {
+        this.keepInfinite(Math.min(n, topK));
+        return;
+      }
       const invT = 1 / params.temperature;
       const e = this.weights;
       let s = 0;
@@ -645,12 +649,33 @@ export class LogitsPipeline {
     } else if (lo === this.openLo && needsZ) this.openNeedsZ = true;
   };
 
+  /**
+   * +Infinity logits take all the mass: the first `limit` buffered (sorted) tokens equal to +Infinity
+   * are kept with equal weights (torch would produce NaN probabilities here).
+   */
+  private keepInfinite(limit: number): void {
+    let n = 0;
+    while (n < limit && this.bufVals[n] === Number.POSITIVE_INFINITY) {
+      this.keptIds[n] = this.bufIds[n]!;
+      this.keptWeights[n] = 1;
+      n++;
+    }
+    sortById(this.keptIds, this.keptWeights, n, this.byId);
+    this.keptCount = n;
+    this.keptTotal = n;
+  }
+
   /** No filter: every allowed finite token is kept with weight exp((x - M) / T). */
   private keepAll(logits: Float32Array, params: SamplingParams, mask: Int32Array | undefined): void {
     const v = logits.length;
     this.ensureBuffer(v);
     this.argmax(logits, mask);
     const m = this.maxLogit;
+    if (m === Number.POSITIVE_INFINITY) {
+      const n = this.scan(logits, mask, v);
+      this.keepInfinite(n);
+      return;
+    }
     const invT = 1 / params.temperature;
     let n = 0;
     let total = 0;

@@ -216,6 +216,18 @@ describe('input rows are not modified', () => {
   });
 });
 
+describe('non-finite logits', () => {
+  it('NaN logits are never kept; +Infinity logits share all the mass', () => {
+    expect(round(computeProbs(Float32Array.from([Number.NaN, 0, 0]), {}))).toEqual([0, 0.5, 0.5]);
+    const inf = Number.POSITIVE_INFINITY;
+    expect(round(computeProbs(Float32Array.from([0, inf, 3, inf]), {}))).toEqual([0, 0.5, 0, 0.5]);
+    expect(round(computeProbs(Float32Array.from([0, inf, 3, inf]), { top_k: 1 }))).toEqual([0, 1, 0, 0]);
+    expect(round(computeProbs(Float32Array.from([0, inf, 3, inf]), { top_p: 0.5 }))).toEqual([
+      0, 0.5, 0, 0.5,
+    ]);
+  });
+});
+
 describe('API conveniences', () => {
   it('computeProbs accepts a raw sampling_params object and a missing state', () => {
     const probs = computeProbs(logitsOf([0.5, 0.3, 0.2]), { top_p: 0.5 });
