@@ -52,7 +52,7 @@ const SLACK = 1e-9;
 /** Candidates kept beyond top_k, so that the buffer sum is a useful lower bound on Z. */
 const EXTRA_CANDIDATES = 64;
 /** Buffer size when no top_k bounds the kept set (top-p / min-p only). */
-const OPEN_KEEP = 1024;
+const OPEN_KEEP = 128;
 /** Kept sets that would need a buffer larger than this go to the dense histogram path. */
 const DENSE_FROM = 4096;
 /** Histogram of u = (M - x) / T for the dense path: buckets of width 1/HIST_SCALE up to HIST_RANGE. */
