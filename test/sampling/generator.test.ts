@@ -291,6 +291,46 @@ describe('Generator', () => {
     const expected = id === 2 ? 30 - Math.log(Math.exp(30) + 6) : -Math.log(Math.exp(30) + 6);
     expect(lp).toBeCloseTo(expected, 5);
   });
+  it('masked tokens have null logprobs in token_ids_logprob', async () => {
+    const matcher = {
+      fillNextTokenBitmask: (m: Int32Array) => {
+        m.fill(0);
+        m[0] = 1 << 2;
+      },
+      acceptToken: () => true,
+      isTerminated: () => false,
+    };
+    const gen = new Generator(model(), { tokenizer: tok });
+    const r = await gen.submit({
+      inputIds: [1],
+      params: P({ max_new_tokens: 1 }),
+      matcher,
+      returnLogprob: true,
+      tokenIdsLogprob: [3, 2],
+    }).result;
+    expect(r.logprobs!.output_token_ids_logprobs).toEqual([
+      [
+        [null, 3, null],
+        [0, 2, null],
+      ],
+    ]);
+  });
+  it('without a tokenizer (skip_tokenizer_init) stop strings are rejected and text is empty', async () => {
+    const gen = new Generator(model());
+    expect(() => gen.submit({ inputIds: [1], params: P({ stop: 'x' }) })).toThrow(
+      "stop=['x'] is unavailable when skip_tokenizer_init=True (requires tokenizer to decode tokens to text for matching).",
+    );
+    const r = await gen.submit({ inputIds: [1], params: P({ temperature: 0, max_new_tokens: 2 }) }).result;
+    expect(r.text).toBe('');
+    expect(r.outputIds).toEqual([2, 3]);
+  });
+  it('stop_regex with Python named groups finishes with the pattern', async () => {
+    const gen = new Generator(model(), { tokenizer: tok });
+    const r = await gen.submit({ inputIds: [1], params: P({ temperature: 0, stop_regex: '(?P<w>STOP)' }) })
+      .result;
+    expect(r.finishReason).toEqual({ type: 'stop', matched: '(?P<w>STOP)' });
+    expect(r.text).toBe(' world! STOP');
+  });
   it('model errors abort the batch with an internal error', async () => {
     const broken = { vocabSize: 7, forward: () => Promise.reject(new Error('boom')) };
     const gen = new Generator(broken, { tokenizer: tok });
