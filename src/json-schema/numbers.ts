@@ -10,10 +10,14 @@
  * - no constraint at all: every JSON number text, exponent forms included;
  * - only bounds equal to 0 (sign constraints such as `minimum: 0`, `exclusiveMinimum: 0`): every text of the
  *   right sign, exponent forms included;
- * - any other bound, or `multipleOf`: plain decimal texts only (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`), no exponent;
- * - `integer`: integral texts `-?(0|[1-9][0-9]*)` with an optional all-zero fraction (`1.0`, `-0`); when exponents
- *   are allowed (see above) also an integral mantissa with a non-negative exponent (`1e3`, `2.00E+1`) and zero with
- *   any exponent. Integral values written with a fractional mantissa (`1.5e1`) are rejected.
+ * - any other bound: plain decimal texts (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`), plus exponent forms whose mantissa is
+ *   normalized (one non-zero digit before the point, as Python and JavaScript print them: `1e-05`, `-2.5E+17`)
+ *   or zero (`0.0e5`); the exponent may have any sign and leading zeros. `1.5e1` is accepted, `15e0` is not;
+ * - `multipleOf`: plain decimal texts only, no exponent;
+ * - `integer`: integral texts `-?(0|[1-9][0-9]*)` with an optional all-zero fraction (`1.0`, `-0`); with no bound
+ *   other than 0 and no `multipleOf`, also an integral mantissa with a non-negative exponent (`1e3`, `2.00E+1`)
+ *   and zero with any exponent. Integral values written with a fractional mantissa (`1.5e1`) are rejected, and so
+ *   are exponent forms under other bounds.
  * - `multipleOf: a·10^-s` is a remainder automaton with `a·(s+2)` states, limited to {@link MAX_MULTIPLE_OF_STATES}.
  */
 
@@ -163,9 +167,16 @@ function digitRange(lo: number, hi: number): Expr {
 
 const digitAt = (s: string, i: number): number => s.charCodeAt(i) - 0x30;
 
+/**
+ * Bounds with more integer digits than this compare through a direct digit DFA: as regular expressions their
+ * exact-length tails (`[0-9]{k}` for every k) would give the engine's subset construction O(n²) states.
+ */
+const DIGIT_DFA_THRESHOLD = 6;
+
 /** Canonical integers (no leading zeros) strictly greater than the canonical integer `s`. */
 function intGreater(s: string): Expr {
   const n = s.length;
+  if (n > DIGIT_DFA_THRESHOLD) return dfa(integerComparisonDfa(s, 'gt'));
   const parts: Expr[] = [seq(NONZERO_DIGIT, repeat(DIGIT, n, Number.POSITIVE_INFINITY))];
   for (let j = 0; j < n; j++) {
     parts.push(
@@ -178,6 +189,7 @@ function intGreater(s: string): Expr {
 /** Canonical integers strictly less than the canonical integer `s`. */
 function intLess(s: string): Expr {
   const n = s.length;
+  if (n > DIGIT_DFA_THRESHOLD) return dfa(integerComparisonDfa(s, 'lt'));
   if (n === 1) return digitRange(0, digitAt(s, 0) - 1);
   const parts: Expr[] = [ZERO_CHAR, seq(NONZERO_DIGIT, repeat(DIGIT, 0, n - 2))];
   parts.push(seq(digitRange(1, digitAt(s, 0) - 1), repeat(DIGIT, n - 1, n - 1)));
@@ -187,6 +199,61 @@ function intLess(s: string): Expr {
     );
   }
   return alt(...parts);
+}
+
+/**
+ * A DFA over canonical integer texts (`0|[1-9][0-9]*`) accepting those less than (`lt`) or greater than (`gt`)
+ * the canonical integer `s` (n digits). States: start, `0`, and per digit count k: tight (equal to s so far),
+ * below (fell below s at some digit), above (rose above s); plus "longer than s" for `gt`.
+ */
+function integerComparisonDfa(s: string, op: 'lt' | 'gt'): ByteDfa {
+  const n = s.length;
+  // Layout: 0 start, 1 zero, tight(k) = 1 + k, below(k) = 1 + n + k, above(k) = 1 + 2n + k (k = 1..n), longer.
+  const tight = (k: number) => 1 + k;
+  const below = (k: number) => 1 + n + k;
+  const above = (k: number) => 1 + 2 * n + k;
+  const longer = 2 + 3 * n;
+  const numStates = 3 + 3 * n;
+  const transitions = new Int32Array(numStates * 256).fill(-1);
+  const accepting = new Uint8Array(numStates);
+  const set = (from: number, d: number, to: number) => {
+    transitions[from * 256 + 0x30 + d] = to;
+  };
+  set(0, 0, 1);
+  accepting[1] = op === 'lt' && s !== '0' ? 1 : 0;
+  for (let k = 0; k < n; k++) {
+    const c = digitAt(s, k);
+    for (let d = k === 0 ? 1 : 0; d <= 9; d++) {
+      const from = k === 0 ? 0 : tight(k);
+      set(from, d, d < c ? below(k + 1) : d === c ? tight(k + 1) : above(k + 1));
+      if (k > 0) {
+        set(below(k), d, below(k + 1));
+        set(above(k), d, above(k + 1));
+      }
+    }
+  }
+  for (let d = 0; d <= 9; d++) {
+    set(tight(n), d, longer);
+    set(below(n), d, longer);
+    set(above(n), d, longer);
+    set(longer, d, longer);
+  }
+  for (let k = 1; k <= n; k++) {
+    // Fewer digits than s: less. Same count: decided by the first differing digit.
+    accepting[tight(k)] = op === 'lt' && k < n ? 1 : 0;
+    accepting[below(k)] = op === 'lt' ? 1 : 0;
+    accepting[above(k)] = op === 'lt' ? (k < n ? 1 : 0) : k === n ? 1 : 0;
+  }
+  accepting[longer] = op === 'gt' ? 1 : 0;
+  if (op === 'lt') {
+    // Nothing with more digits than s is less: cut the transitions into `longer`.
+    for (let d = 0; d <= 9; d++) {
+      transitions[tight(n) * 256 + 0x30 + d] = -1;
+      transitions[below(n) * 256 + 0x30 + d] = -1;
+      transitions[above(n) * 256 + 0x30 + d] = -1;
+    }
+  }
+  return { numStates, transitions, accepting };
 }
 
 /** Digit strings `t` with `0.t ≥ 0.f` (`>` when strict), for a non-empty `f` without trailing zeros. */
@@ -284,6 +351,84 @@ function magnitudeRange(lower: Bound | undefined, upper: Bound | undefined): Exp
   if (lo) parts.push(magnitudeAtLeast(lo.value, lo.strict));
   if (upper) parts.push(magnitudeAtMost(upper.value, upper.strict));
   return parts.length === 0 ? seq(CANONICAL_INT, ANY_FRACTION) : intersect(...parts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scientific notation under bounds: a normalized mantissa `[1-9](\.[0-9]+)?` times 10^e.
+
+/** Normalized mantissas `[1-9](\.[0-9]+)?`. */
+const NORMALIZED_MANTISSA = seq(NONZERO_DIGIT, ANY_FRACTION);
+
+/** The decimal exponent of the leading digit of d > 0 (d = x·10^decade with 1 ≤ x < 10). */
+function decade(d: Decimal): number {
+  if (d.int !== '0') return d.int.length - 1;
+  return -(d.frac.search(/[1-9]/) + 1);
+}
+
+/** d · 10^k, exactly. */
+function shift(d: Decimal, k: number): Decimal {
+  const digits = d.int + d.frac;
+  let point = d.int.length + k;
+  let padded = digits;
+  if (point < 0) {
+    padded = '0'.repeat(-point) + digits;
+    point = 0;
+  } else if (point > padded.length) padded += '0'.repeat(point - padded.length);
+  const int = padded.slice(0, point).replace(/^0+/, '') || '0';
+  const frac = padded.slice(point).replace(/0+$/, '');
+  return { neg: d.neg && !(int === '0' && frac === ''), int, frac };
+}
+
+const integerDecimal = (n: number): Decimal => ({ neg: n < 0, int: String(Math.abs(n)), frac: '' });
+
+/**
+ * Exponent texts `[eE][+-]?[0-9]+` (leading zeros allowed, `-0` is 0) whose value lies in [lo, hi]
+ * (undefined = unbounded on that side).
+ */
+function exponentIn(lo: number | undefined, hi: number | undefined): Expr {
+  if (lo !== undefined && hi !== undefined && lo > hi) return NOTHING;
+  const zeros = star(ZERO_CHAR);
+  const parts: Expr[] = [];
+  // e ≥ 0: `+`? then the magnitude.
+  if (hi === undefined || hi >= 0) {
+    const from = integerDecimal(Math.max(lo ?? 0, 0));
+    const magnitude = integerMagnitudeRange(from, hi === undefined ? undefined : integerDecimal(hi));
+    parts.push(seq(optional(literal('+')), zeros, magnitude));
+  }
+  // e ≤ 0 written with `-` (including -0).
+  if (lo === undefined || lo <= 0) {
+    const from = integerDecimal(Math.max(-(hi ?? 0), 0));
+    const magnitude = integerMagnitudeRange(from, lo === undefined ? undefined : integerDecimal(-lo));
+    parts.push(seq(MINUS, zeros, magnitude));
+  }
+  return seq(EXP_MARK, alt(...parts));
+}
+
+/** Normalized-mantissa exponent texts (no sign) whose value v > 0 satisfies lower ≤ v ≤ upper (magnitude terms). */
+function scientificMagnitude(lower: Bound | undefined, upper: Bound | undefined): Expr {
+  if (upper && (upper.value.neg || isZero(upper.value))) return NOTHING;
+  const lo = lower && !lower.value.neg && !isZero(lower.value) ? lower : undefined;
+  if (lo && upper) {
+    const c = compareDecimal(lo.value, upper.value);
+    if (c > 0 || (c === 0 && (lo.strict || upper.strict))) return NOTHING;
+  }
+  const dLo = lo ? decade(lo.value) : undefined;
+  const dHi = upper ? decade(upper.value) : undefined;
+  const parts: Expr[] = [];
+  /** Mantissas m with m·10^e within the bounds, for a decade e that holds a bound. */
+  const partialDecade = (e: number) => {
+    const mLo = lo && dLo === e ? { value: shift(lo.value, -e), strict: lo.strict } : undefined;
+    const mHi = upper && dHi === e ? { value: shift(upper.value, -e), strict: upper.strict } : undefined;
+    const mantissas = intersect(NORMALIZED_MANTISSA, magnitudeRange(mLo, mHi));
+    parts.push(seq(mantissas, exponentIn(e, e)));
+  };
+  if (dLo !== undefined) partialDecade(dLo);
+  if (dHi !== undefined && dHi !== dLo) partialDecade(dHi);
+  // Decades strictly between the bounds' decades hold only valid values: any mantissa.
+  const fullLo = dLo === undefined ? undefined : dLo + 1;
+  const fullHi = dHi === undefined ? undefined : dHi - 1;
+  parts.push(seq(NORMALIZED_MANTISSA, exponentIn(fullLo, fullHi)));
+  return alt(...parts);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -420,8 +565,23 @@ export function numberExpr(c: NumberConstraints): Expr {
       lower && { value: negate(lower.value), strict: lower.strict },
     );
     body = alt(positive, seq(MINUS, negative));
+    if (!multiple) body = alt(body, scientificNumber(lower, upper));
   }
   return multiple ? intersect(body, dfa(multipleOfDfa(multiple))) : body;
+}
+
+/** Exponent-form texts (normalized or zero mantissa) whose value lies within the bounds. */
+function scientificNumber(lower: Bound | undefined, upper: Bound | undefined): Expr {
+  const positive = scientificMagnitude(lower, upper);
+  const negative = scientificMagnitude(
+    upper && { value: negate(upper.value), strict: upper.strict },
+    lower && { value: negate(lower.value), strict: lower.strict },
+  );
+  const zeroAllowed =
+    (!lower || lower.value.neg || (isZero(lower.value) && !lower.strict)) &&
+    (!upper || !(upper.value.neg || (isZero(upper.value) && upper.strict)));
+  const zero = zeroAllowed ? seq(optional(MINUS), ZERO_CHAR, ZERO_FRACTION, ANY_EXPONENT) : NOTHING;
+  return alt(positive, seq(MINUS, negative), zero);
 }
 
 /** Canonical integer magnitudes v with lo ≤ v ≤ hi (either may be absent or negative). */
