@@ -346,7 +346,9 @@ class LogitkitGrammar(BaseGrammarObject):
     def copy(self) -> "LogitkitGrammar":
         stats = getattr(self, "grammar_stats", None)
         if stats is not None and dataclasses.is_dataclass(stats):
-            stats = dataclasses.replace(stats, is_cache_hit=True, tree_traversal_time=[])
+            names = {f.name for f in dataclasses.fields(stats)}
+            changes = {"is_cache_hit": True, "tree_traversal_time": []}
+            stats = dataclasses.replace(stats, **{k: v for k, v in changes.items() if k in names})
         return LogitkitGrammar(self._compiled, self.vocab_size, stats)
 
     def try_jump_forward(self, tokenizer) -> Optional[Tuple[List[int], str]]:

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckEbnfCommand } from './check-ebnf.js';
 import { registerSampleCommand } from './sample.js';
 import { registerServeCommand } from './serve.js';
+import { registerSidecarCommand } from './sidecar.js';
 import { registerVocabCommand } from './vocab.js';
 
 /** Every command's registration function, in help order. */
@@ -18,6 +19,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSampleCommand,
   registerServeCommand,
   registerCheckEbnfCommand,
+  registerSidecarCommand,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

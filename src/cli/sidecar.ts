@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { startSidecar } from '../sglang-backend/start.js';
 
 function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new Error(`${flag} expects a positive integer, got ${JSON.stringify(value)}`);
+      throw new InvalidArgumentError(`${flag} expects a positive integer, got ${JSON.stringify(value)}`);
     }
     return n;
   };
@@ -17,8 +17,11 @@ function idList(value: string): number[] {
     .split(/[,\s]+/)
     .filter((part) => part !== '')
     .map((part) => {
-      if (!/^\d+$/.test(part))
-        throw new Error(`--eos-ids expects comma-separated token ids, got ${JSON.stringify(part)}`);
+      if (!/^\d+$/.test(part)) {
+        throw new InvalidArgumentError(
+          `--eos-ids expects comma-separated token ids, got ${JSON.stringify(part)}`,
+        );
+      }
       return Number(part);
     });
 }
@@ -82,14 +85,19 @@ export function registerSidecarCommand(program: Command): void {
         });
       } catch (err) {
         log(`cannot start: ${(err as Error).message}`);
-        process.exit(1);
+        process.exitCode = 1;
+        return;
       }
       log(`listening on ${opts.socket}`);
+      let stopping = false;
       const stop = () => {
-        void server.close().then(() => process.exit(0));
+        if (stopping) return;
+        stopping = true;
+        process.stdin.destroy();
+        void server.close();
       };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
       if (opts.exitOnStdinClose) {
         process.stdin.on('end', stop);
         process.stdin.on('close', stop);
