@@ -321,10 +321,11 @@ export class TokenizerInfo {
     const sink = new ByteSink(tokenCount * 8);
     const offsets = new Uint32Array(vocabSize + 1);
     const space = parsed.spaceMarker || SPIECE_UNDERLINE;
+    const isAdded = new Uint8Array(tokenCount);
+    for (const token of addedTokens) isAdded[token.id] = 1;
     for (let id = 0; id < tokenCount; id++) {
       offsets[id] = sink.length;
-      const addedToken = added.get(id);
-      if (addedToken) sink.pushUtf8(addedToken.content);
+      if (isAdded[id]) sink.pushUtf8(added.get(id)!.content);
       else parsed.vocab.appendTokenBytes(sink, id, kind, space);
     }
     offsets.fill(sink.length, tokenCount);
