@@ -28,3 +28,22 @@ describe('with TokenizerInfo.fromVocab', () => {
     expect(r.finishReason).toEqual({ type: 'stop', matched: 0 });
   });
 });
+
+describe('with the engine GrammarMatcher', () => {
+  it('a regex constraint decides the text; termination on EOS ends the request even with ignore_eos', async () => {
+    const { GrammarCompiler, GrammarMatcher } = await import('../../src/engine/index.js');
+    const info = TokenizerInfo.fromVocab(['</s>', 'a', 'b', 'ab', 'c'], { eosTokenIds: [0] });
+    const compiled = new GrammarCompiler(info).compileRegex('(ab)+c');
+    // the model prefers "c" right away and EOS afterwards; the grammar forces "ab" first
+    const model = new ScriptedModel(5, { 1: 4, 2: 4, 3: 4, 4: 0 }, 5);
+    const gen = new Generator(model, { tokenizer: info });
+    const r = await gen.submit({
+      inputIds: [1],
+      params: SamplingParams.from({ temperature: 0, ignore_eos: true, max_new_tokens: 20 }),
+      matcher: new GrammarMatcher(compiled),
+    }).result;
+    expect(r.text).toMatch(/^(ab)+c$/);
+    expect(r.finishReason).toEqual({ type: 'stop', matched: 0 });
+    expect(r.outputIds[r.outputIds.length - 1]).toBe(0);
+  });
+});
