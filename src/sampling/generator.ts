@@ -107,14 +107,14 @@ export interface GenerateEvent {
   text: string;
   /** Text added since the previous event. */
   delta: string;
-  /** Cumulative output ids (never trimmed: they include EOS / stop tokens). */
+  /** Cumulative output ids (never trimmed: they include EOS / stop tokens). A live array: copy to keep a snapshot. */
   outputIds: readonly number[];
   /** Ids added since the previous event. */
   newOutputIds: readonly number[];
   finishReason: FinishReason | null;
   promptTokens: number;
   completionTokens: number;
-  /** Cumulative logprobs in meta_info shapes (when returnLogprob). */
+  /** Cumulative logprobs in meta_info shapes (when returnLogprob); live arrays like {@link outputIds}. */
   logprobs?: LogprobsMeta;
 }
 

@@ -167,6 +167,7 @@ export class SamplingParams {
    * Throws {@link SamplingParamsError} for unknown keys and values of the wrong type.
    */
   static from(json: unknown): SamplingParams {
+    if (json instanceof SamplingParams) return json;
     const params = new SamplingParams();
     if (json === null || json === undefined) {
       params.#applyConstructionRules();
