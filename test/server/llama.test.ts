@@ -45,5 +45,7 @@ test('llama-3.1: chat template, BOS and EOS handling, JSON schema', async () => 
   const content = r.choices[0]!.message.content!;
   expect(new AjvModule.default().validate(schema, JSON.parse(content))).toBe(true);
   expect(r.choices[0]!.finish_reason).toBe('stop');
-  expect([128001, 128008, 128009]).toContain((r.choices[0] as unknown as { matched_stop: number }).matched_stop);
+  expect([128001, 128008, 128009]).toContain(
+    (r.choices[0] as unknown as { matched_stop: number }).matched_stop,
+  );
 }, 120_000);

@@ -2,9 +2,14 @@
  * The default embedded model: an interpolated token trigram model (Witten-Bell smoothing backing off to an
  * add-δ unigram), trained at start-up on the corpus shipped in src/server/model/corpus and cached on disk.
  *
- * P1(v) = (c(v) + δ) / (N + δV)
+ * P1(v) = (c(v) + δV·S(v)) / (N + δV)      S(v) = spelling prior: product of the corpus byte frequencies of
+ *                                          v's bytes, normalised over the vocabulary (0 for special tokens)
  * P2(v | b) = (c(b v) + T(b) P1(v)) / (c(b) + T(b))          T(b) = distinct continuations of b
  * P3(v | a b) = (c(a b v) + T(a b) P2(v | b)) / (c(a b) + T(a b))
+ *
+ * The spelling prior matters under a grammar mask: when none of the seen continuations is allowed, the model
+ * falls back to tokens that look like corpus text (`op`, `ulation`) instead of arbitrary ones (`\\`), and it never
+ * produces reserved special tokens.
  *
  * A forward step costs one O(V) copy of the precomputed log P1 plus work proportional to the continuations of
  * the context: for every unseen continuation P3 = w3 · w2 · P1(v) with w = T / (c + T).
@@ -19,7 +24,7 @@ import type { LanguageModel, SequenceView } from './types.js';
 
 /** Add-δ for the unigram floor: small, so unseen tokens of a 128k vocabulary keep little mass. */
 const UNIGRAM_DELTA = 0.01;
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** Counts of a trained model, serialisable as JSON. */
 export interface NgramCounts {
@@ -27,6 +32,8 @@ export interface NgramCounts {
   vocabSize: number;
   /** Total tokens counted. */
   tokens: number;
+  /** Byte frequencies of the corpus text (256 counts). */
+  bytes: number[];
   /** [token, count] pairs. */
   unigrams: number[];
   /** Flattened [b, v, count] triples. */
@@ -84,12 +91,17 @@ export function countNgrams(tokenizer: ServerTokenizer, docs: readonly string[])
   const bigram = new Map<number, Continuations>();
   const trigram = new Map<number, Continuations>();
   let tokens = 0;
+  const bytes = new Array<number>(256).fill(0);
+  const encoder = new TextEncoder();
   for (const doc of docs) {
+    for (const b of encoder.encode(doc)) bytes[b]!++;
     const ids = tokenizer.encode(doc);
     const seq = tokenizer.bosTokenId !== undefined ? [tokenizer.bosTokenId, ...ids] : ids;
     if (eos !== undefined) seq.push(eos);
     for (let i = 0; i < seq.length; i++) {
       const v = seq[i]!;
+      // BOS only ever starts a document: it is context, never a prediction.
+      if (v === tokenizer.bosTokenId) continue;
       unigram.set(v, (unigram.get(v) ?? 0) + 1);
       tokens++;
       if (i >= 1) addCount(bigram, seq[i - 1]!, v);
@@ -105,10 +117,33 @@ export function countNgrams(tokenizer: ServerTokenizer, docs: readonly string[])
     format: CACHE_FORMAT,
     vocabSize: V,
     tokens,
+    bytes,
     unigrams: [...unigram].flat(),
     bigrams: flatten(bigram, (b) => [b]),
     trigrams: flatten(trigram, (k) => [Math.floor(k / V), k % V]),
   };
+}
+
+/** Normalised spelling prior: Π P_byte(b) over a token's bytes (add-one byte model); 0 for special tokens. */
+function spellingPrior(
+  byteCounts: readonly number[],
+  V: number,
+  tokenizer: Pick<ServerTokenizer, 'tokenBytes' | 'isSpecial'>,
+): Float64Array {
+  const total = byteCounts.reduce((a, b) => a + b, 0) + 256;
+  const logByte = byteCounts.map((c) => Math.log((c + 1) / total));
+  const prior = new Float64Array(V);
+  let sum = 0;
+  for (let v = 0; v < V; v++) {
+    const bytes = tokenizer.tokenBytes(v);
+    if (bytes.length === 0 || tokenizer.isSpecial(v)) continue;
+    let logP = 0;
+    for (const b of bytes) logP += logByte[b]!;
+    prior[v] = Math.exp(logP);
+    sum += prior[v]!;
+  }
+  for (let v = 0; v < V; v++) prior[v] = prior[v]! / sum;
+  return prior;
 }
 
 /** A trained trigram model. */
@@ -122,8 +157,9 @@ export class NgramModel implements LanguageModel {
   private readonly bigram = new Map<number, Continuations>();
   private readonly trigram = new Map<number, Continuations>();
 
-  constructor(counts: NgramCounts) {
+  constructor(counts: NgramCounts, tokenizer: Pick<ServerTokenizer, 'tokenBytes' | 'isSpecial'>) {
     const V = counts.vocabSize;
+    const prior = spellingPrior(counts.bytes, V, tokenizer);
     this.vocabSize = V;
     const unigramCounts = new Float64Array(V);
     for (let i = 0; i < counts.unigrams.length; i += 2)
@@ -132,9 +168,9 @@ export class NgramModel implements LanguageModel {
     this.unigramProb = new Float64Array(V);
     this.logUnigram = new Float32Array(V);
     for (let v = 0; v < V; v++) {
-      const p = (unigramCounts[v]! + UNIGRAM_DELTA) / denominator;
+      const p = (unigramCounts[v]! + UNIGRAM_DELTA * V * prior[v]!) / denominator;
       this.unigramProb[v] = p;
-      this.logUnigram[v] = Math.log(p);
+      this.logUnigram[v] = p > 0 ? Math.log(p) : -Infinity;
     }
     for (let i = 0; i < counts.bigrams.length; i += 3) {
       const entry = this.entry(this.bigram, counts.bigrams[i]!);
@@ -226,7 +262,7 @@ export function loadNgramModel(tokenizer: ServerTokenizer, options: NgramLoadOpt
     try {
       const counts = JSON.parse(readFileSync(cacheFile, 'utf8')) as NgramCounts;
       if (counts.format === CACHE_FORMAT && counts.vocabSize === tokenizer.vocabSize)
-        return new NgramModel(counts);
+        return new NgramModel(counts, tokenizer);
     } catch {
       // Missing or unreadable cache: retrain below.
     }
@@ -242,5 +278,5 @@ export function loadNgramModel(tokenizer: ServerTokenizer, options: NgramLoadOpt
       // A read-only home directory only costs retraining next time.
     }
   }
-  return new NgramModel(counts);
+  return new NgramModel(counts, tokenizer);
 }
