@@ -48,8 +48,9 @@ def invalid_grammar(key_type: str, message: str):
 class _Compiled:
     """A compiled grammar in the sidecar, recompiled transparently after a sidecar restart."""
 
-    def __init__(self, sidecar: Sidecar, key_type: str, key_string: str, handle: int):
+    def __init__(self, sidecar: Sidecar, key_type: str, key_string: str, flags: int, handle: int):
         self.sidecar = sidecar
+        self.flags = flags
         self.key_type = key_type
         self.key_string = key_string
         self.handle = handle
@@ -57,7 +58,7 @@ class _Compiled:
 
     def live_handle(self) -> int:
         if self.generation != self.sidecar.generation:
-            handle, _, _ = self.sidecar.compile(self.key_type, self.key_string)
+            handle, _, _ = self.sidecar.compile(self.key_type, self.key_string, self.flags)
             self.handle, self.generation = handle, self.sidecar.generation
         return self.handle
 
@@ -420,15 +421,18 @@ def sanitize_structural_tag(key_string: str) -> str:
 class LogitkitGrammarBackend(BaseGrammarBackend):
     """Compiles SGLang grammar keys in the logitkit sidecar; cache and futures are SGLang's own."""
 
-    def __init__(self, sidecar: Sidecar, vocab_size: int):
+    def __init__(self, sidecar: Sidecar, vocab_size: int, any_whitespace: bool = True):
         super().__init__()
         self.sidecar = sidecar
         self.vocab_size = vocab_size
+        # SGLang's --constrained-json-disable-any-whitespace: JSON with json.dumps spacing only.
+        self.any_whitespace = any_whitespace
 
     def _dispatch(self, key_type: str, key_string: str):
+        flags = 0 if self.any_whitespace or key_type != "json" else p.COMPILE_FLAG_JSON_FIXED_WHITESPACE
         for attempt in range(2):
             try:
-                handle, compile_ms, _ = self.sidecar.compile(key_type, key_string)
+                handle, compile_ms, _ = self.sidecar.compile(key_type, key_string, flags)
                 break
             except SidecarRestarted:
                 if attempt == 1:
@@ -438,7 +442,7 @@ class LogitkitGrammarBackend(BaseGrammarBackend):
                     return invalid_grammar(key_type, exc.message)
                 raise
         stats = _GrammarStats(dispatch_type=key_type) if _GrammarStats is not None else None
-        return LogitkitGrammar(_Compiled(self.sidecar, key_type, key_string, handle), self.vocab_size, stats)
+        return LogitkitGrammar(_Compiled(self.sidecar, key_type, key_string, flags, handle), self.vocab_size, stats)
 
     def dispatch_json(self, key_string: str):
         return self._dispatch("json", key_string)

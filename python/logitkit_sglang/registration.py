@@ -93,7 +93,8 @@ def create_backend(server_args, tokenizer, vocab_size: int, eos_token_ids: Optio
     source = _tokenizer_source(server_args, tokenizer)
     eos = sorted(int(i) for i in eos_token_ids) if eos_token_ids else None
     sidecar = Sidecar(vocab_size=vocab_size, eos_token_ids=eos, **source)
-    backend = LogitkitGrammarBackend(sidecar, vocab_size)
+    any_whitespace = not getattr(server_args, "constrained_json_disable_any_whitespace", False)
+    backend = LogitkitGrammarBackend(sidecar, vocab_size, any_whitespace=any_whitespace)
     return _maybe_wrap_reasoner(backend, server_args, tokenizer)
 
 

@@ -406,9 +406,10 @@ class Sidecar:
             return False
         return (buf.map[row * buf.row_bytes + (token >> 3)] >> (token & 7)) & 1 == 1
 
-    def compile(self, key_type: str, key: str):
-        """COMPILE; returns ``(handle, compile_ms, cache_hit)`` or raises SidecarError (code ERR_COMPILE_ERROR)."""
-        r = self.call(p.OP_COMPILE, p.u8(p.KEY_TYPES[key_type]) + p.string(key))
+    def compile(self, key_type: str, key: str, flags: int = 0):
+        """COMPILE; returns ``(handle, compile_ms, cache_hit)`` or raises SidecarError (code ERR_COMPILE_ERROR).
+        ``flags``: ``COMPILE_FLAG_JSON_FIXED_WHITESPACE`` for SGLang's --constrained-json-disable-any-whitespace."""
+        r = self.call(p.OP_COMPILE, p.u8(p.KEY_TYPES[key_type]) + p.u8(flags) + p.string(key))
         return r.u32(), r.f64(), r.u8() == 1
 
     def close(self) -> None:

@@ -160,6 +160,16 @@ class SchedulerFlowTest(unittest.TestCase):
         g.accept_token(allowed[0])
         self.assertEqual(g.accepted_tokens, [allowed[0]])
 
+    def test_disable_any_whitespace_compiles_json_with_fixed_spacing(self):
+        schema = '{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}'
+        loose = admit(self.backend, ("json", schema))
+        strict_backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size, any_whitespace=False)
+        strict = admit(strict_backend, ("json", schema))
+        mask, _ = batch_masks([loose, strict], SIDECAR.vocab_size, batched=True)
+        loose_allowed = set(allowed_tokens(row_bytes(mask, 0), SIDECAR.vocab_size))
+        strict_allowed = set(allowed_tokens(row_bytes(mask, 1), SIDECAR.vocab_size))
+        self.assertTrue(strict_allowed < loose_allowed, "fixed spacing must forbid the whitespace variants")
+
     def test_jump_forward_like_xgrammar(self):
         g = admit(self.backend, ("regex", "hello [0-9]")).grammar
         helper = g.try_jump_forward(tokenizer=None)
@@ -275,6 +285,7 @@ class RegistrationTest(unittest.TestCase):
             )
             try:
                 self.assertIsInstance(backend, LogitkitGrammarBackend)
+                self.assertTrue(backend.any_whitespace)
                 self.assertEqual(backend.sidecar.eos_token_ids, [128001, 128009])
                 g = admit(backend, ("regex", "a|b")).grammar
                 self.assertFalse(g.is_terminated())

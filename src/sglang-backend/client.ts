@@ -165,8 +165,8 @@ export class SidecarClient {
   }
 
   /** COMPILE. */
-  async compile(keyType: KeyTypeCode, key: string): Promise<CompileResult> {
-    const r = await this.call(Op.compile, (w) => w.u8(keyType).str(key));
+  async compile(keyType: KeyTypeCode, key: string, flags = 0): Promise<CompileResult> {
+    const r = await this.call(Op.compile, (w) => w.u8(keyType).u8(flags).str(key));
     return { handle: r.u32('handle'), compileMillis: r.f64('millis'), cacheHit: r.u8('hit') === 1 };
   }
 

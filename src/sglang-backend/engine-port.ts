@@ -43,10 +43,11 @@ export interface SidecarEngine<G = unknown> {
   /** One line describing the tokenizer, reported in the handshake. */
   readonly description: string;
   /**
-   * Compiles a grammar key. `json` with key `$$ANY$$` means any JSON value (SGLang's convention).
-   * Throws an Error whose message is what SGLang shows after `Failed to compile <type> grammar: `.
+   * Compiles a grammar key. `json` with key `$$ANY$$` means any JSON value (SGLang's convention); `flags` are
+   * COMPILE flags (COMPILE_FLAG_JSON_FIXED_WHITESPACE). Throws an Error whose message is what SGLang shows
+   * after `Failed to compile <type> grammar: `.
    */
-  compile(keyType: KeyTypeCode, key: string): G;
+  compile(keyType: KeyTypeCode, key: string, flags: number): G;
   /** A fresh matcher at the grammar's initial state. */
   createMatcher(grammar: G, options: SidecarMatcherOptions): SidecarMatcher;
 }

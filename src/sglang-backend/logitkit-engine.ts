@@ -2,11 +2,14 @@ import type { CompiledGrammar } from '../engine/compiled-grammar.js';
 import { GrammarMatcher } from '../engine/matcher.js';
 import type { TokenizerInfo } from '../vocabulary/index.js';
 import type { SidecarEngine, SidecarMatcher, SidecarMatcherOptions } from './engine-port.js';
-import { KeyType, type KeyTypeCode } from './protocol.js';
+import { COMPILE_FLAG_JSON_FIXED_WHITESPACE, KeyType, type KeyTypeCode } from './protocol.js';
 
 /** The compile methods the sidecar calls (logitkit's GrammarCompiler). */
 export interface SidecarCompiler {
-  compileJsonSchema(schema: string): CompiledGrammar;
+  compileJsonSchema(
+    schema: string,
+    options?: { whitespace?: { separators?: [string, string] } },
+  ): CompiledGrammar;
   compileRegex(pattern: string): CompiledGrammar;
   compileEbnf(text: string): CompiledGrammar;
   /** Structural tags (SGLang's legacy and xgrammar-native forms); absent in builds without them. */
@@ -32,7 +35,7 @@ export function createLogitkitEngine(
     vocabSize: info.vocabSize,
     eosTokenIds,
     description: `${info.source} (${info.kind}, ${info.tokenCount} tokens, vocab size ${info.vocabSize})`,
-    compile(keyType: KeyTypeCode, key: string): CompiledGrammar {
+    compile(keyType: KeyTypeCode, key: string, flags: number): CompiledGrammar {
       switch (keyType) {
         case KeyType.json:
           if (key === ANY_JSON_KEY) {
@@ -40,7 +43,9 @@ export function createLogitkitEngine(
               ? compiler.compileBuiltinJson()
               : compiler.compileJsonSchema('{}');
           }
-          return compiler.compileJsonSchema(key);
+          return (flags & COMPILE_FLAG_JSON_FIXED_WHITESPACE) !== 0
+            ? compiler.compileJsonSchema(key, { whitespace: { separators: [', ', ': '] } })
+            : compiler.compileJsonSchema(key);
         case KeyType.regex:
           return compiler.compileRegex(key);
         case KeyType.ebnf:

@@ -76,6 +76,12 @@ export const ErrorCode = {
 /** An error code. */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * COMPILE flag: JSON schemas without free whitespace — exactly Python `json.dumps` spacing (`", "` and `": "`),
+ * SGLang's `--constrained-json-disable-any-whitespace` (xgrammar's `any_whitespace=False`).
+ */
+export const COMPILE_FLAG_JSON_FIXED_WHITESPACE = 1;
+
 /** FILL_BATCH flag: skip mask computation and only move bytes (transport benchmark). */
 export const FILL_FLAG_TRANSPORT_ONLY = 1;
 

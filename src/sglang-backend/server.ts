@@ -52,6 +52,7 @@ interface CompileJob<G> {
   readonly conn: Connection<G>;
   readonly requestId: number;
   readonly keyType: KeyTypeCode;
+  readonly flags: number;
   readonly key: string;
 }
 
@@ -443,6 +444,7 @@ export class SidecarServer<G> {
     r: PayloadReader,
   ): Buffer | null {
     const keyType = r.u8('key type');
+    const flags = r.u8('compile flags');
     const key = r.str('key');
     r.end();
     if (!(keyType in KEY_TYPE_NAMES)) {
@@ -451,13 +453,14 @@ export class SidecarServer<G> {
         `unknown key type ${keyType} (0 json, 1 regex, 2 ebnf, 3 structural_tag)`,
       );
     }
-    const cached = this.cache.get(cacheKey(keyType, key));
+    const k = cacheKey(keyType, flags, key);
+    const cached = this.cache.get(k);
     if (cached) {
       this.counters.compileCacheHits++;
-      this.touch(cacheKey(keyType, key), cached);
+      this.touch(k, cached);
       return this.compileReply(session, requestId, keyType as KeyTypeCode, key, cached, true);
     }
-    this.queue.push({ conn, requestId, keyType: keyType as KeyTypeCode, key });
+    this.queue.push({ conn, requestId, keyType: keyType as KeyTypeCode, flags, key });
     this.scheduleDrain();
     return null;
   }
@@ -474,14 +477,14 @@ export class SidecarServer<G> {
     const job = this.queue.shift();
     if (!job) return;
     if (this.queue.length > 0) this.scheduleDrain();
-    const k = cacheKey(job.keyType, job.key);
+    const k = cacheKey(job.keyType, job.flags, job.key);
     let outcome = this.cache.get(k);
     const hit = outcome !== undefined;
     if (!outcome) {
       const start = performance.now();
       try {
         outcome = {
-          grammar: this.options.engine.compile(job.keyType, job.key),
+          grammar: this.options.engine.compile(job.keyType, job.key, job.flags),
           millis: performance.now() - start,
         };
       } catch (err) {
@@ -529,6 +532,6 @@ export class SidecarServer<G> {
   }
 }
 
-function cacheKey(keyType: number, key: string): string {
-  return `${keyType}\0${key}`;
+function cacheKey(keyType: number, flags: number, key: string): string {
+  return `${keyType}\0${flags}\0${key}`;
 }

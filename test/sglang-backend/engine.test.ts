@@ -13,11 +13,11 @@ describe('logitkit engine behind the sidecar', () => {
       [KeyType.regex, '[0-9]+'],
       [KeyType.ebnf, 'root ::= "a" | "b"'],
     ] as const) {
-      const m = engine.createMatcher(engine.compile(type, key), {});
+      const m = engine.createMatcher(engine.compile(type, key, 0), {});
       const row = new Int32Array(words);
       m.fillNextTokenBitmask(row, 0);
       expect(row.some((w) => w !== 0)).toBe(true);
     }
-    expect(() => engine.compile(KeyType.regex, '(ab')).toThrow();
+    expect(() => engine.compile(KeyType.regex, '(ab', 0)).toThrow();
   });
 });

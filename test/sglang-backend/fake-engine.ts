@@ -96,9 +96,11 @@ export class FakeEngine implements SidecarEngine<FakeGrammar> {
   readonly eosTokenIds = [FAKE_EOS];
   readonly description = 'fake byte vocabulary';
   compileCount = 0;
+  lastFlags = -1;
 
-  compile(_keyType: KeyTypeCode, key: string): FakeGrammar {
+  compile(_keyType: KeyTypeCode, key: string, flags: number): FakeGrammar {
     this.compileCount++;
+    this.lastFlags = flags;
     const bad = key.indexOf('!');
     if (bad >= 0) {
       const err = new Error(`fake parse error at column ${bad + 1}: '!' is not allowed`);

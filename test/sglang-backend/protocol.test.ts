@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SidecarClient, SidecarError } from '../../src/sglang-backend/client.js';
 import {
+  COMPILE_FLAG_JSON_FIXED_WHITESPACE,
   ErrorCode,
   FILL_FLAG_TRANSPORT_ONLY,
   FrameDecoder,
@@ -79,7 +80,7 @@ afterAll(async () => {
 describe('framing', () => {
   it('reassembles frames split across chunks and splits coalesced frames', () => {
     const a = requestFrame(Op.ping, 7).finish();
-    const b = requestFrame(Op.compile, 8).u8(1).str('ab').finish();
+    const b = requestFrame(Op.compile, 8).u8(1).u8(0).str('ab').finish();
     const both = Buffer.concat([a, b]);
     const d = new FrameDecoder();
     const bodies: Buffer[] = [];
@@ -157,6 +158,9 @@ describe('messages', () => {
     expect(again.handle).not.toBe(first.handle);
     const sameTextOtherType = await c.compile(KeyType.ebnf, 'compile-me');
     expect(sameTextOtherType.cacheHit).toBe(false);
+    const otherFlags = await c.compile(KeyType.regex, 'compile-me', COMPILE_FLAG_JSON_FIXED_WHITESPACE);
+    expect(otherFlags.cacheHit).toBe(false);
+    expect(engine.lastFlags).toBe(COMPILE_FLAG_JSON_FIXED_WHITESPACE);
     await expectError(
       c.compile(KeyType.json, 'ab!c'),
       ErrorCode.compileError,
@@ -167,7 +171,7 @@ describe('messages', () => {
     expect(engine.compileCount).toBe(before);
     const { id, writer } = c.frame(Op.compile);
     await expectError(
-      c.send(id, writer.u8(9).str('x').finish()),
+      c.send(id, writer.u8(9).u8(0).str('x').finish()),
       ErrorCode.badArgument,
       /unknown key type 9/,
     );
@@ -284,6 +288,7 @@ describe('malformed frames', () => {
         f.id,
         f.writer
           .u8(0)
+          .u8(0)
           .u32(2)
           .bytes(new Uint8Array([0xff, 0xfe]))
           .finish(),
@@ -293,7 +298,7 @@ describe('malformed frames', () => {
     );
     f = c.frame(Op.compile);
     await expectError(
-      c.send(f.id, f.writer.u8(0).u32(1000).finish()),
+      c.send(f.id, f.writer.u8(0).u8(0).u32(1000).finish()),
       ErrorCode.malformedFrame,
       /key needs 1000/,
     );
@@ -348,7 +353,7 @@ describe('sessions and lifetimes', () => {
         setTimeout(() => console.log('ready'), 100); } } });
       const hello = Buffer.alloc(6); hello.writeUInt32LE(${HELLO_MAGIC}); hello.writeUInt16LE(${PROTOCOL_VERSION}, 4);
       s.write(frame(1, 1, [hello, str('')]));
-      s.write(frame(3, 2, [Buffer.from([1]), str('killme')]));
+      s.write(frame(3, 2, [Buffer.from([1, 0]), str('killme')]));
       setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['-e', script, socketPath], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -363,10 +368,10 @@ describe('sessions and lifetimes', () => {
 describe('compile scheduling', () => {
   it('serves other requests between queued compiles', async () => {
     const slow = new (class extends FakeEngine {
-      override compile(keyType: 0 | 1 | 2 | 3, key: string) {
+      override compile(keyType: 0 | 1 | 2 | 3, key: string, flags: number) {
         const end = Date.now() + 40;
         while (Date.now() < end) {}
-        return super.compile(keyType, key);
+        return super.compile(keyType, key, flags);
       }
     })();
     const path = join(dir, 'slow-sock');

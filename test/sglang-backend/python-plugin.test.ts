@@ -56,13 +56,13 @@ async function referenceMasks(): Promise<string> {
     if (c.invalid) {
       let error: string | null = null;
       try {
-        engine.compile(KEY_TYPES[c.keyType]!, c.key);
+        engine.compile(KEY_TYPES[c.keyType]!, c.key, 0);
       } catch (err) {
         error = (err as Error).message;
       }
       return { name: c.name, error };
     }
-    const m = engine.createMatcher(engine.compile(KEY_TYPES[c.keyType]!, c.key), {});
+    const m = engine.createMatcher(engine.compile(KEY_TYPES[c.keyType]!, c.key, 0), {});
     const steps: { mask: string; token: number }[] = [];
     for (let step = 0; step < spec.maxSteps && !m.isTerminated(); step++) {
       const row = new Int32Array(words);
