@@ -37,7 +37,11 @@ export function createLenmlTokenizer(
     mapping[className] ?? (tokenizers.PreTrainedTokenizer as unknown as LenmlConstructor);
   const json = {
     ...tokenizerJson,
-    pre_tokenizer: fixPreTokenizerWhiteSpace(tokenizerJson.pre_tokenizer ?? null),
+    pre_tokenizer: withMetaspacePrefixFlag(
+      fixPreTokenizerWhiteSpace(tokenizerJson.pre_tokenizer ?? null),
+      'pretokenizers',
+    ),
+    decoder: withMetaspacePrefixFlag(tokenizerJson.decoder ?? null, 'decoders'),
   };
   let tokenizer: LenmlTokenizer;
   try {
@@ -63,4 +67,23 @@ export function createLenmlTokenizer(
       return tokenizer.decode(ids, args);
     },
   };
+}
+
+/**
+ * Newer tokenizer.json files describe Metaspace with `prepend_scheme` only; @lenml/tokenizers still reads
+ * the older `add_prefix_space` flag and would never prepend (or strip) the `▁`. Derive the flag when absent.
+ */
+export function withMetaspacePrefixFlag(config: unknown, childrenKey: string): unknown {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return config;
+  const node = config as Record<string, unknown>;
+  if (node.type === 'Sequence' && Array.isArray(node[childrenKey])) {
+    return {
+      ...node,
+      [childrenKey]: (node[childrenKey] as unknown[]).map((c) => withMetaspacePrefixFlag(c, childrenKey)),
+    };
+  }
+  if (node.type === 'Metaspace' && node.add_prefix_space === undefined) {
+    return { ...node, add_prefix_space: node.prepend_scheme !== 'never' };
+  }
+  return config;
 }

@@ -380,3 +380,55 @@ describe('missing preset package', () => {
     expect(() => resolvePresetFiles(preset)).toThrow(TokenizerError);
   });
 });
+
+describe('other tokenizer shapes', () => {
+  it('Unigram + Metaspace (T5 / Mistral v0.3 style): byte_fallback kind, array vocab, round-trip', () => {
+    const pieces = [
+      '<unk>',
+      '</s>',
+      '▁',
+      '▁hello',
+      '▁world',
+      'h',
+      'e',
+      'l',
+      'o',
+      'w',
+      'r',
+      'd',
+      '▁he',
+      'llo',
+    ];
+    const json = {
+      added_tokens: [
+        { id: 0, content: '<unk>', special: true },
+        { id: 1, content: '</s>', special: true },
+      ],
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      post_processor: null,
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      model: { type: 'Unigram', unk_id: 0, vocab: pieces.map((p, i) => [p, -i]), byte_fallback: false },
+    };
+    const info = TokenizerInfo.fromTokenizerJson(json);
+    expect(info.kind).toBe('byte_fallback');
+    expect(info.addsPrefixSpace).toBe(true);
+    expect(text(info.tokenBytes(3))).toBe(' hello');
+    expect([...info.eosTokenIds]).toEqual([1]);
+    const ids = info.encode('hello world');
+    expect(ids).toEqual([3, 4]);
+    expect(info.decode(ids)).toBe('hello world');
+    expect(text(info.decodeBytes(ids))).toBe(' hello world');
+    checkTrieInvariants(info.trie, allTokens(info), (id) => info.isSpecial(id));
+  });
+
+  it('GPT-2 style file without model.type: BPE inferred, byte-level from the pre-tokenizer', () => {
+    const json = readFixture('byte-level') as { model: Record<string, unknown>; decoder?: unknown };
+    const { type: _type, ...model } = json.model;
+    const info = TokenizerInfo.fromTokenizerJson({ ...json, model, decoder: null });
+    expect(info.kind).toBe('byte_level');
+    expect(info.encode('hello world')).toEqual(
+      TokenizerInfo.fromTokenizerJson(fixture('byte-level')).encode('hello world'),
+    );
+  });
+});
