@@ -31,9 +31,11 @@ SIDECAR: Sidecar = None  # type: ignore[assignment]
 REFERENCE = load_reference()
 
 
-def setUpModule():
+def start_shared_sidecar():
+    """One sidecar for the tests that drive grammars (started on first use)."""
     global SIDECAR
-    SIDECAR = Sidecar(preset="llama-3.1")
+    if SIDECAR is None:
+        SIDECAR = Sidecar(preset="llama-3.1")
 
 
 def tearDownModule():
@@ -85,6 +87,10 @@ def reference_mask(case_name, handle_grammar, history, step):
 
 
 class SchedulerFlowTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        start_shared_sidecar()
+
     def setUp(self):
         self.backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size)
 
@@ -234,6 +240,10 @@ except ImportError:
 class TorchPathTest(unittest.TestCase):
     """With torch, masks are views of the shared buffer; rows of requests without a grammar must stay all ones."""
 
+    @classmethod
+    def setUpClass(cls):
+        start_shared_sidecar()
+
     def test_mixed_batch_view_fill_move_apply(self):
         backend = LogitkitGrammarBackend(SIDECAR, SIDECAR.vocab_size)
         vocab = SIDECAR.vocab_size
@@ -293,6 +303,21 @@ class RegistrationTest(unittest.TestCase):
                 backend.shutdown()
         finally:
             del os.environ["LOGITKIT_PRESET"]
+
+    def test_launcher_registers_then_runs_sglang_launch_server(self):
+        import json
+
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(STUB.parent.parent), str(STUB)]))
+        for extra, backend in (([], "logitkit"), (["--grammar-backend", "xgrammar"], "xgrammar")):
+            out = subprocess.run(
+                [sys.executable, "-m", "logitkit_sglang.launch_server", "--model-path", "m", *extra],
+                capture_output=True, text=True, env=env, timeout=120,
+            )
+            self.assertEqual(out.returncode, 0, out.stderr)
+            seen = json.loads(out.stdout.strip().splitlines()[-1])
+            self.assertEqual(seen["argv"][seen["argv"].index("--grammar-backend") + 1], backend)
+            self.assertIn("logitkit", seen["registered"])
+            self.assertIn("logitkit", seen["choices"])
 
     def test_register_on_sglang_without_registry_explains(self):
         saved = sgl_base.register_grammar_backend
