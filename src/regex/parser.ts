@@ -91,6 +91,9 @@ class RegexParser {
   /** Python: global flag groups are only allowed before anything else. */
   private sawNonFlagToken = false;
   private readonly warnings: RegexDiagnostic[] = [];
+  /** Python: capturing groups so far, and group numbers by name (duplicate names are errors). */
+  private groupCount = 0;
+  private readonly groupNames = new Map<string, number>();
   /** sglang: position of the first quantifier with nothing to repeat (reported last, as XGrammar does). */
   private nothingToRepeatAt: number | undefined;
 
@@ -401,6 +404,8 @@ class RegexParser {
     if (this.eat('?')) {
       const result = this.parseGroupModifier(open);
       if (result === 'skip') return undefined;
+    } else {
+      this.groupCount++;
     }
     this.depth++;
     if (this.depth > 1000) throw this.fail('Nesting of groups exceeds the limit of 1000.', open);
@@ -476,6 +481,15 @@ class RegexParser {
         if (!/^[\p{L}\p{Nl}_][\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]*$/u.test(name)) {
           throw this.fail(`bad character in group name '${name}'`, nameStart);
         }
+        this.groupCount++;
+        const previous = this.groupNames.get(name);
+        if (previous !== undefined) {
+          throw this.fail(
+            `redefinition of group name '${name}' as group ${this.groupCount}; was group ${previous}`,
+            nameStart,
+          );
+        }
+        this.groupNames.set(name, this.groupCount);
         return 'body';
       }
       if (this.peek() === C('=')) throw this.fail("Backreference '(?P=name)' is not supported.", open);
