@@ -423,7 +423,9 @@ export class LogitsPipeline {
       }
       if (decision === Decision.Done) return;
       if (keep >= v) throw new Error('sampling filter did not converge'); // unreachable: no tail left
-      if (keep * 8 > DENSE_FROM) {
+      // the buffer holds less than half the mass top-p needs: a flat row, go dense directly
+      const flat = needTopP && !Number.isNaN(z) && s < params.top_p * z * 0.5;
+      if (flat || keep * 8 > DENSE_FROM) {
         this.denseFilter(logits, params, mask, m);
         return;
       }
