@@ -37,6 +37,8 @@ export interface SidecarServerOptions<G> {
   log?: (message: string) => void;
   /** Largest accepted frame body in bytes. */
   maxFrameBytes?: number;
+  /** Live matchers per session (default 65536). */
+  maxMatchersPerSession?: number;
 }
 
 type CompileOutcome<G> = { readonly grammar: G; readonly millis: number } | { readonly error: string };
@@ -225,7 +227,7 @@ export class SidecarServer<G> {
     const key = token === '' ? `\0anonymous-${++this.anonymousSessions}` : token;
     let session = this.sessions.get(key);
     if (!session) {
-      session = new Session<G>(key);
+      session = new Session<G>(key, this.options.maxMatchersPerSession);
       this.sessions.set(key, session);
     }
     session.connections++;

@@ -14,6 +14,9 @@ export interface GrammarEntry<G> {
  * several connections (one per thread) that join the same session with the token sent in HELLO; the session is
  * freed when its last connection closes, so a killed client frees its matchers.
  */
+/** Live matchers one session may hold; more is a client leak, answered with BAD_ARGUMENT. */
+export const DEFAULT_MAX_MATCHERS_PER_SESSION = 65_536;
+
 export class Session<G> {
   readonly grammars = new Map<number, GrammarEntry<G>>();
   readonly matchers = new Map<number, SidecarMatcher>();
@@ -23,7 +26,10 @@ export class Session<G> {
   private nextGrammar = 1;
   private nextMatcher = 1;
 
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    private readonly maxMatchers = DEFAULT_MAX_MATCHERS_PER_SESSION,
+  ) {}
 
   /** Registers a compiled grammar and returns its handle. */
   addGrammar(entry: GrammarEntry<G>): number {
@@ -34,6 +40,12 @@ export class Session<G> {
 
   /** Registers a matcher and returns its handle. */
   addMatcher(matcher: SidecarMatcher): number {
+    if (this.matchers.size >= this.maxMatchers) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `session already holds ${this.matchers.size} matchers (limit ${this.maxMatchers}); free some with FREE_MATCHERS`,
+      );
+    }
     const handle = this.nextMatcher++;
     this.matchers.set(handle, matcher);
     return handle;

@@ -365,6 +365,30 @@ describe('sessions and lifetimes', () => {
   });
 });
 
+describe('limits', () => {
+  it('caps live matchers per session', async () => {
+    const path = join(dir, 'limit-sock');
+    const s = new SidecarServer({ engine: new FakeEngine(), socketPath: path, maxMatchersPerSession: 2 });
+    await s.listen();
+    try {
+      const { client } = await SidecarClient.connect(path);
+      clients.push(client);
+      const g = (await client.compile(KeyType.regex, 'x')).handle;
+      const a = await client.createMatcher(g);
+      await client.forkMatcher(a);
+      await expectError(
+        client.createMatcher(g),
+        ErrorCode.badArgument,
+        /already holds 2 matchers \(limit 2\)/,
+      );
+      await client.freeMatchers([a]);
+      await client.createMatcher(g);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('compile scheduling', () => {
   it('serves other requests between queued compiles', async () => {
     const slow = new (class extends FakeEngine {
