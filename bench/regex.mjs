@@ -10,6 +10,7 @@
  *   EBNF is XGrammar's own regex translation (taken from its JSON-schema converter, which embeds
  *   `pattern` through the same converter as `compile_regex`; the translation itself is not timed).
  * - compile+1st mask: a fresh compile plus the first mask (logitkit computes token sets lazily).
+ * - stop_regex: `StreamingRegexSearch.push` per decoded token over a long text (p50/p99 per push).
  * - mask: one `fillNextTokenBitmask` (logitkit) / `getNextTokenBitmask` (XGrammar, async API) per token
  *   while the tokenized example is accepted, repeated `--reps` times; p50/p99 over all steps.
  * Prints one JSON line per pattern and engine, then a table. Numbers are only meaningful on a quiet
@@ -201,6 +202,30 @@ async function main() {
       console.log(JSON.stringify(rows[rows.length - 1]));
     }
   }
+  // stop_regex checking: StreamingRegexSearch.push per decoded token over a long non-matching text.
+  const { StreamingRegexSearch } = await importDist('regex/index.js');
+  const text = 'The quick brown fox jumps over the lazy dog, again and again; 42 times. '.repeat(60);
+  const chunks = info.encode(text).map((t) => info.decode([t]));
+  for (const stop of ['</answer>', '(?i)final answer: \\d+$', '\\n{3,}', 'Observation:|Action:']) {
+    const search = new StreamingRegexSearch(stop);
+    const pushUs = [];
+    for (let r = 0; r < Math.max(1, Math.ceil(reps / 4)); r++) {
+      search.reset();
+      for (const c of chunks) {
+        const t0 = performance.now();
+        search.push(c);
+        pushUs.push((performance.now() - t0) * 1000);
+      }
+    }
+    const row = {
+      stopRegex: stop,
+      pushP50Us: quantile(pushUs, 0.5),
+      pushP99Us: quantile(pushUs, 0.99),
+      pushes: pushUs.length,
+    };
+    console.log(JSON.stringify(row));
+  }
+
   console.log(
     `\nmachine: ${cpus().length}x ${cpus()[0]?.model ?? '?'}, node ${process.version}; reps=${reps}`,
   );

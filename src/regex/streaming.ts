@@ -127,6 +127,8 @@ export class StreamingRegexSearch {
   private readonly dollar: BranchAutomata;
   private readonly absolute: BranchAutomata;
   private readonly encoder = new TextEncoder();
+  /** Reused UTF-8 buffer for pushed chunks (no allocation per token once it is large enough). */
+  private scratch = new Uint8Array(256);
   private text = '';
   private pendingHighSurrogate = '';
   private sFree = 0;
@@ -182,7 +184,10 @@ export class StreamingRegexSearch {
     }
     this.text += input;
     if (this.sFree >= 0 && this.free.search!.accepting[this.sFree]) return this.found();
-    for (const b of this.encoder.encode(input)) {
+    if (this.scratch.length < input.length * 3) this.scratch = new Uint8Array(input.length * 3 + 64);
+    const { written } = this.encoder.encodeInto(input, this.scratch);
+    for (let i = 0; i < written; i++) {
+      const b = this.scratch[i]!;
       if (this.sFree >= 0) {
         this.sFree = this.free.search!.transitions[this.sFree * 256 + b]!;
         if (this.sFree >= 0 && this.free.search!.accepting[this.sFree]) return this.found();
