@@ -81,6 +81,43 @@ export class JsonScanner {
     throw this.unexpected(pos, 'a JSON value');
   }
 
+  /**
+   * Skips the value at `pos` checking only its structure (strings closed, brackets balanced and matched),
+   * in one flat loop: for big sections the loader does not read (BPE merges). JSON.parse still sees the
+   * whole file when the text tokenizer is built.
+   */
+  skipValueLoosely(pos: number): number {
+    const buf = this.buf;
+    const n = buf.length;
+    pos = this.skipWhitespace(pos);
+    const first = buf[pos];
+    if (first !== 0x5b && first !== 0x7b) return this.skipValue(pos);
+    const open = new Uint8Array(MAX_NESTING + 1);
+    let depth = 0;
+    let i = pos;
+    while (i < n) {
+      const c = buf[i]!;
+      if (c === 0x22) {
+        i++;
+        while (i < n) {
+          const d = buf[i]!;
+          if (d === 0x22) break;
+          i += d === 0x5c ? 2 : 1;
+        }
+        if (i >= n) throw new JsonScanError('unterminated string', i);
+      } else if (c === 0x5b || c === 0x7b) {
+        if (depth === MAX_NESTING) throw new JsonScanError(`nesting deeper than ${MAX_NESTING}`, i);
+        open[depth++] = c;
+      } else if (c === 0x5d || c === 0x7d) {
+        if (depth === 0 || open[depth - 1] !== c - 2) throw this.unexpected(i, 'a matching bracket');
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new JsonScanError('unexpected end of input inside a value', n);
+  }
+
   /** Validates the string starting at `pos` (a quote) and returns the offset after the closing quote. */
   skipString(pos: number): number {
     const buf = this.buf;
