@@ -226,6 +226,22 @@ describe('bad input', () => {
     expectTokenizerError(() => TokenizerInfo.fromTokenizerJson(garbage), /garbage\.json.*invalid JSON/);
   });
 
+  it('merges are skipped structurally at load; a malformed merges list is reported then or at encode', () => {
+    const source = readFileSync(join(fixture('raw'), 'tokenizer.json'), 'utf8');
+    const unbalanced = writeScratch(
+      'unbalanced.json',
+      source.replace('"merges": [', '"merges": [[').replace(/\]\s*\}\s*\}\s*$/, '}}'),
+    );
+    expectTokenizerError(
+      () => TokenizerInfo.fromTokenizerJson(unbalanced),
+      /unbalanced\.json: invalid JSON at line \d+/,
+    );
+    const bad = writeScratch('bad-merges.json', source.replace('"merges": [', '"merges": [1 2, '));
+    const info = TokenizerInfo.fromTokenizerJson(bad);
+    expect(info.kind).toBe('raw');
+    expectTokenizerError(() => info.encode('abc'), /bad-merges\.json: invalid JSON/);
+  });
+
   it('an unknown model type or decoder names the field', () => {
     const json = readFixture('raw');
     const badModel = { ...json, model: { ...(json.model as object), type: 'Sentencepiece9' } };
