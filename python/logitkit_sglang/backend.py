@@ -73,10 +73,10 @@ class _PendingFills:
         if not self.entries:
             return
         entries, self.entries = self.entries, []
-        by_mask = {}
+        groups = {}
         for grammar, row, mask in entries:
-            by_mask.setdefault(id(mask), (mask, []))[1].append((grammar, row))
-        for mask, rows in by_mask.values():
+            groups.setdefault((id(mask), id(grammar._sidecar)), (mask, []))[1].append((grammar, row))
+        for mask, rows in groups.values():
             _fill_rows(rows, mask)
 
 
@@ -320,8 +320,14 @@ class LogitkitGrammar(BaseGrammarObject):
 
     @staticmethod
     def fill_vocab_mask_batched(entries, vocab_mask) -> None:
+        ours = []
+        for grammar, row in _row_entries(entries):
+            if isinstance(grammar, LogitkitGrammar):
+                ours.append((grammar, row, vocab_mask))
+            else:
+                grammar.fill_vocab_mask(vocab_mask, row)  # e.g. SGLang's reasoning wrapper around ours
+        _pending.entries.extend(ours)
         _pending.flush()
-        _fill_rows(_row_entries(entries), vocab_mask)
 
     @staticmethod
     def reset_vocab_mask(vocab_mask) -> None:

@@ -66,6 +66,12 @@ def admit(backend, key):
     return req
 
 
+def _with(grammar):
+    req = Request(None)
+    req.grammar = grammar
+    return req
+
+
 def batch_masks(reqs, vocab_size, batched):
     """SamplingBatchInfo.update_regex_vocab_mask: allocate, fill live rows, move."""
     first = reqs[0].grammar
@@ -165,6 +171,24 @@ class SchedulerFlowTest(unittest.TestCase):
             g.accept_token(banned)
         g.accept_token(allowed[0])
         self.assertEqual(g.accepted_tokens, [allowed[0]])
+
+    def test_batched_fill_with_a_wrapped_grammar(self):
+        class Wrapper(sgl_base.BaseGrammarObject):  # like SGLang's reasoning wrapper: delegates per row
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def fill_vocab_mask(self, vocab_mask, idx):
+                self.inner.fill_vocab_mask(vocab_mask, idx)
+
+        a = admit(self.backend, ("regex", "[0-9]+")).grammar
+        b = admit(self.backend, ("regex", "[a-z]+")).grammar
+        mask = a.allocate_vocab_mask(SIDECAR.vocab_size, 2, "cpu")
+        a.fill_vocab_mask_batched([GrammarRow(0, a), GrammarRow(1, Wrapper(b))], mask)
+        mask = a.move_vocab_mask(mask, "cpu")
+        direct, _ = batch_masks([_with(a), _with(b)], SIDECAR.vocab_size, True)
+        for i in range(2):
+            self.assertEqual(row_bytes(mask, i), row_bytes(direct, i))
 
     def test_disable_any_whitespace_compiles_json_with_fixed_spacing(self):
         schema = '{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}'
