@@ -9,7 +9,7 @@
  * `py-repr.ts`.
  */
 import { SamplingParamsError } from './errors.js';
-import { floatLiteralKeys, pyInt, pyRepr, pyStr } from './py-repr.js';
+import { floatLiteralKeys, parseJsonKeepingFloats, pyInt, pyRepr, pyStr } from './py-repr.js';
 import { RegexSyntaxError, stopRegexMaxLength } from './regex-max-len.js';
 import type { TokenizerLike } from './types.js';
 
@@ -160,7 +160,7 @@ export class SamplingParams {
   readonly #shown = new Map<string, { value: number; text: string }>();
 
   /**
-   * Builds parameters from a request's `sampling_params` object (or null/undefined for defaults),
+   * Builds parameters from a request's `sampling_params` object or JSON text (null/undefined: defaults),
    * applying SGLang's construction rules: explicit `null` becomes the default, `stop_token_ids`
    * entries go through Python `int()` (nulls dropped, empty → null), `0 <= temperature < 1e-6`
    * becomes greedy (temperature 1.0, top_k 1) and `top_k = -1` becomes {@link TOP_K_ALL}.
@@ -168,6 +168,16 @@ export class SamplingParams {
    */
   static from(json: unknown): SamplingParams {
     if (json instanceof SamplingParams) return json;
+    if (typeof json === 'string') {
+      // JSON text: parsed so that float literals such as 1.0 print as Python floats in messages
+      let parsed: unknown;
+      try {
+        parsed = parseJsonKeepingFloats(json);
+      } catch (error) {
+        throw new SamplingParamsError(`sampling_params is not valid JSON: ${(error as Error).message}`);
+      }
+      return SamplingParams.from(parsed);
+    }
     const params = new SamplingParams();
     if (json === null || json === undefined) {
       params.#applyConstructionRules();

@@ -133,6 +133,12 @@ describe('construction rules (spec §1.2)', () => {
     );
     expect(() => SamplingParams.from([1])).toThrow('sampling_params must be an object, got [1].');
   });
+  it('accepts JSON text and keeps float literals for messages', () => {
+    expect(() => SamplingParams.from('{"temperature": -1.0}').verify(10)).toThrow(
+      'temperature must be a non-negative finite number, got -1.0.',
+    );
+    expect(() => SamplingParams.from('{"temperature": ')).toThrow(/^sampling_params is not valid JSON/);
+  });
   it('json_schema given as an object is serialised', () => {
     expect(SamplingParams.from({ json_schema: { type: 'object' } }).json_schema).toBe('{"type":"object"}');
   });
