@@ -8,6 +8,7 @@ import logging
 import os
 import shlex
 import shutil
+import struct
 import subprocess
 import tempfile
 import threading
@@ -373,17 +374,18 @@ class Sidecar:
         ``ones_rows``. Raises SidecarRestarted when ``buf`` is no longer the attached buffer."""
         if buf is not self._buffer:
             raise SidecarRestarted("the mask buffer was replaced; retry")
-        payload = bytearray(p.u8(flags) + p.u32(len(handles)))
-        for h, r in zip(handles, rows):
-            payload += p.u32(h) + p.u32(r)
-        payload += p.u32_array(ones_rows)
+        n = len(handles)
+        pairs = [0] * (2 * n)
+        pairs[0::2] = handles
+        pairs[1::2] = rows
+        payload = struct.pack(f"<BI{2 * n}I", flags, n, *pairs) + p.u32_array(ones_rows)
         self.fill_serial += 1
         serials = self._row_serial
         for r in rows:
             serials[r] = self.fill_serial
         for r in ones_rows:
             serials[r] = self.fill_serial
-        self.call(p.OP_FILL_BATCH, bytes(payload))
+        self.call(p.OP_FILL_BATCH, payload)
 
     @property
     def buffer(self) -> Optional[MaskBuffer]:
