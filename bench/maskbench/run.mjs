@@ -209,7 +209,15 @@ const totals = new Map(engines.map((e) => [e, new EngineTotals()]));
 /** @type {Map<string, any[]>} */
 const perFile = new Map(engines.map((e) => [e, []]));
 
-for (const w of workers.values()) await w.start();
+try {
+  for (const w of workers.values()) await w.start();
+} catch (e) {
+  for (const w of workers.values()) w.stop();
+  process.stderr.write(
+    `${e instanceof Error ? e.message : String(e)} (see its error above; is dist/ built?)\n`,
+  );
+  process.exit(1);
+}
 process.stderr.write(
   `MaskBench: ${files.length} files from ${dataDir}; engines ${engines.join(', ')} (setup ${[...workers.values()].map((w) => `${w.engine} ${Math.round(w.setupMs)} ms`).join(', ')}); timeout ${timeoutS} s\n`,
 );
@@ -233,6 +241,8 @@ for (let i = 0; i < files.length; i++) {
       status: r.status,
       message: r.message,
       ttfmUs: r.ttfmUs,
+      ttfmCpuUs: r.ttfmCpuUs,
+      tbmCpuUs: r.tbmCpuUs,
       masks: tbm.length,
       tbmAvgUs: tbm.length ? sum / tbm.length : null,
       tbmMaxUs: tbm.length ? max : null,

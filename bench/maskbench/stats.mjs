@@ -56,6 +56,9 @@ export class EngineTotals {
   constructor() {
     this.tbm = new Samples();
     this.ttfm = new Samples();
+    /** CPU time of each compile (successful ones), and the total CPU time of all masks. */
+    this.ttfmCpu = new Samples();
+    this.tbmCpuTotal = 0;
     /** @type {Record<string, number>} */
     this.counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
     this.tokens = 0;
@@ -65,7 +68,7 @@ export class EngineTotals {
   }
 
   /**
-   * @param {{status: string, ttfmUs: number, tbmUs: number[], tests: any[]}} r
+   * @param {{status: string, ttfmUs: number, ttfmCpuUs?: number, tbmCpuUs?: number, tbmUs: number[], tests: any[]}} r
    * @param {number} timeoutUs
    */
   add(r, timeoutUs) {
@@ -74,6 +77,9 @@ export class EngineTotals {
     if (r.status === 'timeout') this.ttfm.push(r.ttfmUs > 0 ? r.ttfmUs : timeoutUs);
     else if (r.status !== 'compile_error' && r.status !== 'crash' && r.status !== 'harness_error')
       this.ttfm.push(r.ttfmUs);
+    if (r.status !== 'compile_error' && r.ttfmCpuUs !== undefined && r.status !== 'timeout')
+      this.ttfmCpu.push(r.ttfmCpuUs);
+    this.tbmCpuTotal += r.tbmCpuUs ?? 0;
     for (const t of r.tbmUs) this.tbm.push(t);
     this.tokens += r.tbmUs.length;
     if (
@@ -119,6 +125,15 @@ export function formatTable(engines, totals) {
       ]);
     }
   }
+  const cpuRow = (/** @type {string} */ label, /** @type {(t: EngineTotals) => number} */ f) => {
+    const values = engines.map((e) => f(/** @type {EngineTotals} */ (totals.get(e))));
+    const b = values[0] ?? Number.NaN;
+    rows.push([label, ...values.map(fmt), ...values.slice(1).map((v) => `${(v / b).toFixed(2)}×`)]);
+  };
+  cpuRow('TBM cpu avg', (t) => (t.tokens ? t.tbmCpuTotal / t.tokens : Number.NaN));
+  cpuRow('TTFM cpu avg', (t) => t.ttfmCpu.summary().avg);
+  cpuRow('TTFM cpu p50', (t) => t.ttfmCpu.summary().p50);
+  cpuRow('TTFM cpu p90', (t) => t.ttfmCpu.summary().p90);
   const count = (/** @type {string} */ label, /** @type {(t: EngineTotals) => number} */ f) =>
     rows.push([
       label,
