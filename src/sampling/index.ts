@@ -53,8 +53,8 @@ export {
   type LogitsFile,
   LogitsFileError,
   parseJsonLogits,
-  parseNpy,
-  parseSafetensors,
+  parseNpyLogits,
+  parseSafetensorsLogits,
   readLogitsFile,
 } from './logits-file.js';
 export {
@@ -67,7 +67,7 @@ export {
   logSumExp,
 } from './logprobs.js';
 export {
-  type JsonValue,
+  type CustomParamValue,
   type NormalizeOptions,
   SAMPLING_EPS,
   SamplingParams,

@@ -12,7 +12,7 @@
  * `--enable-custom-logit-processor`), see {@link CUSTOM_LOGIT_PROCESSOR_DISABLED_MESSAGE}.
  */
 import { SamplingParamsError } from './errors.js';
-import type { JsonValue } from './params.js';
+import type { CustomParamValue } from './params.js';
 
 /** What a processor sees of the request a row belongs to (SGLang injects its `Req` object). */
 export interface LogitProcessorRequestInfo {
@@ -22,7 +22,7 @@ export interface LogitProcessorRequestInfo {
 }
 
 /** `custom_params` of one request plus the injected `__req__`. */
-export type CustomParams = Record<string, JsonValue | LogitProcessorRequestInfo | undefined> & {
+export type CustomParams = Record<string, CustomParamValue | LogitProcessorRequestInfo | undefined> & {
   __req__?: LogitProcessorRequestInfo;
 };
 

@@ -70,7 +70,7 @@ function toRows(values: Float32Array, shape: number[], file: string): Float32Arr
 }
 
 /** Parses a `.npy` buffer. */
-export function parseNpy(buffer: Uint8Array, file = 'npy'): LogitsFile {
+export function parseNpyLogits(buffer: Uint8Array, file = 'npy'): LogitsFile {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (!magic.every((b, i) => buffer[i] === b))
     throw new LogitsFileError(`${file}: not a .npy file (bad magic)`);
@@ -102,7 +102,11 @@ export function parseNpy(buffer: Uint8Array, file = 'npy'): LogitsFile {
 }
 
 /** Parses a `.safetensors` buffer; `tensor` picks a tensor by name (default: the only/first one). */
-export function parseSafetensors(buffer: Uint8Array, file = 'safetensors', tensor?: string): LogitsFile {
+export function parseSafetensorsLogits(
+  buffer: Uint8Array,
+  file = 'safetensors',
+  tensor?: string,
+): LogitsFile {
   if (buffer.byteLength < 8) throw new LogitsFileError(`${file}: too short for a safetensors header`);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -181,8 +185,8 @@ export function readLogitsFile(path: string, tensor?: string): LogitsFile {
   }
   const ext = extname(path).toLowerCase();
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  if (ext === '.npy') return parseNpy(bytes, path);
-  if (ext === '.safetensors') return parseSafetensors(bytes, path, tensor);
+  if (ext === '.npy') return parseNpyLogits(bytes, path);
+  if (ext === '.safetensors') return parseSafetensorsLogits(bytes, path, tensor);
   if (ext === '.json') return parseJsonLogits(buffer.toString('utf8'), path);
   throw new LogitsFileError(`${path}: unknown extension '${ext}' (expected .npy, .safetensors or .json)`);
 }

@@ -19,7 +19,13 @@ export const TOP_K_ALL = 2 ** 30;
 export const SAMPLING_EPS = 1e-6;
 
 /** JSON scalars, lists and dicts accepted in `custom_params`. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type CustomParamValue =
+  | null
+  | boolean
+  | number
+  | string
+  | CustomParamValue[]
+  | { [key: string]: CustomParamValue };
 
 /** The wire form of `sampling_params` (every field optional; `null` means "default"). */
 export interface SamplingParamsInput {
@@ -44,7 +50,7 @@ export interface SamplingParamsInput {
   skip_special_tokens?: boolean | null;
   spaces_between_special_tokens?: boolean | null;
   no_stop_trim?: boolean | null;
-  custom_params?: Record<string, JsonValue> | null;
+  custom_params?: Record<string, CustomParamValue> | null;
   stream_interval?: number | null;
   logit_bias?: Record<string, number> | null;
   sampling_seed?: number | null;
@@ -140,7 +146,7 @@ export class SamplingParams {
   skip_special_tokens = true;
   spaces_between_special_tokens = true;
   no_stop_trim = false;
-  custom_params: Record<string, JsonValue> | null = null;
+  custom_params: Record<string, CustomParamValue> | null = null;
   stream_interval: number | null = null;
   logit_bias: Record<string, number> | null = null;
   sampling_seed: number | null = null;
@@ -234,7 +240,7 @@ export class SamplingParams {
     params.structural_tag = readGrammar(input.structural_tag, 'structural_tag', true);
     params.custom_params = readObject(input.custom_params, 'custom_params') as Record<
       string,
-      JsonValue
+      CustomParamValue
     > | null;
     const bias = readObject(input.logit_bias, 'logit_bias');
     if (bias) {

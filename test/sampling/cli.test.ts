@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerSampleCommand, runSample } from '../../src/cli/sample.js';
-import { LogitsFileError, parseJsonLogits, parseNpy, parseSafetensors } from '../../src/sampling/index.js';
+import {
+  LogitsFileError,
+  parseJsonLogits,
+  parseNpyLogits,
+  parseSafetensorsLogits,
+} from '../../src/sampling/index.js';
 
 function npy(values: number[], shape: number[], descr = '<f4'): Uint8Array {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
@@ -42,25 +47,27 @@ function safetensors(name: string, values: number[], shape: number[]): Uint8Arra
 
 describe('logits file readers', () => {
   it('reads .npy float32 (both byte orders) and float16 rows', () => {
-    const a = parseNpy(npy([1, 2, 3, 4, 5, 6], [2, 3]));
+    const a = parseNpyLogits(npy([1, 2, 3, 4, 5, 6], [2, 3]));
     expect(a.shape).toEqual([2, 3]);
     expect(Array.from(a.rows[1]!)).toEqual([4, 5, 6]);
-    expect(Array.from(parseNpy(npy([1.5, -2], [2], '>f4')).rows[0]!)).toEqual([1.5, -2]);
+    expect(Array.from(parseNpyLogits(npy([1.5, -2], [2], '>f4')).rows[0]!)).toEqual([1.5, -2]);
     // float16 bits: 0x3c00 = 1, 0xc000 = -2, 0x7c00 = inf
-    expect(Array.from(parseNpy(npy([0x3c00, 0xc000, 0x7c00], [3], '<f2')).rows[0]!)).toEqual([
+    expect(Array.from(parseNpyLogits(npy([0x3c00, 0xc000, 0x7c00], [3], '<f2')).rows[0]!)).toEqual([
       1,
       -2,
       Number.POSITIVE_INFINITY,
     ]);
   });
   it('rejects bad .npy input with a clear message', () => {
-    expect(() => parseNpy(new Uint8Array([1, 2, 3]), 'x.npy')).toThrow('x.npy: not a .npy file (bad magic)');
-    expect(() => parseNpy(npy([1], [1], '<i4'), 'x.npy')).toThrow(/dtype <i4 is not float16\/32\/64/);
+    expect(() => parseNpyLogits(new Uint8Array([1, 2, 3]), 'x.npy')).toThrow(
+      'x.npy: not a .npy file (bad magic)',
+    );
+    expect(() => parseNpyLogits(npy([1], [1], '<i4'), 'x.npy')).toThrow(/dtype <i4 is not float16\/32\/64/);
   });
   it('reads .safetensors', () => {
-    const f = parseSafetensors(safetensors('logits', [0.5, 1.5, 2.5], [1, 3]));
+    const f = parseSafetensorsLogits(safetensors('logits', [0.5, 1.5, 2.5], [1, 3]));
     expect(Array.from(f.rows[0]!)).toEqual([0.5, 1.5, 2.5]);
-    expect(() => parseSafetensors(safetensors('logits', [1], [1]), 'f.safetensors', 'nope')).toThrow(
+    expect(() => parseSafetensorsLogits(safetensors('logits', [1], [1]), 'f.safetensors', 'nope')).toThrow(
       "f.safetensors: no tensor 'nope' (tensors: logits)",
     );
   });
