@@ -90,6 +90,15 @@ describe('framing', () => {
     expect(new FrameDecoder().push(both)).toHaveLength(2);
   });
 
+  it('encodes the example frames of docs/sidecar-protocol.md', () => {
+    const hello = requestFrame(Op.hello, 1).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION).str('').finish();
+    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0100' + '00000000');
+    const compile = requestFrame(Op.compile, 2).u8(KeyType.regex).u8(0).str('[0-9]+').finish();
+    expect(compile.toString('hex')).toBe(
+      '11000000' + '03' + '02000000' + '01' + '00' + '06000000' + '5b302d395d2b',
+    );
+  });
+
   it('rejects length prefixes outside the allowed range', () => {
     const d = new FrameDecoder(100);
     expect(() => d.push(Buffer.from([2, 0, 0, 0, 0, 0]))).toThrow(/frame length 2/);
