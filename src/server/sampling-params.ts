@@ -11,6 +11,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 /** Sampling parameters after construction, normalisation and verification. */
 export interface ResolvedSamplingParams {
+  /** The validated src/sampling object (the logits pipeline reads it). */
+  source: SamplingParams;
   maxNewTokens: number | null;
   stop: string[];
   stopTokenIds: number[] | null;
@@ -75,6 +77,7 @@ export function resolveSamplingParams(
     for (const [key, value] of Object.entries(sp.logit_bias)) logitBias.set(Number.parseInt(key, 10), value);
   }
   return {
+    source: sp,
     maxNewTokens: sp.max_new_tokens,
     stop: sp.stop_strs,
     stopTokenIds: sp.stop_token_ids,

@@ -4,8 +4,8 @@
  * `/generate` outputs (§3.6).
  */
 import { randomInt } from 'node:crypto';
+import { Xoshiro128 } from '../sampling/index.js';
 import { BadRequestError } from './errors.js';
-import { mixSeed, seededRandom } from './generation/rng.js';
 import type { Scheduler, UpdateListener } from './generation/scheduler.js';
 import type { GenerationSpec, GenerationUpdate, LogprobEntry } from './generation/sequence.js';
 import type { GrammarService } from './grammar.js';
@@ -31,6 +31,13 @@ export interface ServiceSettings {
 export interface PreparedItem {
   spec: GenerationSpec;
   item: NormalizedItem;
+}
+
+/** Mixes a user seed with a sample index (n > 1 gives distinct but reproducible samples). */
+function mixSeed(seed: number, index: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Python repr of an int list, for SGLang's messages. */
@@ -100,7 +107,13 @@ export class GenerationService {
       throw new BadRequestError(`token_ids_logprob must contain token ids in [0, ${vocabSize - 1}].`);
     }
     const grammar = this.grammars.resolve(p);
-    const seed = p.samplingSeed !== null ? mixSeed(p.samplingSeed, sampleIndex) : randomInt(2 ** 32);
+    // n > 1 with one seed: sample 0 uses the seed itself (SGLang's deterministic mode), the others derived ones.
+    const gumbelSeed =
+      p.samplingSeed === null
+        ? null
+        : sampleIndex === 0
+          ? p.samplingSeed
+          : mixSeed(p.samplingSeed, sampleIndex);
     return {
       item,
       spec: {
@@ -115,7 +128,8 @@ export class GenerationService {
         },
         grammar,
         processor,
-        random: seededRandom(seed),
+        random: new Xoshiro128(gumbelSeed ?? randomInt(2 ** 32)),
+        gumbelSeed,
         maxNewTokens: Math.min(p.maxNewTokens ?? 2 ** 30, ctx - promptIds.length - 1),
       },
     };

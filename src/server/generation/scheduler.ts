@@ -4,10 +4,11 @@
  * `maxQueued` waiting requests the submit fails with 503. The loop yields to the event loop after every step so
  * streaming, new requests and disconnects are served while generating.
  */
+
+import { applyMaskDense, LogitsPipeline } from '../../sampling/index.js';
 import { HttpError } from '../errors.js';
 import type { LanguageModel, SequenceView } from '../model/types.js';
 import type { ServerTokenizer } from '../tokenizer.js';
-import { applyBitmask, applyPenalties, argmax, sampleFiltered, softmaxInto } from './sampler.js';
 import {
   type GenerationSpec,
   type GenerationUpdate,
@@ -38,7 +39,7 @@ export class Scheduler {
   private readonly running: Slot[] = [];
   private readonly queue: Slot[] = [];
   private readonly rows: Float32Array[] = [];
-  private readonly probs: Float64Array;
+  private readonly pipeline = new LogitsPipeline();
   private readonly logprobRow: Float32Array;
   private readonly mask: Int32Array;
   private looping = false;
@@ -52,7 +53,6 @@ export class Scheduler {
     private readonly tokenizer: ServerTokenizer,
     private readonly options: SchedulerOptions,
   ) {
-    this.probs = new Float64Array(model.vocabSize);
     this.logprobRow = new Float32Array(model.vocabSize);
     this.mask = new Int32Array(Math.ceil(model.vocabSize / 32));
   }
@@ -178,7 +178,8 @@ export class Scheduler {
       const slot = batch[i]!;
       const seq = slot.seq;
       const token = this.sample(seq, rows[i]!);
-      seq.accept(token);
+      if (token < 0) seq.abortNoAllowedToken();
+      else seq.accept(token);
       this.generatedTokens++;
       if (seq.finishReason) {
         this.running.splice(this.running.indexOf(slot), 1);
@@ -191,28 +192,50 @@ export class Scheduler {
     }
   }
 
-  /** Runs the logits pipeline of one row and returns the sampled token. */
+  /**
+   * Runs src/sampling's logits pipeline on one row (§2.1: penalties, min_new_tokens, grammar mask, logit_bias,
+   * custom processor, temperature, top-k/top-p/min-p) and returns the sampled token, or -1 when every token is
+   * masked. With `sampling_seed` the draw is SGLang's deterministic Gumbel-max.
+   */
   private sample(seq: Sequence, row: Float32Array): number {
     const p = seq.spec.params;
-    applyPenalties(row, seq.counts, p);
-    for (const id of seq.minTokensBlockedIds()) if (id < row.length) row[id] = -Infinity;
+    const sp = p.source;
+    let mask: Int32Array | undefined;
     if (seq.matcher && !seq.matcher.isTerminated()) {
       this.mask.fill(0);
       seq.matcher.fillNextTokenBitmask(this.mask, 0);
-      applyBitmask(row, this.mask);
+      mask = this.mask;
     }
-    if (p.logitBias) for (const [id, bias] of p.logitBias) row[id] = row[id]! + bias;
-    seq.spec.processor?.apply(row, p.customParams, seq.outputIds);
-    const greedy = p.topK === 1;
-    const temperature = greedy ? 1 : p.temperature;
-    const logZ = softmaxInto(row, temperature, this.probs);
-    const token = greedy ? argmax(row) : sampleFiltered(this.probs, p, seq.spec.random);
-    if (seq.spec.logprobs.returnLogprob) {
+    const pipeline = this.pipeline;
+    pipeline.applyEdits(row, sp, { outputIds: seq.outputIds, eosTokenIds: this.tokenizer.eosTokenIds });
+    if (seq.spec.processor) {
+      // A custom processor sees the masked row (-inf), like SGLang's.
+      if (mask) applyMaskDense(row, mask);
+      mask = undefined;
+      seq.spec.processor.apply(row, p.customParams, seq.outputIds);
+    }
+    pipeline.filter(row, sp, mask);
+    const token =
+      seq.spec.gumbelSeed !== null
+        ? pipeline.sampleGumbel(seq.spec.gumbelSeed, seq.tokenIds.length)
+        : pipeline.sample(seq.spec.random);
+    if (token >= 0 && seq.spec.logprobs.returnLogprob) {
       const out = this.logprobRow;
-      for (let v = 0; v < row.length; v++) out[v] = row[v]! / temperature - logZ;
+      const { m, logZ } = pipeline.logNormalizer(row, sp.temperature, mask);
+      const invT = 1 / sp.temperature;
+      for (let v = 0; v < row.length; v++) {
+        const allowed = mask === undefined || ((mask[v >>> 5]! >>> (v & 31)) & 1) === 1;
+        out[v] = allowed ? (row[v]! - m) * invT - logZ : -Infinity;
+      }
       seq.recordOutputLogprobs(out, token);
     }
     return token;
+  }
+
+  /** log-softmax of a raw model row into `out` (prompt logprobs and /v1/score: no temperature, no mask). */
+  private logSoftmax(row: Float32Array, out: Float32Array): void {
+    const { m, logZ } = this.pipeline.logNormalizer(row, 1);
+    for (let v = 0; v < row.length; v++) out[v] = row[v]! - m - logZ;
   }
 
   /** Prompt logprobs (§3.6): raw log-softmax of the model, entry 0 always null. */
@@ -231,9 +254,8 @@ export class Scheduler {
       }
       const view: SequenceView = { tokenIds: ids.slice(0, pos), promptLength: pos };
       this.model.forward([view], [row!]);
-      const logZ = softmaxInto(row!, 1, this.probs);
       const lp = this.logprobRow;
-      for (let v = 0; v < row!.length; v++) lp[v] = row![v]! - logZ;
+      this.logSoftmax(row!, lp);
       const value = lp[id]!;
       seq.inputTokenLogprobs.push([Number.isFinite(value) ? value : null, id]);
       if (o.topLogprobsNum > 0) seq.inputTopLogprobs.push(topLogprobs(lp, o.topLogprobsNum));
@@ -251,8 +273,8 @@ export class Scheduler {
   nextTokenLogprobs(tokenIds: readonly number[]): Float32Array {
     const row = new Float32Array(this.model.vocabSize);
     this.model.forward([{ tokenIds, promptLength: tokenIds.length }], [row]);
-    const logZ = softmaxInto(row, 1, this.probs);
-    for (let v = 0; v < row.length; v++) row[v] = row[v]! - logZ;
-    return row;
+    const out = new Float32Array(this.model.vocabSize);
+    this.logSoftmax(row, out);
+    return out;
   }
 }

@@ -2,10 +2,11 @@
  * One generation request inside the scheduler: its tokens, sampler state, grammar matcher, stop checks
  * (§3.4 order), logprobs and the text shown to the client (§3.5 trimming).
  */
+
+import type { RandomSource } from '../../sampling/index.js';
 import type { CompiledConstraint, TokenMatcher } from '../grammar.js';
 import type { ResolvedSamplingParams } from '../sampling-params.js';
 import { decodeTokens, type ServerTokenizer } from '../tokenizer.js';
-import type { Random } from './rng.js';
 
 /** SGLang's finish reason JSON (§3.4). */
 export type FinishReason =
@@ -38,7 +39,10 @@ export interface GenerationSpec {
   logprobs: LogprobOptions;
   grammar: CompiledConstraint | null;
   processor: LogitProcessor | null;
-  random: Random;
+  /** Draws for multinomial sampling (seeded per request). */
+  random: RandomSource;
+  /** With `sampling_seed`: SGLang's deterministic Gumbel-max sampling with this seed. */
+  gumbelSeed: number | null;
   /** Effective max new tokens after the context clamp (§3.3). */
   maxNewTokens: number;
 }
@@ -89,7 +93,6 @@ export class Sequence {
   readonly tokenIds: number[];
   readonly promptLength: number;
   readonly outputIds: number[] = [];
-  readonly counts = new Map<number, number>();
   readonly matcher: TokenMatcher | null;
   finishReason: FinishReason | null = null;
   readonly startedAt = performance.now();
@@ -111,9 +114,14 @@ export class Sequence {
     this.matcher = spec.grammar ? spec.grammar.createMatcher(tokenizer.eosTokenIds) : null;
   }
 
-  /** Ids masked while `min_new_tokens` is not reached (§2.2). */
-  minTokensBlockedIds(): Iterable<number> {
-    return this.outputIds.length < this.spec.params.minNewTokens ? this.stopIds : [];
+  /** Ends the request when the grammar mask and the sampling parameters leave no token to sample. */
+  abortNoAllowedToken(): void {
+    this.finishReason = {
+      type: 'abort',
+      message: `No token can be sampled for req ${this.spec.rid}: the grammar and the sampling parameters exclude every token.`,
+      status_code: 500,
+      err_type: 'InternalServerError',
+    };
   }
 
   /** Records the logprobs of an output position from its post-temperature log-softmax row. */
@@ -132,7 +140,6 @@ export class Sequence {
   accept(token: number): void {
     this.tokenIds.push(token);
     this.outputIds.push(token);
-    this.counts.set(token, (this.counts.get(token) ?? 0) + 1);
     if (this.matcher && !this.matcher.isTerminated() && !this.matcher.acceptToken(token)) {
       this.finishReason = {
         type: 'abort',

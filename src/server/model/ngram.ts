@@ -25,6 +25,12 @@ import type { LanguageModel, SequenceView } from './types.js';
 /** Add-δ for the unigram floor: small, so unseen tokens of a 128k vocabulary keep little mass. */
 const UNIGRAM_DELTA = 0.01;
 const CACHE_FORMAT = 2;
+/** Whitespace bytes in a row the model produces without damping (covers the corpus's indentation). */
+const WHITESPACE_RUN_FREE = 8;
+
+function isWhitespaceByte(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x09 || b === 0x0d;
+}
 
 /** Counts of a trained model, serialisable as JSON. */
 export interface NgramCounts {
@@ -156,10 +162,24 @@ export class NgramModel implements LanguageModel {
   private readonly unigramProb: Float64Array;
   private readonly bigram = new Map<number, Continuations>();
   private readonly trigram = new Map<number, Continuations>();
+  /** Whitespace bytes of tokens made only of whitespace (0 for every other token). */
+  private readonly whitespaceBytes: Uint8Array;
 
   constructor(counts: NgramCounts, tokenizer: Pick<ServerTokenizer, 'tokenBytes' | 'isSpecial'>) {
     const V = counts.vocabSize;
     const prior = spellingPrior(counts.bytes, V, tokenizer);
+    this.whitespaceBytes = new Uint8Array(V);
+    for (let v = 0; v < V; v++) {
+      const bytes = tokenizer.tokenBytes(v);
+      if (
+        bytes.length > 0 &&
+        bytes.length < 256 &&
+        !tokenizer.isSpecial(v) &&
+        bytes.every(isWhitespaceByte)
+      ) {
+        this.whitespaceBytes[v] = bytes.length;
+      }
+    }
     this.vocabSize = V;
     const unigramCounts = new Float64Array(V);
     for (let i = 0; i < counts.unigrams.length; i += 2)
@@ -211,12 +231,40 @@ export class NgramModel implements LanguageModel {
     row.set(this.logUnigram);
     const shift = Math.log(w2 * w3);
     if (shift !== 0) for (let v = 0; v < V; v++) row[v] = row[v]! + shift;
-    if (!bi) return;
-    for (const [v, count] of bi.next) {
-      const p2 = (count + bi.next.size * this.unigramProb[v]!) / (bi.total + bi.next.size);
-      const p3 = tri ? ((tri.next.get(v) ?? 0) + tri.next.size * p2) / (tri.total + tri.next.size) : p2;
-      row[v] = Math.log(p3);
+    if (bi) {
+      for (const [v, count] of bi.next) {
+        const p2 = (count + bi.next.size * this.unigramProb[v]!) / (bi.total + bi.next.size);
+        const p3 = tri ? ((tri.next.get(v) ?? 0) + tri.next.size * p2) / (tri.total + tri.next.size) : p2;
+        row[v] = Math.log(p3);
+      }
     }
+    this.dampWhitespaceRuns(ids, row);
+  }
+
+  /**
+   * A trigram cannot count: after the indentation it learnt, it happily asks for more whitespace forever, and a
+   * grammar that allows any whitespace (JSON) lets it. Beyond the longest run of the corpus style
+   * ({@link WHITESPACE_RUN_FREE} bytes) every whitespace token loses one nat per extra byte; the row is
+   * renormalised so it stays a distribution.
+   */
+  private dampWhitespaceRuns(ids: readonly number[], row: Float32Array): void {
+    let run = 0;
+    for (let i = ids.length - 1; i >= 0 && run <= WHITESPACE_RUN_FREE + 64; i--) {
+      const bytes = this.whitespaceBytes[ids[i]!]!;
+      if (bytes === 0) break;
+      run += bytes;
+    }
+    if (run <= WHITESPACE_RUN_FREE) return;
+    const penalty = run - WHITESPACE_RUN_FREE;
+    let max = -Infinity;
+    for (let v = 0; v < row.length; v++) {
+      if (this.whitespaceBytes[v]! > 0) row[v] = row[v]! - penalty;
+      if (row[v]! > max) max = row[v]!;
+    }
+    let sum = 0;
+    for (let v = 0; v < row.length; v++) sum += Math.exp(row[v]! - max);
+    const logZ = max + Math.log(sum);
+    for (let v = 0; v < row.length; v++) row[v] = row[v]! - logZ;
   }
 }
 

@@ -67,6 +67,7 @@ export function serverInfo(ctx: ServerContext): Record<string, unknown> {
         running_requests: ctx.scheduler.runningCount,
         queued_requests: ctx.scheduler.queuedCount,
         generated_tokens: ctx.scheduler.generatedTokens,
+        model_forward_ms: ctx.scheduler.modelMillis,
         grammar_cache: ctx.grammars.stats(),
         uptime_seconds: (Date.now() - ctx.state.startedAt) / 1000,
       },
