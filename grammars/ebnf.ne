@@ -10,15 +10,22 @@ import { actions as a, tokenTypes } from './parse-actions.js';
 
 @lexer tokenTypes
 
-grammar -> rule:*                                   {% a.grammar %}
+# Lists are built as linked lists (O(1) per item): nearley re-runs a postprocessor every time a rule could end,
+# so copying arrays there would be quadratic in the length of the grammar.
+grammar -> null                                     {% a.listEmpty %}
+  | grammar rule                                    {% a.listPush %}
 
-rule -> %rulename %assign choices lookahead:?       {% a.rule %}
+rule -> %rulename %assign body lookahead:?          {% a.rule %}
 
-lookahead -> %lookahead choices %rparen             {% a.lookahead %}
+lookahead -> %lookahead body %rparen                {% a.lookahead %}
 
-choices -> sequence (%pipe sequence):*              {% a.choices %}
+body -> choices                                     {% a.body %}
 
-sequence -> quantified:+                            {% a.sequence %}
+choices -> sequence                                 {% a.listStart %}
+  | choices %pipe sequence                          {% a.listPushLast %}
+
+sequence -> quantified                              {% a.listStart %}
+  | sequence quantified                             {% a.listPush %}
 
 quantified -> element                               {% a.single %}
   | element %star                                   {% a.star %}
@@ -27,7 +34,7 @@ quantified -> element                               {% a.single %}
   | element range                                   {% a.counted %}
 
 element -> %lparen %rparen                          {% a.emptyGroup %}
-  | %lparen choices %rparen                         {% a.group %}
+  | %lparen body %rparen                            {% a.group %}
   | %charclass                                      {% a.charClass %}
   | %string                                         {% a.string %}
   | %ident                                          {% a.ruleRef %}

@@ -7,8 +7,8 @@ export type AstExpr =
   | { kind: 'ref'; name: string; token: Token }
   | { kind: 'empty'; token: Token }
   | { kind: 'group'; body: AstExpr; token: Token }
-  | { kind: 'seq'; items: AstExpr[] }
-  | { kind: 'alt'; items: AstExpr[] }
+  /** A rule body or parenthesised group: choices of sequences, as built by the parser (linked lists). */
+  | { kind: 'body'; choices: List<List<AstExpr>> }
   | { kind: 'repeat'; item: AstExpr; min: number; max: number; token: Token }
   | { kind: 'macro'; name: string; args: MacroArg[]; token: Token; open: Token };
 
@@ -30,4 +30,17 @@ export interface AstRule {
   token: Token;
   body: AstExpr;
   lookahead?: { body: AstExpr; token: Token };
+}
+
+/** An immutable singly linked list, newest item first (O(1) append while parsing). */
+export interface List<T> {
+  readonly item: T;
+  readonly prev: List<T> | null;
+}
+
+/** The items of a list, oldest first. */
+export function listToArray<T>(list: List<T> | null): T[] {
+  const out: T[] = [];
+  for (let l = list; l; l = l.prev) out.push(l.item);
+  return out.reverse();
 }

@@ -19,7 +19,7 @@ import {
   repeat,
   seq,
 } from '../engine/ir.js';
-import type { AstExpr, AstRule } from './ast.js';
+import { type AstExpr, type AstRule, listToArray } from './ast.js';
 import { ebnfError } from './errors.js';
 import type { Token } from './lexer.js';
 import { readTagDispatch } from './macros.js';
@@ -127,8 +127,13 @@ class Lowerer {
   /** XGrammar's checks on lookahead assertions (after its normaliser flattens groups). */
   private checkLookahead(body: AstExpr, at: Token): void {
     let top = body;
-    while (top.kind === 'group') top = top.body;
-    if (top.kind === 'alt')
+    for (;;) {
+      if (top.kind === 'group') top = top.body;
+      else if (top.kind === 'body' && !top.choices.prev && !top.choices.item.prev)
+        top = top.choices.item.item;
+      else break;
+    }
+    if (top.kind === 'body' && top.choices.prev)
       this.fail('ebnf-parser', 'Choices in lookahead assertion are not supported yet', at);
     if (top.kind === 'empty' || (top.kind === 'string' && top.codePoints.length === 0)) {
       this.fail('ebnf-parser', 'Empty string should not be in lookahead assertion', at);
@@ -149,10 +154,8 @@ class Lowerer {
         return EMPTY;
       case 'group':
         return this.expr(node.body);
-      case 'seq':
-        return seq(...node.items.map((i) => this.expr(i)));
-      case 'alt':
-        return alt(...node.items.map((i) => this.expr(i)));
+      case 'body':
+        return alt(...listToArray(node.choices).map((s) => seq(...listToArray(s).map((i) => this.expr(i)))));
       case 'repeat':
         return repeat(this.expr(node.item), node.min, node.max);
       case 'macro': {

@@ -4,7 +4,7 @@
  * the index of the token at which XGrammar would raise it, so the parser can report whichever error comes
  * first in the source, exactly like XGrammar's single-pass recursive-descent parser.
  */
-import type { AstExpr, AstRule, MacroArg, MacroValue } from './ast.js';
+import type { AstExpr, AstRule, List, MacroArg, MacroValue } from './ast.js';
 import type { EbnfErrorSite } from './errors.js';
 import type { Token, TokenType } from './lexer.js';
 import { checkMacro } from './macros.js';
@@ -100,7 +100,11 @@ function checkBound(value: number, token: Token): void {
 /** The postprocessors, by name (referenced from grammars/ebnf.ne). */
 export const actions = {
   single: (d: D): unknown => d[0],
-  grammar: (d: D): AstRule[] => d[0] as AstRule[],
+  listEmpty: (): null => null,
+  listStart: (d: D): List<unknown> => ({ item: d[0], prev: null }),
+  listPush: (d: D): List<unknown> => ({ item: d[1], prev: d[0] as List<unknown> | null }),
+  listPushLast: (d: D): List<unknown> => ({ item: d[2], prev: d[0] as List<unknown> }),
+  body: (d: D): AstExpr => ({ kind: 'body', choices: d[0] as List<List<AstExpr>> }),
   rule: (d: D): AstRule => {
     const name = tok(d, 0);
     const lookahead = d[3] as AstRule['lookahead'] | null;
@@ -109,14 +113,6 @@ export const actions = {
     return rule;
   },
   lookahead: (d: D): AstRule['lookahead'] => ({ body: d[1] as AstExpr, token: tok(d, 0) }),
-  choices: (d: D): AstExpr => {
-    const rest = (d[1] as unknown[][]).map((pair) => pair[1] as AstExpr);
-    return rest.length === 0 ? (d[0] as AstExpr) : { kind: 'alt', items: [d[0] as AstExpr, ...rest] };
-  },
-  sequence: (d: D): AstExpr => {
-    const items = d[0] as AstExpr[];
-    return items.length === 1 ? items[0]! : { kind: 'seq', items };
-  },
   star: (d: D): AstExpr => repeatOf(d[0] as AstExpr, 0, Number.POSITIVE_INFINITY, tok(d, 1)),
   plus: (d: D): AstExpr => repeatOf(d[0] as AstExpr, 1, Number.POSITIVE_INFINITY, tok(d, 1)),
   question: (d: D): AstExpr => repeatOf(d[0] as AstExpr, 0, 1, tok(d, 1)),

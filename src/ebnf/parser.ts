@@ -5,7 +5,7 @@
  * mapped from nearley's expectation set to XGrammar's messages; semantic ones come from the postprocessors).
  */
 import nearley from 'nearley';
-import type { AstRule } from './ast.js';
+import { type AstRule, type List, listToArray } from './ast.js';
 import grammar from './ebnf-grammar.generated.js';
 import { ebnfError } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
@@ -187,5 +187,5 @@ export function parseEbnf(source: string, options: ParseOptions): AstRule[] {
     throw ebnfError(first.kind, first.message, first, source);
   }
   if (syntax) throw ebnfError('ebnf-parser', syntax.message, syntax.token, source);
-  return parser.results[0] as AstRule[];
+  return listToArray(parser.results[0] as List<AstRule> | null);
 }

@@ -76,9 +76,14 @@ function load(): Promise<XgModule> {
     }
     // Emscripten binds console.error when the module instantiates: route it through a capturing wrapper.
     const realError = console.error;
+    const realLog = console.log;
     console.error = (...args: unknown[]) => {
       if (captured) captured.push(args.map(String).join(' '));
       else realError(...args);
+    };
+    // XGrammar's own warnings (e.g. "Negative Character class contains byte greater than 127") are noise here.
+    console.log = (...args: unknown[]) => {
+      if (!String(args[0]).startsWith('[WARNING]')) realLog(...args);
     };
     const require = createRequire(import.meta.url);
     delete require.cache[target];
@@ -88,6 +93,7 @@ function load(): Promise<XgModule> {
       (await xg.Grammar.fromEBNF('root ::= "a"')).dispose();
     } finally {
       console.error = realError;
+      console.log = realLog;
     }
     return xg;
   })();
