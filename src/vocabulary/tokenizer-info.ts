@@ -225,6 +225,7 @@ export class TokenizerInfo {
       generationConfig: { eos_token_id: [...preset.eosTokenIds] },
       modelConfig: { vocab_size: preset.vocabSize },
       chatTemplateFile: undefined,
+      addedTokenRenames: preset.addedTokenRenames,
     };
     return TokenizerInfo.#fromFiles(files, options, `preset:${preset.name}`);
   }
@@ -309,6 +310,10 @@ export class TokenizerInfo {
         if (!existing) added.set(id, { id, content: entry.content, special: entry.special === true });
         else if (entry.special === true && !existing.special) added.set(id, { ...existing, special: true });
       }
+    }
+    for (const [key, content] of Object.entries(files.addedTokenRenames ?? {})) {
+      const existing = added.get(Number(key));
+      if (existing) added.set(existing.id, { ...existing, content });
     }
     const addedTokens = [...added.values()].sort((a, b) => a.id - b.id);
 
@@ -407,7 +412,12 @@ export class TokenizerInfo {
       chatTemplate,
       addsPrefixSpace: parsed.addsPrefixSpace,
       source,
-      textTokenizer: lazyLenmlTokenizer(file, files.tokenizerJson as JsonObject, tokenizerConfig),
+      textTokenizer: lazyLenmlTokenizer(
+        file,
+        files.tokenizerJson as JsonObject,
+        tokenizerConfig,
+        files.addedTokenRenames,
+      ),
     });
   }
 
@@ -524,10 +534,20 @@ function lazyLenmlTokenizer(
   file: string | undefined,
   tokenizerJson: JsonObject,
   tokenizerConfig: JsonObject | undefined,
+  renames: Readonly<Record<number, string>> | undefined,
 ): () => TextTokenizer {
+  const rename = (json: JsonObject): JsonObject => {
+    if (!renames || !Array.isArray(json.added_tokens)) return json;
+    const addedTokens = (json.added_tokens as unknown[]).map((token) => {
+      const id = isJsonObject(token) ? token.id : undefined;
+      const content = typeof id === 'number' ? renames[id] : undefined;
+      return content === undefined ? token : { ...(token as JsonObject), content };
+    });
+    return { ...json, added_tokens: addedTokens };
+  };
   if (file !== undefined)
-    return () => createLenmlTokenizer(readJsonFile(file) as JsonObject, tokenizerConfig, file);
-  return () => createLenmlTokenizer(tokenizerJson, tokenizerConfig, undefined);
+    return () => createLenmlTokenizer(rename(readJsonFile(file) as JsonObject), tokenizerConfig, file);
+  return () => createLenmlTokenizer(rename(tokenizerJson), tokenizerConfig, undefined);
 }
 
 /** Greedy longest-match tokenization over the trie, for vocabularies built with `fromVocab`. */

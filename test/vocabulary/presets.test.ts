@@ -173,6 +173,17 @@ describe('preset specifics', () => {
     // U+0085 is White_Space: it does not join the space before it into one punctuation pre-token.
     expect(info.encode(' \u0085a')).toEqual([220, 116360, 64]);
     expect(info.chatTemplate).toContain('<|start_header_id|>');
+    // Llama 3.1's names for the added tokens (the package ships 3.0's files).
+    expect(info.tokenText(128004)).toBe('<|finetune_right_pad_id|>');
+    expect(info.tokenText(128008)).toBe('<|eom_id|>');
+    expect(info.tokenText(128010)).toBe('<|python_tag|>');
+    expect(info.tokenText(128011)).toBe('<|reserved_special_token_3|>');
+    expect(info.tokenText(128255)).toBe('<|reserved_special_token_247|>');
+    expect(info.encode('<|python_tag|>{"a": 1}<|eom_id|>')).toEqual([
+      128010, 5018, 64, 794, 220, 16, 92, 128008,
+    ]);
+    expect(info.decode([128010, 128008])).toBe('<|python_tag|><|eom_id|>');
+    expect(info.decode([9906, 128009], { skipSpecialTokens: true })).toBe('Hello');
     expect(info.tokenText(9906)).toBe('Hello');
     expect(info.tokenText(1917)).toBe(' world');
   });
