@@ -193,6 +193,15 @@ describe('limits', () => {
     expect(() => ebnfToGrammar(`root ::= "${'a'.repeat(8_000_001)}"`)).toThrow(/too long/);
   });
 
+  it('parses in linear time (long sequences, long choices, many rules)', () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => `"a${i}"`);
+    const t0 = performance.now();
+    expect(body(`root ::= ${items.join(' ')}`)).toMatchObject({ kind: 'seq' });
+    expect(body(`root ::= ${items.join(' | ')}`)).toMatchObject({ kind: 'alt' });
+    // generous bound: about 1 s of CPU, on a loaded 2-core machine
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
   it('parses a large grammar quickly', () => {
     const rules = Array.from(
       { length: 2000 },

@@ -20,7 +20,7 @@
  *   call; the instance stays usable afterwards.
  * Inputs are JS strings, so only valid UTF-8 can be tested against it.
  */
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,11 @@ function load(): Promise<XgModule> {
     const dir = join(root, 'node_modules', '.cache', 'logitkit-xgrammar');
     const target = join(dir, 'xgrammar.cjs');
     if (!existsSync(target) || statSync(target).size !== statSync(source).size) {
+      // copy + rename, so test files loading it in parallel never read a half-written copy
       mkdirSync(dir, { recursive: true });
-      copyFileSync(source, target);
+      const temporary = `${target}.${process.pid}.tmp`;
+      copyFileSync(source, temporary);
+      renameSync(temporary, target);
     }
     // Emscripten binds console.error when the module instantiates: route it through a capturing wrapper.
     const realError = console.error;
