@@ -194,11 +194,11 @@ describe('limits', () => {
   });
 
   it('parses in linear time (long sequences, long choices, many rules)', () => {
-    const items = Array.from({ length: 20_000 }, (_, i) => `"a${i}"`);
+    const items = Array.from({ length: 8000 }, (_, i) => `"a${i}"`);
     const t0 = performance.now();
     expect(body(`root ::= ${items.join(' ')}`)).toMatchObject({ kind: 'seq' });
     expect(body(`root ::= ${items.join(' | ')}`)).toMatchObject({ kind: 'alt' });
-    // generous bound: about 1 s of CPU, on a loaded 2-core machine
+    // generous bound (well under a second of CPU; quadratic list building took minutes at 100k items)
     expect(performance.now() - t0).toBeLessThan(20_000);
   });
 
