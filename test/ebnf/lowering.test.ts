@@ -4,7 +4,7 @@ import { BUILTIN_JSON_EBNF, type EbnfOptions, ebnfToGrammar } from '../../src/eb
 import { GrammarError } from '../../src/engine/errors.js';
 import { CompiledGrammar, grammarAcceptsString } from '../../src/engine/index.js';
 import { bytes, chars, EMPTY, type Expr, literal, notChars, ref, repeat } from '../../src/engine/ir.js';
-import { xgrammarBuiltinJson } from '../helpers/xgrammar.js';
+import { xgrammarBuiltinJson, xgrammarMatcher } from '../helpers/xgrammar.js';
 import { mutate, sampleSentences } from './sample.js';
 
 const body = (ebnf: string, options?: EbnfOptions): Expr => {
@@ -251,5 +251,32 @@ describe('built-in JSON grammar', () => {
     } finally {
       oracle.dispose();
     }
+  });
+});
+
+describe('large repetitions (XGrammar test_grammar_matcher_ebnf.py)', () => {
+  it('nested row{150} of cell{130}, and a 2048-bounded UTF-8 class, agree with XGrammar', async () => {
+    const nested = 'root ::= row{150}\nrow ::= cell{130} "\\n"\ncell ::= "a" | "b"';
+    const row = `${'ab'.repeat(65)}\n`;
+    const compiled = CompiledGrammar.fromGrammar(ebnfToGrammar(nested).grammar, null);
+    const oracle = await xgrammarMatcher(nested);
+    try {
+      for (const input of [
+        row.repeat(150),
+        row.repeat(149),
+        `${row.repeat(149)}${'a'.repeat(131)}\n`,
+        `${row.repeat(149)}${'a'.repeat(130)}\n`,
+      ]) {
+        expect(grammarAcceptsString(compiled, input)).toBe(oracle.accepts(input));
+      }
+      expect(grammarAcceptsString(compiled, row.repeat(150))).toBe(true);
+    } finally {
+      oracle.dispose();
+    }
+    // the oracle mishandles non-ASCII ranges, so these are explicit expectations
+    const utf8 = CompiledGrammar.fromGrammar(ebnfToGrammar('root ::= [a-zа-я一-龥]{0,2048}').grammar, null);
+    expect(grammarAcceptsString(utf8, 'я'.repeat(2048))).toBe(true);
+    expect(grammarAcceptsString(utf8, '一'.repeat(2049))).toBe(false);
+    expect(grammarAcceptsString(utf8, `${'a'.repeat(1000)}龥`)).toBe(true);
   });
 });
