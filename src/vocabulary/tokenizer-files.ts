@@ -100,7 +100,10 @@ export function readTokenizerFiles(path: string): TokenizerFiles {
   }
   const file = isDirectory ? join(path, 'tokenizer.json') : path;
   if (isDirectory && !existsSync(file)) {
-    throw new TokenizerError('io', 'the directory has no tokenizer.json', { file: path });
+    const hint = existsSync(join(path, 'tokenizer.model'))
+      ? ' (it has a SentencePiece tokenizer.model; convert it to tokenizer.json with Hugging Face transformers)'
+      : '';
+    throw new TokenizerError('io', `the directory has no tokenizer.json${hint}`, { file: path });
   }
   const { json: tokenizerJson, vocab: scannedVocab } = readTokenizerJsonFile(file);
   // Companion files are only picked up from a model directory or next to a file named tokenizer.json.
