@@ -134,6 +134,27 @@ describe('server options', () => {
         },
       });
       expect((r.body as { output_ids: number[] }).output_ids).toEqual([66, 66]);
+      // Everything disallowed: the request aborts with a 500 (non-stream) or an error event (OpenAI stream).
+      const all = Array.from({ length: TINY.vocabSize }, (_, i) => i);
+      const none = await post(`${s.url}/generate`, {
+        input_ids: [1],
+        custom_logit_processor: 'DisallowedTokensLogitsProcessor',
+        sampling_params: { custom_params: { token_ids: all } },
+      });
+      expect(none.status).toBe(500);
+      expect(none.body).toMatchObject({ object: 'error', type: 'InternalServerError', code: 500 });
+      const stream = await post(`${s.url}/v1/completions`, {
+        model: 'x',
+        prompt: 'x',
+        stream: true,
+        custom_logit_processor: 'DisallowedTokensLogitsProcessor',
+        custom_params: { token_ids: all },
+      });
+      const events = stream.text.split('\n\n').filter(Boolean);
+      expect(events.at(-1)).toBe('data: [DONE]');
+      expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({
+        error: { object: 'error', type: 'INTERNAL_SERVER_ERROR', param: null, code: 500 },
+      });
       const unknown = await post(`${s.url}/generate`, {
         text: 'x',
         custom_logit_processor: 'NoSuchProcessor',

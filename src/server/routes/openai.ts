@@ -243,6 +243,26 @@ function abortError(update: GenerationUpdate): HttpError | null {
   );
 }
 
+const STATUS_NAMES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** The error event of an OpenAI stream that was aborted with a status after it began (§5.4). */
+function streamErrorChunk(error: HttpError) {
+  const { status, message } = describeError(error);
+  return {
+    error: {
+      object: 'error',
+      message,
+      type: STATUS_NAMES[status] ?? String(status),
+      param: null,
+      code: status,
+    },
+  };
+}
+
 interface Job {
   prepared: PreparedItem[];
   n: number;
@@ -392,7 +412,12 @@ async function completions(ctx: ServerContext, rawBody: unknown, reply: FastifyR
         return ctx.service
           .run(
             p,
-            (update) => {
+            (update, final) => {
+              const error = final ? abortError(update) : null;
+              if (error) {
+                events.send(streamErrorChunk(error));
+                return;
+              }
               let delta = update.text.startsWith(sent) ? update.text.slice(sent.length) : update.text;
               sent = update.text;
               if (first && echo) delta = echoText(p) + delta;
@@ -586,10 +611,7 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
             updates[index] = u;
             const error = abortError(u);
             if (error) {
-              const { status, message } = describeError(error);
-              events.send({
-                error: { object: 'error', message, type: 'BadRequestError', param: null, code: status },
-              });
+              events.send(streamErrorChunk(error));
               return;
             }
             events.send({
