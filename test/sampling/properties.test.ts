@@ -98,6 +98,30 @@ describe('fast pipeline equals the dense reference', () => {
       { numRuns: NUM_RUNS },
     );
   });
+  it('same result on larger rows with small top_k (threshold estimate, rescans, masks)', () => {
+    const bigCase = fc.tuple(
+      logitArb(4000, 12000),
+      paramsArb,
+      fc.array(fc.nat(12000), { maxLength: 40 }),
+      fc.boolean(),
+      fc.nat(),
+    );
+    fc.assert(
+      fc.property(bigCase, fc.integer({ min: 2, max: 100 }), (input, k) => {
+        const { row, params, state } = buildCase(input);
+        params.top_k = params.isGreedy ? 1 : k;
+        const fast = computeProbs(row, params, state);
+        const ref = referenceProbs(row, params, state);
+        const mismatches: number[] = [];
+        for (let i = 0; i < row.length; i++) {
+          if (fast[i]! > 0 !== Math.fround(ref[i]!) > 0 || Math.abs(fast[i]! - ref[i]!) > 1e-6)
+            mismatches.push(i);
+        }
+        expect(mismatches).toEqual([]);
+      }),
+      { numRuns: 30 },
+    );
+  });
   it('same logprobs (property)', () => {
     fc.assert(
       fc.property(caseArb, (input) => {
