@@ -192,7 +192,11 @@ export class SchemaBuilder {
       if (schema.get('nullable') === true) types.add('null');
     }
     const has = (t: string): boolean => types === undefined || types.has(t);
-    if (has('integer') && !has('number')) number.integer = true;
+    if (has('integer') && !has('number')) {
+      number.integer = true;
+      // Draft-04 defines an integer as a number written without a fraction or exponent.
+      if (ctxFor('type').location.draft === 'draft-04') number.integerText = true;
+    }
     return {
       kind: 'union',
       null: has('null'),

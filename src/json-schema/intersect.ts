@@ -122,6 +122,15 @@ function intersectNumbers(x: NumberFacet, y: NumberFacet): NumberFacet | undefin
     integer: x.integer || y.integer,
     multipleOf: [...new Set([...x.multipleOf, ...y.multipleOf])],
   };
+  const notValues = [...new Set([...(x.notValues ?? []), ...(y.notValues ?? [])])];
+  if (notValues.length > 0) f.notValues = notValues;
+  const notMultipleOf = [...new Set([...(x.notMultipleOf ?? []), ...(y.notMultipleOf ?? [])])];
+  if (notMultipleOf.length > 0) f.notMultipleOf = notMultipleOf;
+  if (x.integerText || y.integerText) f.integerText = true;
+  if (x.nonInteger || y.nonInteger) {
+    if (f.integer) return undefined;
+    f.nonInteger = true;
+  }
   const set = (
     k: 'minimum' | 'maximum' | 'exclusiveMinimum' | 'exclusiveMaximum',
     v: number | undefined,
@@ -136,6 +145,7 @@ function intersectNumbers(x: NumberFacet, y: NumberFacet): NumberFacet | undefin
     const base = x.values ?? y.values!;
     f.values = base.filter((v) => numberFacetAccepts(x, v) && numberFacetAccepts(y, v));
     if (f.values.length === 0) return undefined;
+    delete f.notValues;
   }
   const lo = maxOf(f.minimum, f.exclusiveMinimum);
   const hi = minOf(f.maximum, f.exclusiveMaximum);
@@ -151,6 +161,7 @@ function intersectStrings(x: StringFacet, y: StringFacet): StringFacet | undefin
     minLength: Math.max(x.minLength, y.minLength),
     maxLength: Math.min(x.maxLength, y.maxLength),
     patterns: [...new Set([...x.patterns, ...y.patterns])],
+    notPatterns: [...new Set([...x.notPatterns, ...y.notPatterns])],
     formats: [...new Set([...x.formats, ...y.formats])],
     notValues: [...new Set([...x.notValues, ...y.notValues])],
   };
@@ -269,10 +280,13 @@ function complementFacets<T>(
 
 function negateNumber(f: NumberFacet): NumberFacet[] {
   if (isUnconstrainedNumber(f)) return [];
-  if (f.integer || f.multipleOf.length > 0 || f.values) {
-    throw new UnsupportedNegation('negation of integer, multipleOf or listed numbers');
-  }
+  if (f.values) return [{ ...unconstrainedNumber(), notValues: [...f.values] }];
   const out: NumberFacet[] = [];
+  if (f.multipleOf.length > 0) out.push({ ...unconstrainedNumber(), notMultipleOf: [...f.multipleOf] });
+  for (const m of f.notMultipleOf ?? []) out.push({ ...unconstrainedNumber(), multipleOf: [m] });
+  for (const v of f.notValues ?? []) out.push({ ...unconstrainedNumber(), values: [v] });
+  if (f.integer) out.push({ ...unconstrainedNumber(), nonInteger: true });
+  if (f.nonInteger) out.push(unconstrainedNumber(true));
   if (f.minimum !== undefined) out.push({ ...unconstrainedNumber(), exclusiveMaximum: f.minimum });
   if (f.exclusiveMinimum !== undefined) out.push({ ...unconstrainedNumber(), maximum: f.exclusiveMinimum });
   if (f.maximum !== undefined) out.push({ ...unconstrainedNumber(), exclusiveMinimum: f.maximum });
@@ -282,11 +296,11 @@ function negateNumber(f: NumberFacet): NumberFacet[] {
 
 function negateString(f: StringFacet): StringFacet[] {
   if (isUnconstrainedString(f)) return [];
-  if (f.patterns.length > 0 || f.formats.length > 0) {
-    throw new UnsupportedNegation('negation of a string pattern or format');
-  }
+  if (f.formats.length > 0) throw new UnsupportedNegation('negation of a string format');
   if (f.values) return [{ ...unconstrainedString(), notValues: [...f.values] }];
   const out: StringFacet[] = [];
+  for (const p of f.patterns) out.push({ ...unconstrainedString(), notPatterns: [p] });
+  for (const p of f.notPatterns) out.push({ ...unconstrainedString(), patterns: [p] });
   if (f.minLength > 0) out.push({ ...unconstrainedString(), maxLength: f.minLength - 1 });
   if (f.maxLength < Number.POSITIVE_INFINITY)
     out.push({ ...unconstrainedString(), minLength: f.maxLength + 1 });
@@ -296,20 +310,37 @@ function negateString(f: StringFacet): StringFacet[] {
 
 function negateArray(f: ArrayFacet): ArrayFacet[] {
   if (isUnconstrainedArray(f)) return [];
-  if (f.prefix.length > 0 || !isAnyNode(f.items) || f.uniqueItems) {
+  const k = f.prefix.length;
+  const maxItems = isNothing(f.items) ? Math.min(f.maxItems, k) : f.maxItems;
+  if (f.uniqueItems !== undefined || (!isAnyNode(f.items) && maxItems > k)) {
     throw new UnsupportedNegation('negation of array item schemas or uniqueItems');
   }
   const out: ArrayFacet[] = [];
   if (f.minItems > 0) out.push({ ...unconstrainedArray(), maxItems: f.minItems - 1 });
-  if (f.maxItems < Number.POSITIVE_INFINITY) out.push({ ...unconstrainedArray(), minItems: f.maxItems + 1 });
+  if (maxItems < Number.POSITIVE_INFINITY) out.push({ ...unconstrainedArray(), minItems: maxItems + 1 });
+  // Some prefix item present and not matching its schema.
+  f.prefix.forEach((item, i) => {
+    if (i >= maxItems || isAnyNode(item)) return;
+    const prefix: SchemaNode[] = Array.from({ length: i }, () => anyNode());
+    prefix.push(negate(item));
+    out.push({ ...unconstrainedArray(), prefix, minItems: i + 1 });
+  });
   return out;
 }
 
 function negateObject(f: ObjectFacet): ObjectFacet[] {
   if (isUnconstrainedObject(f)) return [];
+  const present = [...f.properties].filter(([, s]) => !(s.kind === 'union' && isNothing(s))).map(([n]) => n);
+  // A closed object whose declared properties are all required has exactly that many properties, so
+  // "some other property" is "more properties than that".
+  const closedExact =
+    isNothing(f.additional) &&
+    f.patternProperties.length === 0 &&
+    present.every((n) => f.required.includes(n)) &&
+    f.required.every((n) => present.includes(n));
   if (
     f.patternProperties.length > 0 ||
-    !isAnyNode(f.additional) ||
+    (!isAnyNode(f.additional) && !closedExact) ||
     f.propertyNames ||
     f.dependentRequired.size > 0
   ) {
@@ -328,9 +359,9 @@ function negateObject(f: ObjectFacet): ObjectFacet[] {
     out.push({ ...unconstrainedObject(), properties: new Map([[name, not]]), required: [name] });
   }
   if (f.minProperties > 0) out.push({ ...unconstrainedObject(), maxProperties: f.minProperties - 1 });
-  if (f.maxProperties < Number.POSITIVE_INFINITY) {
-    out.push({ ...unconstrainedObject(), minProperties: f.maxProperties + 1 });
-  }
+  const maxProperties = closedExact ? Math.min(f.maxProperties, present.length) : f.maxProperties;
+  if (maxProperties < Number.POSITIVE_INFINITY)
+    out.push({ ...unconstrainedObject(), minProperties: maxProperties + 1 });
   return out;
 }
 

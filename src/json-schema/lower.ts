@@ -25,6 +25,7 @@ import {
   literal,
   NOTHING,
   optional,
+  plus,
   ref,
   repeat,
   seq,
@@ -136,8 +137,10 @@ function treeSize(e: Expr): number {
 /** A regular expression's DFA and its complement within all JSON string contents. */
 const universe = (): ByteDfa => exprToDfa(star(ANY_CHAR_UNIT));
 let universeDfa: ByteDfa | undefined;
+let plainNumberDfa: ByteDfa | undefined;
 
-function complementContent(e: Expr): Expr {
+/** The texts of `within` (a DFA) that `e` does not match. */
+function complementWithin(e: Expr, within: ByteDfa): Expr {
   const d = exprToDfa(e);
   const n = d.numStates + 1; // one extra sink state completes the automaton
   const transitions = new Int32Array(n * 256).fill(n - 1);
@@ -147,8 +150,19 @@ function complementContent(e: Expr): Expr {
   }
   const accepting = new Uint8Array(n);
   for (let s = 0; s < n; s++) accepting[s] = s < d.numStates && d.accepting[s] ? 0 : 1;
+  return dfa(intersectDfas({ numStates: n, transitions, accepting }, within));
+}
+
+/** String contents that `e` does not match. */
+function complementContent(e: Expr): Expr {
   universeDfa ??= universe();
-  return dfa(intersectDfas({ numStates: n, transitions, accepting }, universeDfa));
+  return complementWithin(e, universeDfa);
+}
+
+/** Number texts without exponent that `e` does not match (exponent forms are left out: a sound subset). */
+function complementPlainNumber(e: Expr): Expr {
+  plainNumberDfa ??= exprToDfa(PLAIN_NUMBER_TEXT);
+  return complementWithin(e, plainNumberDfa);
 }
 
 function isEmptyLanguage(e: Expr): boolean {
@@ -260,7 +274,10 @@ export class Lowerer {
   // --- primitives ------------------------------------------------------------------------------------------
 
   private lowerNumber(f: NumberFacet): Expr {
-    if (f.values) return alt(...f.values.map(numberLiteral));
+    if (f.values) {
+      const listed = alt(...f.values.map(numberLiteral));
+      return f.integerText ? and(listed, INTEGER_TEXT) : listed;
+    }
     const base = {
       integer: f.integer,
       minimum: f.minimum,
@@ -268,8 +285,16 @@ export class Lowerer {
       exclusiveMinimum: f.exclusiveMinimum,
       exclusiveMaximum: f.exclusiveMaximum,
     };
-    if (f.multipleOf.length <= 1) return numberExpr({ ...base, multipleOf: f.multipleOf[0] });
-    return and(...f.multipleOf.map((m) => numberExpr({ ...base, multipleOf: m })));
+    const exprs =
+      f.multipleOf.length === 0
+        ? [numberExpr(base)]
+        : f.multipleOf.map((m) => numberExpr({ ...base, multipleOf: m }));
+    if (f.nonInteger) exprs.push(NON_INTEGER_TEXT);
+    if (f.integerText) exprs.push(INTEGER_TEXT);
+    if (f.notValues?.length) exprs.push(complementPlainNumber(alt(...f.notValues.map(numberLiteral))));
+    for (const m of f.notMultipleOf ?? [])
+      exprs.push(complementPlainNumber(numberExpr({ integer: false, multipleOf: m })));
+    return and(...exprs);
   }
 
   /** Content (between the quotes) of the strings of a facet. */
@@ -280,6 +305,7 @@ export class Lowerer {
       parts.push(repeat(ANY_CHAR_UNIT, f.minLength, f.maxLength));
     }
     for (const p of f.patterns) parts.push(patternContent(p));
+    for (const p of f.notPatterns) parts.push(complementContent(patternContent(p)));
     // The format keyword keeps only formats formatExpr knows (others are annotations or compile errors).
     for (const name of f.formats) parts.push(formatExpr(name) ?? NOTHING);
     if (f.notValues.length > 0) parts.push(stringContentExcluding(f.notValues));
@@ -515,6 +541,26 @@ export class Lowerer {
     return alt(...parts);
   }
 }
+
+const DIGIT = byteSet([0x30, 0x39]);
+const INT_PART = alt(literal('0'), seq(byteSet([0x31, 0x39]), star(DIGIT)));
+/** Number texts with a non-zero fraction digit and no exponent: non-integers (a sound subset of them). */
+const NON_INTEGER_TEXT: Expr = seq(
+  optional(literal('-')),
+  INT_PART,
+  literal('.'),
+  star(DIGIT),
+  byteSet([0x31, 0x39]),
+  star(DIGIT),
+);
+/** Integers written without fraction or exponent. */
+const INTEGER_TEXT: Expr = seq(optional(literal('-')), INT_PART);
+/** JSON number texts without an exponent. */
+const PLAIN_NUMBER_TEXT: Expr = seq(
+  optional(literal('-')),
+  INT_PART,
+  optional(seq(literal('.'), plus(DIGIT))),
+);
 
 /** Text forms of a listed number: its decimal expansion, with optional trailing fraction zeros. */
 export function numberLiteral(value: number): Expr {

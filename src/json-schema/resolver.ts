@@ -30,6 +30,33 @@ const BUNDLED: Record<string, string> = {
 };
 
 const NOT_SCHEMAS = new Set(['enum', 'const', 'examples', 'example', 'default']);
+/** Keywords whose value is an object of subschemas. */
+const SCHEMA_MAPS = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+  'dependencies',
+]);
+/** Keywords whose value is a subschema or an array of subschemas. */
+const SUBSCHEMAS = new Set([
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'additionalProperties',
+  'propertyNames',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+]);
 
 /** The registry of one compilation: every schema object's location, resources by URI, anchors. */
 export class SchemaRegistry {
@@ -50,16 +77,20 @@ export class SchemaRegistry {
     this.walk(doc, uri, pointerPrefix, draft);
   }
 
-  private walk(value: JsonValue, base: string, pointer: string, draft: Draft): void {
+  /**
+   * Records every schema object's location. Identifiers (`$id`, `$anchor`) count only where a schema is
+   * expected: inside unknown keywords or `enum`/`const` values they are plain data.
+   */
+  private walk(value: JsonValue, base: string, pointer: string, draft: Draft, identify = true): void {
     if (Array.isArray(value)) {
-      for (const [i, v] of value.entries()) this.walk(v, base, `${pointer}/${i}`, draft);
+      for (const [i, v] of value.entries()) this.walk(v, base, `${pointer}/${i}`, draft, identify);
       return;
     }
     if (!isObject(value)) return;
     const schemaUri = value.get('$schema');
-    if (typeof schemaUri === 'string') draft = draftOf(schemaUri) ?? draft;
+    if (identify && typeof schemaUri === 'string') draft = draftOf(schemaUri) ?? draft;
     const idValue = value.get('$id') ?? (usesLegacyId(draft) ? value.get('id') : undefined);
-    if (typeof idValue === 'string') {
+    if (identify && typeof idValue === 'string') {
       let url: URL | undefined;
       try {
         url = new URL(idValue, base);
@@ -78,11 +109,14 @@ export class SchemaRegistry {
       }
     }
     const anchor = value.get('$anchor') ?? value.get('$dynamicAnchor');
-    if (typeof anchor === 'string') this.anchors.set(`${base}#${anchor}`, value);
-    this.locations.set(value, { base, pointer, draft });
+    if (identify && typeof anchor === 'string') this.anchors.set(`${base}#${anchor}`, value);
+    if (!this.locations.has(value)) this.locations.set(value, { base, pointer, draft });
     for (const [k, v] of value) {
       if (NOT_SCHEMAS.has(k)) continue;
-      this.walk(v, base, `${pointer}/${escapePointer(k)}`, draft);
+      const p = `${pointer}/${escapePointer(k)}`;
+      if (SCHEMA_MAPS.has(k) && isObject(v)) {
+        for (const [name, sub] of v) this.walk(sub, base, `${p}/${escapePointer(name)}`, draft, identify);
+      } else this.walk(v, base, p, draft, identify && SUBSCHEMAS.has(k));
     }
   }
 

@@ -10,6 +10,10 @@
 /** Bounds of a number facet; each bound is a JS number (schema numbers are parsed as doubles). */
 export interface NumberFacet {
   integer: boolean;
+  /** Draft-04 `integer`: written without fraction or exponent (a restriction of the texts only). */
+  integerText?: boolean;
+  /** The value must NOT be an integer (from negating `type: integer`). */
+  nonInteger?: boolean;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -18,6 +22,10 @@ export interface NumberFacet {
   multipleOf: number[];
   /** When present, the only allowed values (already filtered by the other constraints). */
   values?: number[];
+  /** Excluded values (from negated `enum`/`const`). */
+  notValues?: number[];
+  /** The value must not be a multiple of any of these (from negated `multipleOf`). */
+  notMultipleOf?: number[];
 }
 
 export interface StringFacet {
@@ -25,6 +33,8 @@ export interface StringFacet {
   maxLength: number;
   /** ECMA (`u` flag) patterns with search semantics; all must match. */
   patterns: string[];
+  /** Patterns that must NOT match (from `not`, `oneOf`, `if`). */
+  notPatterns: string[];
   formats: string[];
   /** When present, the only allowed values (already filtered by the other constraints). */
   values?: string[];
@@ -112,7 +122,14 @@ export function unconstrainedNumber(integer = false): NumberFacet {
 }
 
 export function unconstrainedString(): StringFacet {
-  return { minLength: 0, maxLength: Number.POSITIVE_INFINITY, patterns: [], formats: [], notValues: [] };
+  return {
+    minLength: 0,
+    maxLength: Number.POSITIVE_INFINITY,
+    patterns: [],
+    notPatterns: [],
+    formats: [],
+    notValues: [],
+  };
 }
 
 export function unconstrainedArray(): ArrayFacet {
@@ -197,12 +214,15 @@ export function isAnyNode(node: SchemaNode): boolean {
 export function isUnconstrainedNumber(f: NumberFacet): boolean {
   return (
     !f.integer &&
+    !f.nonInteger &&
     f.minimum === undefined &&
     f.maximum === undefined &&
     f.exclusiveMinimum === undefined &&
     f.exclusiveMaximum === undefined &&
     f.multipleOf.length === 0 &&
-    f.values === undefined
+    f.values === undefined &&
+    !f.notValues?.length &&
+    !f.notMultipleOf?.length
   );
 }
 
@@ -211,6 +231,7 @@ export function isUnconstrainedString(f: StringFacet): boolean {
     f.minLength === 0 &&
     f.maxLength === Number.POSITIVE_INFINITY &&
     f.patterns.length === 0 &&
+    f.notPatterns.length === 0 &&
     f.formats.length === 0 &&
     f.values === undefined &&
     f.notValues.length === 0

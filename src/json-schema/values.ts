@@ -58,6 +58,9 @@ export function isMultipleOf(value: number, m: number): boolean {
 export function numberFacetAccepts(f: NumberFacet, value: number): boolean {
   if (f.values && !f.values.some((v) => v === value)) return false;
   if (f.integer && !Number.isInteger(value)) return false;
+  if (f.nonInteger && Number.isInteger(value)) return false;
+  if (f.notValues?.includes(value)) return false;
+  if (f.notMultipleOf?.some((m) => isMultipleOf(value, m))) return false;
   const v = decimal(value);
   const cmp = (b: number): number => compareDecimal(v, decimal(b));
   if (f.minimum !== undefined && cmp(f.minimum) < 0) return false;
@@ -73,6 +76,7 @@ export function stringFacetAccepts(f: StringFacet, value: string): boolean {
   const length = [...value].length;
   if (length < f.minLength || length > f.maxLength) return false;
   if (!f.patterns.every((p) => patternRegExp(p).test(value))) return false;
+  if (f.notPatterns.some((p) => patternRegExp(p).test(value))) return false;
   return f.formats.every((name) => formatAccepts(name, value) !== false);
 }
 

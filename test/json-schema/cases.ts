@@ -528,6 +528,51 @@ export const CASES: SchemaCase[] = [
     valid: [2, 4],
     invalid: [3, 6, 0, 2.5],
   },
+  {
+    name: 'oneOf integer vs number',
+    schema: { oneOf: [{ type: 'integer' }, { type: 'number' }] },
+    valid: [1.5, -0.25],
+    invalid: [1, 0, 'x'],
+  },
+  {
+    name: 'oneOf patterns',
+    schema: {
+      oneOf: [
+        { type: 'string', pattern: '^a' },
+        { type: 'string', pattern: 'z$' },
+      ],
+    },
+    valid: ['abc', 'xyz'],
+    invalid: ['abz', 'q'],
+  },
+  {
+    name: 'not pattern',
+    schema: { type: 'string', not: { pattern: '[0-9]' } },
+    valid: ['abc', ''],
+    invalid: ['a1'],
+  },
+  {
+    name: 'not mixed enum',
+    schema: { not: { enum: [6, 'foo', [], true, { foo: 12 }] } },
+    valid: [7, 6.5, 'bar', [1], false, { foo: 13 }, null],
+    invalid: [6, 'foo', [], true, { foo: 12 }],
+    texts: [
+      ['6.0', false],
+      ['-6', true],
+    ],
+  },
+  {
+    name: 'not multipleOf',
+    schema: { type: 'integer', not: { multipleOf: 3 } },
+    valid: [1, 5, -4],
+    invalid: [0, 3, -9],
+  },
+  {
+    name: 'double negation',
+    schema: { not: { not: { type: 'string', pattern: '^a' } } },
+    valid: ['ab'],
+    invalid: ['b', 1],
+  },
   { name: 'not type', schema: { not: { type: 'string' } }, valid: [1, null, {}, []], invalid: ['x'] },
   {
     name: 'not enum',
@@ -693,12 +738,12 @@ export const ERROR_CASES: Array<{ schema: object; keyword: string; pointer: stri
     keyword: 'unevaluatedProperties',
     pointer: '/properties/a/unevaluatedProperties',
   },
-  { schema: { not: { type: 'string', pattern: 'a' } }, keyword: 'not', pointer: '/not' },
+  { schema: { not: { type: 'string', format: 'date' } }, keyword: 'not', pointer: '/not' },
   {
     schema: {
       oneOf: [
-        { type: 'string', pattern: 'a' },
-        { type: 'string', pattern: 'b' },
+        { type: 'string', format: 'date' },
+        { type: 'string', format: 'email' },
       ],
     },
     keyword: 'oneOf',

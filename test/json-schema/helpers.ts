@@ -78,7 +78,7 @@ export function sampleText(compiled: CompiledGrammar, random: () => number, budg
     if (allowed.length === 0)
       return m.isCompleted() ? new TextDecoder().decode(Uint8Array.from(out)) : undefined;
     const late = out.length > budget ? allowed.filter((b) => CLOSERS.includes(b)) : [];
-    const pool = late.length > 0 ? late : allowed;
+    const pool = late.length > 0 && random() < 0.7 ? late : allowed;
     const b = pool[Math.floor(random() * pool.length)]!;
     one[0] = b;
     m.acceptString(one);

@@ -44,7 +44,8 @@ describe('sampled instances validate with ajv', () => {
       for (let i = 0; i < 12; i++) {
         const text = sampleText(compiled, random);
         // ajv checks numbers as doubles: beyond 15 digits its multipleOf/bounds verdicts are not exact.
-        if (text === undefined || /[0-9]{16,}/.test(text)) continue;
+        // (and exponents beyond ±308 under/overflow).
+        if (text === undefined || /[0-9]{16,}|[eE][+-]?0*[0-9]{3,}/.test(text)) continue;
         completed++;
         expect(ajvValid(c.schema, JSON.parse(text)), `sample ${text}`).toBe(true);
       }

@@ -12,7 +12,9 @@ import {
   type ObjectFacet,
   type SchemaNode,
   type UnionNode,
+  unconstrainedNumber,
   unconstrainedObject,
+  unconstrainedString,
 } from '../schema-ir.js';
 import type { ApplicatorKeyword, KeywordContext } from './context.js';
 
@@ -31,19 +33,20 @@ export function unionNodes(nodes: SchemaNode[]): UnionNode {
   return mergeValueFacets(u);
 }
 
-/** Merges listed-value string (and number) facets into one facet, so enums stay one alternative. */
+/**
+ * Merges listed-value facets of one type into one facet, so an enum stays one alternative (listed values
+ * already satisfy their facet's other constraints, so the merged facet keeps only the list).
+ */
 function mergeValueFacets(u: UnionNode): UnionNode {
-  const strValues = u.string.filter(
-    (f) => f.values && f.minLength === 0 && f.patterns.length === 0 && f.formats.length === 0,
-  );
+  const strValues = u.string.filter((f) => f.values);
   if (strValues.length > 1) {
-    const merged = { ...strValues[0]!, values: [...new Set(strValues.flatMap((f) => f.values!))] };
-    u.string = [merged, ...u.string.filter((f) => !strValues.includes(f))];
+    const merged = { ...unconstrainedString(), values: [...new Set(strValues.flatMap((f) => f.values!))] };
+    u.string = [merged, ...u.string.filter((f) => !f.values)];
   }
-  const numValues = u.number.filter((f) => f.values && !f.integer && f.multipleOf.length === 0);
+  const numValues = u.number.filter((f) => f.values);
   if (numValues.length > 1) {
-    const merged = { ...numValues[0]!, values: [...new Set(numValues.flatMap((f) => f.values!))] };
-    u.number = [merged, ...u.number.filter((f) => !numValues.includes(f))];
+    const merged = { ...unconstrainedNumber(), values: [...new Set(numValues.flatMap((f) => f.values!))] };
+    u.number = [merged, ...u.number.filter((f) => !f.values)];
   }
   return u;
 }
@@ -65,6 +68,7 @@ export function constNode(value: JsonValue): UnionNode {
       minLength: 0,
       maxLength: Number.POSITIVE_INFINITY,
       patterns: [],
+      notPatterns: [],
       formats: [],
       notValues: [],
       values: [value],

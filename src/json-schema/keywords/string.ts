@@ -4,6 +4,29 @@ import { patternContent } from '../strings.js';
 import { patternRegExp } from '../values.js';
 import { type FacetKeyword, nonNegativeInteger } from './context.js';
 
+/** Formats the JSON Schema specification defines: validators commonly assert them, so never ignored. */
+const SPEC_FORMATS: ReadonlySet<string> = new Set([
+  'date-time',
+  'date',
+  'time',
+  'duration',
+  'email',
+  'idn-email',
+  'hostname',
+  'idn-hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'iri',
+  'iri-reference',
+  'uuid',
+  'uri-template',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
+]);
+
 export const stringKeywords: FacetKeyword[] = [
   {
     keyword: 'minLength',
@@ -40,8 +63,12 @@ export const stringKeywords: FacetKeyword[] = [
       if (typeof v !== 'string') return ctx.fail('must be a string');
       if (formatExpr(v)) f.formats.push(v);
       else if (UNCONSTRAINED_STRING_FORMATS.includes(v)) return;
-      else if (ctx.unknownFormats === 'error') ctx.fail(`format ${JSON.stringify(v)} cannot be enforced`);
-      else ctx.warn(`format ${JSON.stringify(v)} is not checked (treated as an annotation)`);
+      else if (ctx.unknownFormats === 'error' || SPEC_FORMATS.has(v)) {
+        return ctx.fail(`format ${JSON.stringify(v)} cannot be enforced`);
+      } else
+        ctx.warn(
+          `format ${JSON.stringify(v)} is not checked (not a standard format: treated as an annotation)`,
+        );
     },
   },
 ];
