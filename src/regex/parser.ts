@@ -57,6 +57,15 @@ interface Flags {
 
 const NO_FLAGS: Flags = { ignoreCase: false, dotAll: false, ascii: false, verbose: false };
 
+/** What an escape denotes: a code point, a set, an anchor, or an unsupported construct (matches nothing). */
+type EscapeResult =
+  | { readonly cp: number }
+  | { readonly set: readonly number[] }
+  | { readonly anchor: 'start' | 'end' | 'endAbsolute' }
+  | { readonly unsupported: true };
+
+const UNSUPPORTED_ESCAPE: EscapeResult = { unsupported: true };
+
 /** A parsed class member: one code point (may start a range) or a whole set such as `\d`. */
 type ClassItem = { readonly cp: number } | { readonly set: readonly number[] };
 
@@ -91,6 +100,12 @@ class RegexParser {
   /** Python: global flag groups are only allowed before anything else. */
   private sawNonFlagToken = false;
   private readonly warnings: RegexDiagnostic[] = [];
+  /**
+   * ecma/python: the first well-formed but unsupported construct (lookaround, backreference, `\b`…). It is
+   * reported after the whole pattern parsed, so a syntax error anywhere wins, as Python and the host
+   * RegExp report syntax first.
+   */
+  private unsupported: { message: string; at: number } | undefined;
   /** Python: capturing groups so far, and group numbers by name (duplicate names are errors). */
   private groupCount = 0;
   private readonly groupNames = new Map<string, number>();
@@ -116,6 +131,7 @@ class RegexParser {
     }
     if (this.nothingToRepeatAt !== undefined) throw this.fail('Nothing to repeat.', this.nothingToRepeatAt);
     if (this.flavor === 'ecma') this.checkWithHostEngine();
+    if (this.unsupported) throw this.fail(this.unsupported.message, this.unsupported.at);
     return { node, warnings: this.warnings };
   }
 
@@ -226,7 +242,8 @@ class RegexParser {
       if (this.eat('?')) {
         // lazy
       } else if (this.flavor === 'python' && this.peek() === C('+')) {
-        throw this.fail('possessive quantifier is not supported', this.pos);
+        this.markUnsupported('possessive quantifier is not supported', this.pos);
+        this.pos++;
       }
       const [min, max] = bounds;
       if (min > max) {
@@ -240,6 +257,11 @@ class RegexParser {
       }
       node = { type: 'repeat', item: node, min, max };
     }
+  }
+
+  /** Records an unsupported construct (see `unsupported`); parsing continues past it. */
+  private markUnsupported(message: string, at: number): void {
+    this.unsupported ??= { message, at };
   }
 
   private atQuantifier(): boolean {
@@ -401,9 +423,12 @@ class RegexParser {
     const open = this.pos;
     this.pos++; // (
     const outerFlags = this.flags;
+    let assertion = false;
     if (this.eat('?')) {
       const result = this.parseGroupModifier(open);
       if (result === 'skip') return undefined;
+      if (result === 'placeholder') return EMPTY_NODE;
+      assertion = result === 'assertion';
     } else {
       this.groupCount++;
     }
@@ -419,7 +444,7 @@ class RegexParser {
       );
     }
     this.flags = outerFlags;
-    if (body.type === 'seq' && body.items.length === 0) return EMPTY_NODE;
+    if (assertion || (body.type === 'seq' && body.items.length === 0)) return EMPTY_NODE;
     // A group around a lone anchor may be quantified, unlike the bare anchor.
     return body.type === 'anchor' ? { type: 'seq', items: [body] } : body;
   }
@@ -428,7 +453,7 @@ class RegexParser {
    * Handles what follows `(?`. Returns 'skip' when the whole group has been consumed and matches
    * nothing (Python comments and global flags); otherwise leaves the position at the group body.
    */
-  private parseGroupModifier(open: number): 'skip' | 'body' {
+  private parseGroupModifier(open: number): 'skip' | 'body' | 'assertion' | 'placeholder' {
     const c = this.peek();
     if (this.flavor === 'sglang') {
       if (c === undefined) throw this.fail('Group modifier is not finished.');
@@ -454,10 +479,14 @@ class RegexParser {
       return 'body';
     }
     if (c === C('=') || c === C('!')) {
-      throw this.fail(`Lookahead assertion '(?${show(c)}' is not supported.`, open);
+      this.markUnsupported(`Lookahead assertion '(?${show(c)}' is not supported.`, open);
+      this.pos++;
+      return 'assertion';
     }
     if (c === C('<') && (this.peek(1) === C('=') || this.peek(1) === C('!'))) {
-      throw this.fail(`Lookbehind assertion '(?<${show(this.peek(1)!)}' is not supported.`, open);
+      this.markUnsupported(`Lookbehind assertion '(?<${show(this.peek(1)!)}' is not supported.`, open);
+      this.pos += 2;
+      return 'assertion';
     }
     if (this.flavor === 'ecma') {
       if (c === C('<')) {
@@ -492,7 +521,12 @@ class RegexParser {
         this.groupNames.set(name, this.groupCount);
         return 'body';
       }
-      if (this.peek() === C('=')) throw this.fail("Backreference '(?P=name)' is not supported.", open);
+      if (this.peek() === C('=')) {
+        this.markUnsupported("Backreference '(?P=name)' is not supported.", open);
+        while (this.pos < this.cps.length && this.peek() !== C(')')) this.pos++;
+        if (!this.eat(')')) throw this.fail('missing ), unterminated name', open + 4);
+        return 'placeholder';
+      }
       throw this.fail(`unknown extension ?P${this.peek() === undefined ? '' : show(this.peek()!)}`, open);
     }
     if (c === C('#')) {
@@ -502,7 +536,11 @@ class RegexParser {
     }
     if (c === C('<'))
       throw this.fail(`unknown extension ?<${this.peek(1) === undefined ? '' : show(this.peek(1)!)}`, open);
-    if (c === C('>')) throw this.fail("Atomic group '(?>' is not supported.", open);
+    if (c === C('>')) {
+      this.markUnsupported("Atomic group '(?>' is not supported.", open);
+      this.pos++;
+      return 'body';
+    }
     if (c === C('(')) throw this.fail("Conditional group '(?(' is not supported.", open);
     return this.parsePythonFlags(open);
   }
@@ -517,7 +555,7 @@ class RegexParser {
       if (c === undefined) throw this.fail('missing -, : or )');
       const ch = show(c);
       if ('aiLmsux'.includes(ch)) {
-        if (ch === 'm') throw this.fail("Inline flag 'm' (MULTILINE) is not supported.", this.pos);
+        if (ch === 'm') this.markUnsupported("Inline flag 'm' (MULTILINE) is not supported.", this.pos);
         if (ch === 'L') throw this.fail("bad inline flags: cannot use 'L' flag with a str pattern", this.pos);
         target.add(ch);
         this.pos++;
@@ -556,6 +594,7 @@ class RegexParser {
     const at = this.pos;
     const escaped = this.parseEscapeSet(false);
     if ('anchor' in escaped) return { type: 'anchor', kind: escaped.anchor, position: at };
+    if ('unsupported' in escaped) return EMPTY_NODE;
     if ('set' in escaped) return this.setNode(escaped.set);
     return this.literal(escaped.cp);
   }
@@ -564,9 +603,7 @@ class RegexParser {
    * Parses an escape starting at the backslash. Inside a class (`inClass`) anchors are not allowed and
    * `\b` is backspace.
    */
-  private parseEscapeSet(
-    inClass: boolean,
-  ): { cp: number } | { set: readonly number[] } | { anchor: 'start' | 'end' | 'endAbsolute' } {
+  private parseEscapeSet(inClass: boolean): EscapeResult {
     const at = this.pos;
     switch (this.flavor) {
       case 'sglang':
@@ -689,10 +726,7 @@ class RegexParser {
   }
 
   /** ECMAScript `u`-mode escapes. */
-  private ecmaEscape(
-    at: number,
-    inClass: boolean,
-  ): { cp: number } | { set: readonly number[] } | { anchor: 'start' | 'end' | 'endAbsolute' } {
+  private ecmaEscape(at: number, inClass: boolean): EscapeResult {
     const next = this.cps[at + 1];
     if (next === undefined) throw this.fail('\\ at end of pattern', at);
     const ch = show(next);
@@ -705,9 +739,28 @@ class RegexParser {
       this.pos += 2;
       return { cp: 8 };
     }
-    if (ch === 'b' || ch === 'B') throw this.fail(`Word boundary '\\${ch}' is not supported.`, at);
-    if (next >= C('1') && next <= C('9')) throw this.fail(`Backreference '\\${ch}' is not supported.`, at);
-    if (ch === 'k') throw this.fail("Backreference '\\k<name>' is not supported.", at);
+    if (inClass && (ch === 'B' || ch === 'k' || (next >= C('1') && next <= C('9')))) {
+      throw this.fail('Invalid class escape', at);
+    }
+    if (ch === 'b' || ch === 'B') {
+      this.markUnsupported(`Word boundary '\\${ch}' is not supported.`, at);
+      this.pos += 2;
+      return UNSUPPORTED_ESCAPE;
+    }
+    if (next >= C('1') && next <= C('9')) {
+      this.markUnsupported(`Backreference '\\${ch}' is not supported.`, at);
+      this.pos += 2;
+      while (isDigit(this.peek())) this.pos++;
+      return UNSUPPORTED_ESCAPE;
+    }
+    if (ch === 'k') {
+      if (this.cps[at + 2] !== C('<')) throw this.fail('Invalid named reference', at);
+      this.markUnsupported("Backreference '\\k<name>' is not supported.", at);
+      this.pos = at + 3;
+      while (this.pos < this.cps.length && this.peek() !== C('>')) this.pos++;
+      if (!this.eat('>')) throw this.fail('Invalid named reference', at);
+      return UNSUPPORTED_ESCAPE;
+    }
     if (ch === '0') {
       if (isDigit(this.cps[at + 2])) throw this.fail('Invalid decimal escape', at);
       this.pos += 2;
@@ -779,10 +832,7 @@ class RegexParser {
   }
 
   /** Python `re` escapes (`sre_parse._escape` / `_class_escape`). */
-  private pythonEscape(
-    at: number,
-    inClass: boolean,
-  ): { cp: number } | { set: readonly number[] } | { anchor: 'start' | 'end' | 'endAbsolute' } {
+  private pythonEscape(at: number, inClass: boolean): EscapeResult {
     const next = this.cps[at + 1];
     if (next === undefined) throw this.fail('bad escape (end of pattern)', at);
     const ch = show(next);
@@ -800,7 +850,11 @@ class RegexParser {
         this.pos += 2;
         return { anchor: 'endAbsolute' };
       }
-      if (ch === 'b' || ch === 'B') throw this.fail(`Word boundary '\\${ch}' is not supported.`, at);
+      if (ch === 'b' || ch === 'B') {
+        this.markUnsupported(`Word boundary '\\${ch}' is not supported.`, at);
+        this.pos += 2;
+        return UNSUPPORTED_ESCAPE;
+      }
     }
     const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
     if (ch in simple) {
@@ -819,7 +873,15 @@ class RegexParser {
       this.pos = at + 2 + digits;
       return { cp: value };
     }
-    if (ch === 'N') throw this.fail("Named character escape '\\N{...}' is not supported.", at);
+    if (ch === 'N') {
+      if (this.cps[at + 2] !== C('{')) throw this.fail('missing {', at + 2);
+      this.markUnsupported("Named character escape '\\N{...}' is not supported.", at);
+      this.pos = at + 3;
+      while (this.pos < this.cps.length && this.peek() !== C('}')) this.pos++;
+      if (!this.eat('}')) throw this.fail('missing }, unterminated name', at + 3);
+      if (inClass) return { cp: 0xfffd };
+      return UNSUPPORTED_ESCAPE;
+    }
     if (ch === '0') {
       let end = at + 2;
       while (
@@ -844,7 +906,9 @@ class RegexParser {
       }
       if (inClass) throw this.fail(`bad escape ${this.text(at, at + 2)}`, at);
       const end = isDigit(this.cps[at + 2]) ? at + 3 : at + 2;
-      throw this.fail(`Backreference '${this.text(at, end)}' is not supported.`, at);
+      this.markUnsupported(`Backreference '${this.text(at, end)}' is not supported.`, at);
+      this.pos = end;
+      return UNSUPPORTED_ESCAPE;
     }
     if (isAsciiLetter(next)) throw this.fail(`bad escape \\${ch}`, at);
     this.pos += 2;
@@ -924,6 +988,7 @@ class RegexParser {
     }
     const escaped = this.parseEscapeSet(true);
     if ('anchor' in escaped) throw this.fail('bad escape', this.pos);
+    if ('unsupported' in escaped) return { set: [] };
     return escaped;
   }
 }

@@ -74,6 +74,8 @@ const ERROR_CASES: ReadonlyArray<readonly [string, string, number]> = [
   ['a*+', 'possessive quantifier is not supported', 2],
   ['(?>a)', "Atomic group '(?>' is not supported.", 0],
   ['(?<n>a)', 'unknown extension ?<n', 0],
+  ['\\1(', 'missing ), unterminated subpattern', 2],
+  ['(?P=n', 'missing ), unterminated name', 4],
 ];
 
 describe('python flavour (re.search semantics)', () => {
