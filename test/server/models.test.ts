@@ -74,6 +74,34 @@ describe('replay model', () => {
   }
 });
 
+describe('streaming detokenisation', () => {
+  test('a character split across tokens is held back until complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logitkit-utf8-'));
+    const file = join(dir, 'e-acute.npy');
+    // "é" is C3 A9: one byte token per step, then EOS.
+    const wanted = [0xc3, 0xa9, TINY.eos];
+    writeFileSync(
+      file,
+      npy(3, TINY.vocabSize, (r, c) => (c === wanted[r] ? 10 : 0)),
+    );
+    const s = await start({ model: `replay:${file}` });
+    try {
+      const r = await post(`${s.url}/generate`, {
+        text: 'x',
+        stream: true,
+        sampling_params: { temperature: 0 },
+      });
+      const texts = r.text
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: {'))
+        .map((e) => (JSON.parse(e.slice(6)) as { text: string }).text);
+      expect(texts).toEqual(['', 'é', 'é']);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('n-gram model', () => {
   test('is a normalised distribution and prefers seen continuations', () => {
     const tokenizer = fromTokenizerInfo(tinyTokenizer());

@@ -103,6 +103,9 @@ export class Sequence {
   readonly inputTokenIdsLogprobs: (LogprobEntry[] | null)[] = [];
   readonly outputTokenIdsLogprobs: (LogprobEntry[] | null)[] = [];
   private readonly stopIds: Set<number>;
+  private readonly streamDecoder = new TextDecoder('utf-8');
+  private streamText = '';
+  private decodedTokens = 0;
   private readonly tokenizer: ServerTokenizer;
 
   constructor(spec: GenerationSpec, tokenizer: ServerTokenizer) {
@@ -199,8 +202,13 @@ export class Sequence {
       }
       return text;
     }
-    let text = decodeTokens(this.tokenizer, this.outputIds, p.skipSpecialTokens);
-    while (text.endsWith('\uFFFD')) text = text.slice(0, -1);
+    // Incremental while streaming: a streaming UTF-8 decoder holds back an unfinished character by itself.
+    for (; this.decodedTokens < this.outputIds.length; this.decodedTokens++) {
+      const id = this.outputIds[this.decodedTokens]!;
+      if (p.skipSpecialTokens && this.tokenizer.isSpecial(id)) continue;
+      this.streamText += this.streamDecoder.decode(this.tokenizer.tokenBytes(id), { stream: true });
+    }
+    const text = this.streamText;
     return text.slice(0, text.length - heldBackLength(text, p.stop));
   }
 
