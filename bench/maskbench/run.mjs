@@ -222,6 +222,16 @@ process.stderr.write(
   `MaskBench: ${files.length} files from ${dataDir}; engines ${engines.join(', ')} (setup ${[...workers.values()].map((w) => `${w.engine} ${Math.round(w.setupMs)} ms`).join(', ')}); timeout ${timeoutS} s\n`,
 );
 
+let filesDone = 0;
+// Ctrl-C or SIGTERM: report what has been measured so far.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping after ${filesDone} files\n`);
+    report(filesDone);
+    process.exit(130);
+  });
+}
+
 for (let i = 0; i < files.length; i++) {
   const path = join(dataDir, /** @type {string} */ (files[i]));
   // Alternate the engine order per file so that drift on a shared machine does not favour one engine.
@@ -249,38 +259,43 @@ for (let i = 0; i < files.length; i++) {
       tests: r.tests,
     });
   }
-  progress(i + 1, totals);
+  filesDone = i + 1;
+  progress(filesDone, totals);
 }
-for (const w of workers.values()) w.stop();
-if (process.stderr.isTTY) process.stderr.write('\n');
+report(filesDone);
 
-const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`;
-const command = `npm run bench:maskbench -- ${process.argv.slice(2).join(' ')}`;
-process.stdout.write(
-  `\nMaskBench, Llama-3.1 tokenizer, times in µs. ${files.length} files.\nMachine: ${machine}\nCommand: ${command}\n\n`,
-);
-process.stdout.write(`${formatTable(engines, totals)}\n`);
+/** Prints the table and writes the JSON for the files done so far (all of them, or fewer after Ctrl-C). */
+function report(/** @type {number} */ filesDone) {
+  for (const w of workers.values()) w.stop();
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`;
+  const command = `npm run bench:maskbench -- ${process.argv.slice(2).join(' ')}`;
+  process.stdout.write(
+    `\nMaskBench, Llama-3.1 tokenizer, times in µs. ${filesDone} of ${files.length} files.\nMachine: ${machine}\nCommand: ${command}\n\n`,
+  );
+  process.stdout.write(`${formatTable(engines, totals)}\n`);
 
-if (args.json) {
-  const out = {
-    command,
-    machine,
-    date: new Date().toISOString(),
-    data: dataDir,
-    options: { engines, limit, seed, timeoutS },
-    engines: Object.fromEntries(
-      engines.map((e) => {
-        const t = /** @type {EngineTotals} */ (totals.get(e));
-        return [
-          e,
-          {
-            summary: { tbm: t.tbm.summary(), ttfm: t.ttfm.summary(), counts: t.counts, tokens: t.tokens },
-            files: perFile.get(e),
-          },
-        ];
-      }),
-    ),
-  };
-  writeFileSync(resolve(args.json), `${JSON.stringify(out, null, 1)}\n`);
-  process.stderr.write(`per-file results: ${resolve(args.json)}\n`);
+  if (args.json) {
+    const out = {
+      command,
+      machine,
+      date: new Date().toISOString(),
+      data: dataDir,
+      options: { engines, limit, seed, timeoutS },
+      engines: Object.fromEntries(
+        engines.map((e) => {
+          const t = /** @type {EngineTotals} */ (totals.get(e));
+          return [
+            e,
+            {
+              summary: { tbm: t.tbm.summary(), ttfm: t.ttfm.summary(), counts: t.counts, tokens: t.tokens },
+              files: perFile.get(e),
+            },
+          ];
+        }),
+      ),
+    };
+    writeFileSync(resolve(args.json), `${JSON.stringify(out, null, 1)}\n`);
+    process.stderr.write(`per-file results: ${resolve(args.json)}\n`);
+  }
 }
