@@ -77,7 +77,8 @@ export function parseTokenizerJson(
   const modelTokens: (string | undefined)[] = [];
   const vocab = model.vocab;
   if (scannedVocab) {
-    // Already validated by the scanner.
+    // Read and validated by the fast loader, which only takes an object of `token: id`.
+    if (modelType === 'Unigram') fail('model.vocab', 'expected an array of [piece, score], got an object');
   } else if (modelType === 'Unigram') {
     if (!Array.isArray(vocab))
       fail('model.vocab', `expected an array of [piece, score], got ${describe(vocab)}`);

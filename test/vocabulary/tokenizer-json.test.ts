@@ -298,6 +298,17 @@ describe('bad input', () => {
     expectTokenizerError(() => TokenizerInfo.fromTokenizerJson(path), /float-id\.json: model\.vocab\["a"\]/);
   });
 
+  it('a Unigram model with an object vocab is reported the same from a file and from an object', () => {
+    const json = { ...readFixture('raw'), model: { type: 'Unigram', vocab: { a: 0 } } };
+    const path = writeScratch('unigram-object.json', JSON.stringify(json));
+    for (const input of [path, json]) {
+      expectTokenizerError(
+        () => TokenizerInfo.fromTokenizerJson(input),
+        /model\.vocab: expected an array of \[piece, score\]/,
+      );
+    }
+  });
+
   it('a bad companion config file names that file', () => {
     const dir = join(scratch, 'model-dir');
     mkdirSync(dir);
