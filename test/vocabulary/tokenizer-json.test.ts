@@ -459,3 +459,41 @@ describe('other tokenizer shapes', () => {
     );
   });
 });
+
+describe('fast file loader vs JSON.parse', () => {
+  it('gives the same vocabulary for random keys, ids, kinds and formatting', () => {
+    const decoders = [{ type: 'ByteLevel' }, { type: 'ByteFallback' }, { type: 'Fuse' }];
+    let n = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        fc.boolean(),
+        (keys, decoder, indent, gaps) => {
+          const vocab: Record<string, number> = {};
+          // Ids with holes when `gaps`.
+          keys.forEach((k, i) => {
+            vocab[k] = gaps ? i * 2 + 1 : i;
+          });
+          const json = {
+            added_tokens: [],
+            decoder: decoders[decoder],
+            model: { type: 'BPE', merges: [['a', 'b']], vocab },
+          };
+          const source = JSON.stringify(json, null, indent ? 2 : undefined);
+          const path = writeScratch(`fuzz-${n++ % 4}.json`, source);
+          const fromFile = TokenizerInfo.fromTokenizerJson(path);
+          const fromObject = TokenizerInfo.fromTokenizerJson(JSON.parse(source));
+          expect(fromFile.kind).toBe(fromObject.kind);
+          expect(fromFile.tokenCount).toBe(fromObject.tokenCount);
+          expect(Buffer.from(fromFile.tokenBytesData).toString('hex')).toBe(
+            Buffer.from(fromObject.tokenBytesData).toString('hex'),
+          );
+          expect(Array.from(fromFile.tokenBytesOffsets)).toEqual(Array.from(fromObject.tokenBytesOffsets));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
