@@ -53,8 +53,6 @@ const SLACK = 1e-9;
 const EXTRA_CANDIDATES = 64;
 /** Buffer size when no top_k bounds the kept set (top-p / min-p only). */
 const OPEN_KEEP = 128;
-/** Evenly spaced samples used to estimate the selection threshold. */
-const ESTIMATE_SAMPLES = 2048;
 /** Kept sets that would need a buffer larger than this go to the dense histogram path. */
 const DENSE_FROM = 4096;
 /** Histogram of u = (M - x) / T for the dense path: buckets of width 1/HIST_SCALE up to HIST_RANGE. */
@@ -295,88 +293,51 @@ export class LogitsPipeline {
    * Returns the count; `scanThreshold`/`scanCompacted` tell whether tokens were left out (all `<= threshold`).
    */
   private scan(logits: Float32Array, mask: Int32Array | undefined, keep: number): number {
-    const start = this.estimateThreshold(logits, mask, keep);
-    const n = this.scanFrom(logits, mask, keep, start);
-    // the estimate was too high (fewer than `keep` tokens above it): scan again from -inf
-    return n < keep && start > Number.NEGATIVE_INFINITY
-      ? this.scanFrom(logits, mask, keep, Number.NEGATIVE_INFINITY)
-      : n;
-  }
-
-  /**
-   * A starting threshold for the selection scan, so that most tokens are rejected from the first
-   * comparison instead of filling and compacting the buffer: the r-th largest of up to 2048 evenly
-   * spaced allowed logits, with r chosen so that about 3 * keep tokens of the row lie above it.
-   * Only a speed-up: a too-high estimate is detected (fewer than keep tokens above) and rescanned.
-   */
-  private estimateThreshold(logits: Float32Array, mask: Int32Array | undefined, keep: number): number {
-    const v = logits.length;
-    if (keep * 32 > v) return Number.NEGATIVE_INFINITY;
-    const samples = Math.min(v, ESTIMATE_SAMPLES);
-    const stride = v / samples;
-    const vals = this.sampleVals;
-    const ids = this.sampleIds;
-    let m = 0;
-    for (let j = 0; j < samples; j++) {
-      const i = Math.floor(j * stride);
-      const x = logits[i]!;
-      if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) {
-        vals[m] = x;
-        ids[m] = i;
-        m++;
-      }
-    }
-    if (m < samples / 4) return Number.NEGATIVE_INFINITY; // heavily masked row: no reliable estimate
-    const rank = Math.max(4, Math.floor((m * 3 * keep) / v));
-    if (rank >= m) return Number.NEGATIVE_INFINITY;
-    selectTop(ids, vals, m, rank);
-    return vals[rank - 1]!;
-  }
-  private readonly sampleVals = new Float64Array(ESTIMATE_SAMPLES);
-  private readonly sampleIds = new Int32Array(ESTIMATE_SAMPLES);
-
-  /** The selection scan from an initial threshold (every token `<= start` is left out). */
-  private scanFrom(logits: Float32Array, mask: Int32Array | undefined, keep: number, start: number): number {
     const v = logits.length;
     const cap = Math.min(v, Math.max(keep * 4, 256));
     this.ensureBuffer(cap);
     const ids = this.bufIds;
     const vals = this.bufVals;
-    let thr = start;
+    let thr = Number.NEGATIVE_INFINITY;
     let n = 0;
-    let compacted = start > Number.NEGATIVE_INFINITY;
-    if (mask === undefined) {
-      for (let i = 0; i < v; i++) {
-        const x = logits[i]!;
-        if (x > thr) {
-          ids[n] = i;
-          vals[n] = x;
-          if (++n === cap && i < v - 1) {
-            selectTop(ids, vals, n, keep);
-            n = keep;
-            thr = vals[keep - 1]!;
-            compacted = true;
-          }
-        }
-      }
-    } else {
-      for (let w = 0, base = 0; base < v; w++, base += 32) {
-        const bits = mask[w]!;
-        if (bits === 0) continue;
-        const end = Math.min(base + 32, v);
-        for (let i = base; i < end; i++) {
+    let compacted = false;
+    // The inner loops only append; compaction happens outside them, which keeps the hot loops small.
+    let i = 0;
+    while (i < v) {
+      if (mask === undefined) {
+        for (; i < v; i++) {
           const x = logits[i]!;
-          if (x > thr && ((bits >>> (i - base)) & 1) === 1) {
+          if (x > thr) {
             ids[n] = i;
             vals[n] = x;
-            if (++n === cap && i < v - 1) {
-              selectTop(ids, vals, n, keep);
-              n = keep;
-              thr = vals[keep - 1]!;
-              compacted = true;
+            if (++n === cap) {
+              i++;
+              break;
             }
           }
         }
+      } else {
+        for (; i < v; i++) {
+          if ((i & 31) === 0 && mask[i >>> 5] === 0) {
+            i += 31; // a word with no allowed token
+            continue;
+          }
+          const x = logits[i]!;
+          if (x > thr && ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1) {
+            ids[n] = i;
+            vals[n] = x;
+            if (++n === cap) {
+              i++;
+              break;
+            }
+          }
+        }
+      }
+      if (n === cap && i < v) {
+        selectTop(ids, vals, n, keep);
+        n = keep;
+        thr = vals[keep - 1]!;
+        compacted = true;
       }
     }
     if (n > keep) {
