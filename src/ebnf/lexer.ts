@@ -55,6 +55,13 @@ export interface Token {
   ranges?: ClassRange[];
   /** A parser-level error found inside a class (reported in source order by the parser). */
   classError?: EbnfErrorSite;
+  /** `charclass` tokens: where the closing `]` is (XGrammar lexes a class as several tokens). */
+  end?: { line: number; column: number };
+}
+
+/** Where XGrammar places the last of its tokens for `token` (a class's `]`), for "previous token" errors. */
+export function lastPosition(token: Token): { line: number; column: number } {
+  return token.end ?? token;
 }
 
 /** Macro names reserved in element position (an identifier with one of these names is always a call). */
@@ -290,6 +297,7 @@ class Lexer {
       }
     }
     if (this.pos >= this.src.length) this.fail('Unterminated character class');
+    const end = { line: this.line, column: this.column };
     this.consume();
     const ranges: ClassRange[] = [];
     let classError: EbnfErrorSite | undefined;
@@ -323,7 +331,12 @@ class Lexer {
         i += 1;
       }
     }
-    this.push('charclass', this.src.slice(start, this.pos), line, column, { negated, ranges, classError });
+    this.push('charclass', this.src.slice(start, this.pos), line, column, {
+      negated,
+      ranges,
+      classError,
+      end,
+    });
   }
 
   private lexInteger(): void {
@@ -412,7 +425,8 @@ class Lexer {
       const name = t[i - 1]!;
       // Macro names are identifiers for XGrammar's lexer too.
       if (name.type !== 'ident' && name.type !== 'macro') {
-        this.fail('Assign should be preceded by an identifier', name.line, name.column);
+        const at = lastPosition(name);
+        this.fail('Assign should be preceded by an identifier', at.line, at.column);
       }
       if (i >= 2 && t[i - 2]!.line === name.line) {
         this.fail('The rule name should be at the beginning of the line', name.line, name.column);

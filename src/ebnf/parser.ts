@@ -8,7 +8,7 @@ import nearley from 'nearley';
 import { type AstRule, type List, listToArray } from './ast.js';
 import grammar from './ebnf-grammar.generated.js';
 import { ebnfError } from './errors.js';
-import { type Token, tokenize } from './lexer.js';
+import { lastPosition, type Token, tokenize } from './lexer.js';
 import { type ParseContext, type PendingError, withParseContext } from './parse-actions.js';
 
 const NEARLEY_GRAMMAR = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
@@ -97,7 +97,10 @@ function syntaxMessage(token: Token, expected: Expectation[]): string {
     return 'Expect }';
   }
   if (has('macro', 'lparen', 1)) return 'Expect ( after macro function name';
-  if (has('value') || has('macroArg')) return 'Expect string, integer, boolean, or tuple in macro argument';
+  // a value could start here (an identifier followed by "=" expecting its "=" does not count)
+  if (has('value', undefined, 0) || has('macroArg', undefined, 0)) {
+    return 'Expect string, integer, boolean, or tuple in macro argument';
+  }
   if (has('tuple')) return 'Expect , or ) in tuple';
   if (has('macro') || has('macroArgs')) return 'Expect , or ) in macro arguments';
   return 'Expect rule name';
@@ -117,7 +120,7 @@ function checkNesting(tokens: readonly Token[], errors: PendingError[]): void {
       if (kind === 'group') groups++;
       else tuples++;
       if (groups > MAX_NEST_DEPTH || tuples > MAX_NEST_DEPTH) {
-        const prev = tokens[i - 1] ?? t;
+        const prev = lastPosition(tokens[i - 1] ?? t);
         errors.push({
           progress: i,
           line: prev.line,

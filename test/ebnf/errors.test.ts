@@ -72,6 +72,17 @@ const CASES: ErrorCase[] = [
     message: L(2, 1, 'Assign should be preceded by an identifier'),
     oracle: true,
   },
+  {
+    ebnf: 'root ::= "a" [a-z] ::= "b"',
+    message: L(1, 18, 'Assign should be preceded by an identifier'),
+    oracle: true,
+  },
+  { ebnf: '[a]::= "b"', message: L(1, 3, 'Assign should be preceded by an identifier'), oracle: true },
+  // reported at the previous token; for a class that is its "]" (XGrammar lexes classes as several tokens)
+  {
+    ebnf: `root ::= ${'('.repeat(1000)}[a]("a")${')'.repeat(1000)}`,
+    message: P(1, 1012, 'Nest layer exceeded the maximum limit'),
+  },
   { ebnf: 'true ::= "a"', message: L(1, 1, 'Assign should be preceded by an identifier'), oracle: true },
   {
     ebnf: 'root ::= "a" b ::= "c"',
@@ -178,6 +189,12 @@ const CASES: ErrorCase[] = [
     oracle: true,
   },
   { ebnf: 'root ::= TagDispatch(1 2)', message: P(1, 24, 'Expect , or ) in macro arguments'), oracle: true },
+  { ebnf: 'root ::= TagDispatch(b*', message: P(1, 23, 'Expect , or ) in macro arguments'), oracle: true },
+  {
+    ebnf: 'root ::= TagDispatch(b=*',
+    message: P(1, 24, 'Expect string, integer, boolean, or tuple in macro argument'),
+    oracle: true,
+  },
   { ebnf: 'root ::= TagDispatch((1 2))', message: P(1, 25, 'Expect , or ) in tuple'), oracle: true },
   { ebnf: 'root ::= TagDispatch(("a" root))', message: P(1, 27, 'Expect , or ) in tuple'), oracle: true },
   {
