@@ -41,16 +41,20 @@ console.log(
     `(in sidecar ${r.compile_ms.uncached_in_sidecar_p50.toFixed(2)} ms), cached round trip p50 ${r.compile_ms.cached_round_trip_p50.toFixed(3)} ms`,
 );
 console.log(
-  '\nper decode step (us): batched FILL_BATCH + copy of the rows out of shared memory; accepts for every row',
+  '\nper decode step, microseconds (p50 / p99). fill = one FILL_BATCH incl. getting the rows into the step mask;',
 );
 console.log(
-  'batch | fill transport-only p50 / p99 | fill with masks p50 / p99 | pipelined accepts p50 | step p50 / p99 | sync accepts p50',
+  "transport = fill minus the sidecar's mask computation (round trip + shared-memory write + copy-out, if any)",
+);
+console.log(
+  'batch | no-op fill      (shm write) | fill with masks  (compute) | transport         | post accepts (applied) | sync accepts',
 );
 for (const [b, v] of Object.entries(r.batches)) {
+  const pair = (x) => `${f(x.p50)} / ${f(x.p99)}`;
   console.log(
-    `${b.padStart(5)} | ${f(v.transport_only_us.p50).padStart(12)} / ${f(v.transport_only_us.p99).padEnd(14)} | ` +
-      `${f(v.with_masks_us.p50).padStart(11)} / ${f(v.with_masks_us.p99).padEnd(11)} | ` +
-      `${f(v.pipelined_accepts_us.p50).padStart(21)} | ${f(v.step_us.p50).padStart(6)} / ${f(v.step_us.p99).padEnd(6)} | ` +
-      `${f(v.sync_accepts_us.p50).padStart(16)}`,
+    `${b.padStart(5)} | ${pair(v.transport_only_us).padEnd(15)} (${f(v.transport_only_write_us.p50).padStart(9)}) | ` +
+      `${pair(v.with_masks_us).padEnd(16)} (${f(v.mask_compute_us.p50).padStart(7)}) | ` +
+      `${pair(v.transport_with_masks_us).padEnd(17)} | ${f(v.pipelined_accepts_us.p50).padStart(12)} (${f(v.accepts_applied_us.p50).padStart(7)}) | ` +
+      `${f(v.sync_accepts_us.p50).padStart(12)}`,
   );
 }

@@ -61,7 +61,7 @@ def bench_batch(sc: Sidecar, handles, batch: int, steps: int, mode: str):
         matchers.append(sc.call(p.OP_CREATE_MATCHER, p.u32(g) + p.u8(0) + p.u32_array([])).u32())
     rows = list(range(batch))
     mask = masks.allocate(batch, vocab)  # the copy path (no torch): staging slot, then copied into the mask
-    fill_us, accept_us, step_us = [], [], []
+    fill_us, accept_us, apply_us, step_us, compute_us, write_us = [], [], [], [], [], []
     flags = p.FILL_FLAG_TRANSPORT_ONLY if mode == "transport" else 0
 
     def check(err, reader):
@@ -74,13 +74,15 @@ def bench_batch(sc: Sidecar, handles, batch: int, steps: int, mode: str):
             # The plugin's path with torch: the mask tensor is a view of a ring slot, filled in place.
             buf, base = sc.ring_slot(batch)
             mask = buf.torch_view()[base : base + batch]
-            sc.fill(buf, matchers, [base + r for r in rows], flags)
+            compute, write = sc.fill(buf, matchers, [base + r for r in rows], flags)
         else:
             buf, base = sc.staging(batch)
-            sc.fill(buf, matchers, [base + r for r in rows], flags)
+            compute, write = sc.fill(buf, matchers, [base + r for r in rows], flags)
             masks.copy_rows(buf, base, rows, mask)
         t1 = time.perf_counter_ns()
         fill_us.append((t1 - t0) / 1000)
+        compute_us.append(compute)
+        write_us.append(write)
         if mode == "transport":
             continue
         picks = [pick(mask_row(mask, i), (step * 7919 + i * 104729), vocab, sc.eos_token_ids) for i in rows]
@@ -93,10 +95,24 @@ def bench_batch(sc: Sidecar, handles, batch: int, steps: int, mode: str):
             else:
                 sc.call(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token))
         t3 = time.perf_counter_ns()
+        if mode == "pipelined":
+            sc.call(p.OP_PING)  # drains the posted accepts, so the next fill is timed alone
+        t4 = time.perf_counter_ns()
         accept_us.append((t3 - t2) / 1000)
-        step_us.append((t1 - t0 + t3 - t2) / 1000)
+        apply_us.append((t4 - t3) / 1000)
+        step_us.append((t1 - t0 + t4 - t2) / 1000)
     sc.call(p.OP_FREE_MATCHERS, p.u32_array(matchers))
-    return fill_us, accept_us, step_us
+    # Transport = everything in the step's fill except computing the masks (round trip, shm write, copy-out).
+    transport_us = [f - c for f, c in zip(fill_us, compute_us)]
+    return {
+        "fill": fill_us,
+        "accept": accept_us,
+        "apply": apply_us,
+        "step": step_us,
+        "compute": compute_us,
+        "write": write_us,
+        "transport": transport_us,
+    }
 
 
 def main() -> int:
@@ -139,15 +155,19 @@ def main() -> int:
         }
         for b in [int(x) for x in args.batches.split(",")]:
             steps = max(20, args.steps if b <= 64 else args.steps // 4)
-            transport, _, _ = bench_batch(sc, handles, b, steps, "transport")
-            fill, accepts, step = bench_batch(sc, handles, b, max(10, steps // 4), "pipelined")
-            _, sync_accepts, sync_step = bench_batch(sc, handles, b, max(10, steps // 8), "sync")
+            noop = bench_batch(sc, handles, b, steps, "transport")
+            real = bench_batch(sc, handles, b, max(10, steps // 4), "pipelined")
+            sync = bench_batch(sc, handles, b, max(10, steps // 8), "sync")
             result["batches"][b] = {
-                "transport_only_us": {"p50": pct(transport, 0.5), "p99": pct(transport, 0.99)},
-                "with_masks_us": {"p50": pct(fill, 0.5), "p99": pct(fill, 0.99)},
-                "pipelined_accepts_us": {"p50": pct(accepts, 0.5)},
-                "step_us": {"p50": pct(step, 0.5), "p99": pct(step, 0.99)},
-                "sync_accepts_us": {"p50": pct(sync_accepts, 0.5)},
+                "transport_only_us": {"p50": pct(noop["fill"], 0.5), "p99": pct(noop["fill"], 0.99)},
+                "transport_only_write_us": {"p50": pct(noop["write"], 0.5)},
+                "with_masks_us": {"p50": pct(real["fill"], 0.5), "p99": pct(real["fill"], 0.99)},
+                "mask_compute_us": {"p50": pct(real["compute"], 0.5)},
+                "transport_with_masks_us": {"p50": pct(real["transport"], 0.5), "p99": pct(real["transport"], 0.99)},
+                "pipelined_accepts_us": {"p50": pct(real["accept"], 0.5)},
+                "accepts_applied_us": {"p50": pct(real["apply"], 0.5)},
+                "step_us": {"p50": pct(real["step"], 0.5), "p99": pct(real["step"], 0.99)},
+                "sync_accepts_us": {"p50": pct(sync["accept"], 0.5)},
             }
     finally:
         sc.close()

@@ -369,9 +369,10 @@ class Sidecar:
         rows: Sequence[int],
         flags: int = 0,
         ones_rows: Sequence[int] = (),
-    ) -> None:
+    ) -> Tuple[float, float]:
         """FILL_BATCH into ``buf`` (absolute rows): each matcher's next mask into ``rows[i]``, all ones into
-        ``ones_rows``. Raises SidecarRestarted when ``buf`` is no longer the attached buffer."""
+        ``ones_rows``. Returns the sidecar's (compute, write) microseconds. Raises SidecarRestarted when ``buf`` is
+        no longer the attached buffer."""
         if buf is not self._buffer:
             raise SidecarRestarted("the mask buffer was replaced; retry")
         n = len(handles)
@@ -385,7 +386,9 @@ class Sidecar:
             serials[r] = self.fill_serial
         for r in ones_rows:
             serials[r] = self.fill_serial
-        self.call(p.OP_FILL_BATCH, payload)
+        r = self.call(p.OP_FILL_BATCH, payload)
+        r.pos += 4 + n
+        return r.f64(), r.f64()
 
     @property
     def buffer(self) -> Optional[MaskBuffer]:

@@ -53,6 +53,8 @@ export class SidecarClient {
   private readonly pending = new Map<number, Pending>();
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
+  /** Sidecar-side timing of the last FILL_BATCH. */
+  lastFillTiming = { computeMicros: 0, writeMicros: 0 };
   private closedError: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -227,7 +229,10 @@ export class SidecarClient {
     await this.call(Op.resetMatcher, (w) => w.u32(matcher));
   }
 
-  /** FILL_BATCH; resolves to the per-row status bytes. `onesRows` are set to all ones (unconstrained). */
+  /**
+   * FILL_BATCH; resolves to the per-row status bytes (and, with `timing`, the sidecar's compute and write
+   * microseconds). `onesRows` are set to all ones (unconstrained).
+   */
   async fillBatch(
     entries: ReadonlyArray<readonly [matcher: number, row: number]>,
     flags = 0,
@@ -241,6 +246,7 @@ export class SidecarClient {
     const n = r.u32('count');
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(r.u8('status'));
+    this.lastFillTiming = { computeMicros: r.f64('compute'), writeMicros: r.f64('write') };
     return out;
   }
 

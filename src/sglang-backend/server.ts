@@ -390,6 +390,7 @@ export class SidecarServer<G> {
     const reply = okReply(requestId, 16 + count).u32(count);
     const transportOnly = (flags & FILL_FLAG_TRANSPORT_ONLY) !== 0;
     const words = this.wordsPerRow;
+    const start = performance.now();
     for (let i = 0; i < count; i++) {
       const m = matchers[i]!;
       if (transportOnly) {
@@ -403,6 +404,7 @@ export class SidecarServer<G> {
       }
     }
     for (const row of onesRows) buffer.mirror.fill(-1, row * words, (row + 1) * words);
+    const computed = performance.now();
     if (onesRows.length === 0) {
       buffer.flush(rows, count);
     } else {
@@ -411,7 +413,11 @@ export class SidecarServer<G> {
       touched.set(onesRows, count);
       buffer.flush(touched, touched.length);
     }
-    return reply.finish();
+    const written = performance.now();
+    return reply
+      .f64((computed - start) * 1000)
+      .f64((written - computed) * 1000)
+      .finish();
   }
 
   /** REFERENCE_MASK (debug): replay tokens on a fresh matcher and return its next mask inside the reply. */

@@ -246,6 +246,7 @@ describe('messages', () => {
     );
     // Transport-only mode moves bytes without consulting the matchers.
     expect(await c.fillBatch([[m1, 7]], FILL_FLAG_TRANSPORT_ONLY)).toEqual([ROW_FILLED]);
+    expect(c.lastFillTiming.writeMicros).toBeGreaterThan(0);
   });
 
   it('answers bad fills with errors and writes nothing', async () => {
