@@ -127,14 +127,9 @@ export class JsonScanner {
       const c = buf[pos]!;
       if (c === 0x22) return pos + 1;
       if (c === 0x5c) {
-        const e = buf[pos + 1];
-        if (e === 0x75) {
-          for (let k = 2; k < 6; k++) {
-            if (hexValue(buf[pos + k]) < 0) throw new JsonScanError('bad \\u escape', pos);
-          }
-          pos += 6;
-        } else if (e !== undefined && SIMPLE_ESCAPES.has(e)) pos += 2;
-        else throw new JsonScanError('bad escape', pos);
+        const len = escapeLength(buf, pos);
+        if (len === 0) throw new JsonScanError('bad escape in string', pos);
+        pos += len;
       } else if (c < 0x20) throw new JsonScanError('control character in string', pos);
       else pos++;
     }
@@ -210,6 +205,16 @@ export class JsonScanner {
 const LITERALS = ['true', 'false', 'null'];
 // " \ / b f n r t
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+
+/** Length of the valid JSON escape at `pos` (a backslash), or 0 if it is malformed. */
+export function escapeLength(buf: Uint8Array, pos: number): number {
+  const e = buf[pos + 1];
+  if (e === 0x75) {
+    for (let k = 2; k < 6; k++) if (hexValue(buf[pos + k]) < 0) return 0;
+    return 6;
+  }
+  return e !== undefined && SIMPLE_ESCAPES.has(e) ? 2 : 0;
+}
 
 function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= 0x30 && c <= 0x39;

@@ -2,7 +2,7 @@
  * Fast tokenizer.json loading: scan the file bytes, JSON.parse only the small sections, skip
  * `model.merges`, and keep `model.vocab` as byte ranges of the file (see {@link RawModelVocab}).
  */
-import { JsonScanError, JsonScanner } from './json-scan.js';
+import { escapeLength, JsonScanError, JsonScanner } from './json-scan.js';
 import { RawModelVocab } from './model-vocab.js';
 import { utf8SequenceLength } from './utf8.js';
 
@@ -95,8 +95,11 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
       while (i < n) {
         const c = buf[i]!;
         if (c === 0x22) break;
-        if (c === 0x5c) i += 2;
-        else if (c < 0x80) {
+        if (c === 0x5c) {
+          const len = escapeLength(buf, i);
+          if (len === 0) throw new JsonScanError('bad escape in string', i);
+          i += len;
+        } else if (c < 0x80) {
           if (c < 0x20) throw new JsonScanError('control character in string', i);
           i++;
         } else {

@@ -136,7 +136,8 @@ export function resolveTokenizerFiles(
     }
   }
   for (const id of eosTokenIds) {
-    checkId(id, vocabSize, 'eosTokenIds');
+    if (options.eosTokenIds) checkId(id, vocabSize, 'eosTokenIds');
+    else checkConfigId(id, vocabSize, 'eos_token_id', file);
     special[id] = 1;
   }
 
@@ -147,7 +148,10 @@ export function resolveTokenizerFiles(
       configTokenId('bos_token') ??
       idList(generationConfig?.bos_token_id)[0] ??
       idList(modelConfig?.bos_token_id)[0];
-  if (bosTokenId !== undefined) checkId(bosTokenId, vocabSize, 'bosTokenId');
+  if (bosTokenId !== undefined) {
+    if (options.bosTokenId !== undefined) checkId(bosTokenId, vocabSize, 'bosTokenId');
+    else checkConfigId(bosTokenId, vocabSize, 'bos_token_id', file);
+  }
 
   let chatTemplate = options.chatTemplate;
   if (chatTemplate === undefined && files.chatTemplateFile)
@@ -278,6 +282,16 @@ export function checkVocabSize(vocabSize: unknown, tokenCount: number, file: str
     );
   }
   return vocabSize;
+}
+
+/** An id read from a config file must be a token of the vocabulary. */
+function checkConfigId(id: number, vocabSize: number, field: string, file: string | undefined): void {
+  if (id >= vocabSize) {
+    throw new TokenizerError('format', `${field} ${id} is not below the vocabulary size ${vocabSize}`, {
+      file,
+      field,
+    });
+  }
 }
 
 export function checkId(id: number, limit: number, what: string): void {

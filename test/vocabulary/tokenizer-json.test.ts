@@ -317,6 +317,13 @@ describe('bad input', () => {
     expectTokenizerError(() => TokenizerInfo.fromTokenizerJson(dir), /generation_config\.json.*invalid JSON/);
   });
 
+  it('a config EOS id outside the vocabulary is a TokenizerError', () => {
+    expectTokenizerError(
+      () => TokenizerInfo.fromTokenizerJson(fixture('raw'), { generationConfig: { eos_token_id: [1, 500] } }),
+      /eos_token_id: eos_token_id 500 is not below the vocabulary size 44/,
+    );
+  });
+
   it('out-of-range ids are RangeErrors, not crashes', () => {
     const info = TokenizerInfo.fromTokenizerJson(fixture('raw'));
     expect(() => info.tokenBytes(-1)).toThrow(RangeError);
@@ -494,6 +501,50 @@ describe('fast file loader vs JSON.parse', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('robustness', () => {
+  const outcome = (fn: () => unknown): string => {
+    try {
+      fn();
+      return 'ok';
+    } catch (error) {
+      if (error instanceof TokenizerError) return 'TokenizerError';
+      throw error;
+    }
+  };
+
+  it('random JSON, truncated and mutated files give a TokenizerInfo or a TokenizerError, never a crash', () => {
+    const source = readFileSync(join(fixture('byte-fallback'), 'tokenizer.json'), 'utf8');
+    let n = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.nat(source.length).map((cut) => source.slice(0, cut)),
+          fc
+            .tuple(
+              fc.nat(source.length - 1),
+              fc.constantFrom('"', '{', ']', ',', '\\', '1', '\u00e9', 'null'),
+            )
+            .map(([at, s]) => source.slice(0, at) + s + source.slice(at + 1)),
+        ),
+        (text) => {
+          const path = writeScratch(`robust-${n++ % 4}.json`, text);
+          outcome(() => TokenizerInfo.fromTokenizerJson(path));
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return;
+          }
+          if (parsed !== null && typeof parsed === 'object')
+            outcome(() => TokenizerInfo.fromTokenizerJson(parsed as object));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
