@@ -368,10 +368,14 @@ describe('sessions and lifetimes', () => {
     const child = spawn(process.execPath, ['-e', script, socketPath], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
-    expect(server.stats().matchers).toBe(baseline + 3);
-    child.kill('SIGKILL');
-    await waitFor(() => server.stats().matchers === baseline);
+    try {
+      await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+      expect(server.stats().matchers).toBe(baseline + 3);
+      child.kill('SIGKILL');
+      await waitFor(() => server.stats().matchers === baseline);
+    } finally {
+      child.kill('SIGKILL'); // never leave the child behind, even when the test fails
+    }
   });
 });
 
