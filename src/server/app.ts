@@ -4,14 +4,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { parseJsonKeepingFloats } from '../sampling/index.js';
+import { parseJsonKeepingFloats, registerLogitProcessor } from '../sampling/index.js';
 import type { ServerContext } from './context.js';
 import { describeError, flatErrorBody, HttpError } from './errors.js';
 import { Scheduler } from './generation/scheduler.js';
 import { GrammarService } from './grammar.js';
 import { engineGrammarBackend, loadModel, loadTokenizerInfo } from './loaders.js';
 import { type ResolvedServerOptions, resolveOptions, type ServerOptions } from './options.js';
-import { BUILTIN_LOGIT_PROCESSORS } from './processors.js';
 import { registerGatewayRoutes } from './routes/gateway.js';
 import { registerNativeRoutes } from './routes/native.js';
 import { registerOpenAIRoutes } from './routes/openai.js';
@@ -47,15 +46,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
   const backend =
     options.grammarBackend === undefined ? engineGrammarBackend(info) : (options.grammarBackend ?? undefined);
   const grammars = new GrammarService(backend, resolved.grammarCacheSize);
-  const scheduler = new Scheduler(model, tokenizer, {
+  for (const [name, fn] of Object.entries(options.customLogitProcessors ?? {}))
+    registerLogitProcessor(name, fn);
+  const scheduler = new Scheduler(model, info, {
     maxRunningRequests: resolved.maxRunningRequests,
     maxQueuedRequests: resolved.maxQueuedRequests,
+    contextLength: resolved.contextLength,
+    enableCustomLogitProcessor: resolved.enableCustomLogitProcessor,
+    eosTokenIds: tokenizer.eosTokenIds,
   });
   const service = new GenerationService(tokenizer, scheduler, grammars, {
     contextLength: resolved.contextLength,
     enableCustomLogitProcessor: resolved.enableCustomLogitProcessor,
     preferredSamplingParams: resolved.preferredSamplingParams,
-    logitProcessors: { ...BUILTIN_LOGIT_PROCESSORS, ...(options.customLogitProcessors ?? {}) },
   });
   const ctx: ServerContext = {
     options: resolved,

@@ -7,4 +7,3 @@ export { parseNpy, parseSafetensors, ReplayModel } from './model/replay.js';
 export type { LanguageModel, SequenceView } from './model/types.js';
 export { UniformModel } from './model/uniform.js';
 export type { ServerOptions } from './options.js';
-export type { LogitProcessorFn } from './processors.js';

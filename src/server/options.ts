@@ -1,9 +1,9 @@
 /** Server options (the `logitkit serve` flags) and their defaults. */
 
+import type { LogitProcessorFn } from '../sampling/index.js';
 import type { TokenizerInfo } from '../vocabulary/index.js';
 import type { GrammarBackend } from './grammar.js';
 import type { LanguageModel } from './model/types.js';
-import type { LogitProcessorFn } from './processors.js';
 import type { Json } from './sampling-params.js';
 
 /** Options of {@link createServer}. */
@@ -30,7 +30,7 @@ export interface ServerOptions {
   maxQueuedRequests?: number;
   /** Allow `custom_logit_processor` (registered names only). */
   enableCustomLogitProcessor?: boolean;
-  /** Extra processors by name, added to the built-ins. */
+  /** Extra processors by name, registered with src/sampling's registry (next to the built-ins). */
   customLogitProcessors?: Record<string, LogitProcessorFn>;
   /** Defaults merged under every request's sampling_params. */
   preferredSamplingParams?: { [key: string]: Json };

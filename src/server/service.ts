@@ -3,14 +3,13 @@
  * `--preferred-sampling-params`, context checks of §1.5 and §3.3, grammar, custom processor), and formats native
  * `/generate` outputs (§3.6).
  */
-import { randomInt } from 'node:crypto';
-import { Xoshiro128 } from '../sampling/index.js';
+import { resolveLogitProcessor, SamplingParams, SamplingParamsError } from '../sampling/index.js';
 import { BadRequestError } from './errors.js';
+import { MAX_PROMPT_LOGIT_FLOATS } from './generation/model-adapter.js';
 import type { Scheduler, UpdateListener } from './generation/scheduler.js';
-import type { GenerationSpec, GenerationUpdate, LogprobEntry } from './generation/sequence.js';
+import type { GenerationSpec, GenerationUpdate, LogprobEntry } from './generation/types.js';
 import type { GrammarService } from './grammar.js';
 import type { NormalizedItem } from './normalize.js';
-import { type LogitProcessorFn, resolveLogitProcessor } from './processors.js';
 import {
   type Json,
   mergePreferred,
@@ -24,7 +23,6 @@ export interface ServiceSettings {
   contextLength: number;
   enableCustomLogitProcessor: boolean;
   preferredSamplingParams: { [key: string]: Json } | undefined;
-  logitProcessors: Readonly<Record<string, LogitProcessorFn>>;
 }
 
 /** A prepared request: its spec plus what the response builders need. */
@@ -87,14 +85,18 @@ export class GenerationService {
         `Requested token count exceeds the model's maximum context length of ${ctx} tokens. You requested a total of ${n + m} tokens: ${n} tokens from the input messages and ${m} tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.`,
       );
     }
-    let processor = null;
     if (item.customLogitProcessor !== null) {
       if (!this.settings.enableCustomLogitProcessor) {
         throw new BadRequestError(
           'The server is not configured to enable custom logit processor. Please set `--enable-custom-logit-processor` to enable this feature.',
         );
       }
-      processor = resolveLogitProcessor(item.customLogitProcessor, this.settings.logitProcessors);
+      try {
+        resolveLogitProcessor(item.customLogitProcessor);
+      } catch (error) {
+        if (error instanceof SamplingParamsError) throw new BadRequestError(error.message);
+        throw error;
+      }
     }
     let logprobStartLen = item.logprobStartLen;
     if (logprobStartLen === -1 || !item.returnLogprob) logprobStartLen = promptIds.length - 1;
@@ -103,17 +105,27 @@ export class GenerationService {
         `req.logprob_start_len=${logprobStartLen} is higher than the number of input tokens len(req.origin_input_ids)=${promptIds.length}. Please use a smaller logprob_start_len.`,
       );
     }
+    if (
+      item.returnLogprob &&
+      logprobStartLen < promptIds.length - 1 &&
+      promptIds.length * vocabSize > MAX_PROMPT_LOGIT_FLOATS
+    ) {
+      throw new BadRequestError(
+        `Prompt logprobs from logprob_start_len=${logprobStartLen} need ${promptIds.length} rows of ${vocabSize} logits, over the server's limit of ${MAX_PROMPT_LOGIT_FLOATS} floats; use a shorter prompt or the default logprob_start_len.`,
+      );
+    }
     if (item.tokenIdsLogprob?.some((id) => id < 0 || id >= vocabSize)) {
       throw new BadRequestError(`token_ids_logprob must contain token ids in [0, ${vocabSize - 1}].`);
     }
     const grammar = this.grammars.resolve(p);
-    // n > 1 with one seed: sample 0 uses the seed itself (SGLang's deterministic mode), the others derived ones.
-    const gumbelSeed =
-      p.samplingSeed === null
-        ? null
-        : sampleIndex === 0
-          ? p.samplingSeed
-          : mixSeed(p.samplingSeed, sampleIndex);
+    // n > 1 with one seed: sample 0 uses the seed itself, the others derived ones (distinct but reproducible).
+    let samplingParams = p.source;
+    if (p.samplingSeed !== null && sampleIndex > 0) {
+      samplingParams = SamplingParams.from({
+        ...p.source.toJSON(),
+        sampling_seed: mixSeed(p.samplingSeed, sampleIndex),
+      });
+    }
     return {
       item,
       spec: {
@@ -126,10 +138,9 @@ export class GenerationService {
           topLogprobsNum: item.returnLogprob ? item.topLogprobsNum : 0,
           tokenIdsLogprob: item.returnLogprob ? item.tokenIdsLogprob : null,
         },
+        samplingParams,
         grammar,
-        processor,
-        random: new Xoshiro128(gumbelSeed ?? randomInt(2 ** 32)),
-        gumbelSeed,
+        customLogitProcessor: item.customLogitProcessor,
         maxNewTokens: Math.min(p.maxNewTokens ?? 2 ** 30, ctx - promptIds.length - 1),
       },
     };

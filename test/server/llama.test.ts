@@ -34,6 +34,7 @@ test('llama-3.1: chat template, BOS and EOS handling, JSON schema', async () => 
     type: 'object',
     properties: { answer: { type: 'string', enum: ['yes', 'no'] } },
     required: ['answer'],
+    additionalProperties: false,
   };
   const r = await client.chat.completions.create({
     model: 'x',

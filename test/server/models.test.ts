@@ -162,26 +162,16 @@ describe('server options', () => {
         },
       });
       expect((r.body as { output_ids: number[] }).output_ids).toEqual([66, 66]);
-      // Everything disallowed: the request aborts with a 500 (non-stream) or an error event (OpenAI stream).
+      // Everything disallowed: SGLang's "NaN happened" stop (the sampler found no finite logit).
       const all = Array.from({ length: TINY.vocabSize }, (_, i) => i);
       const none = await post(`${s.url}/generate`, {
         input_ids: [1],
         custom_logit_processor: 'DisallowedTokensLogitsProcessor',
         sampling_params: { custom_params: { token_ids: all } },
       });
-      expect(none.status).toBe(500);
-      expect(none.body).toMatchObject({ object: 'error', type: 'InternalServerError', code: 500 });
-      const stream = await post(`${s.url}/v1/completions`, {
-        model: 'x',
-        prompt: 'x',
-        stream: true,
-        custom_logit_processor: 'DisallowedTokensLogitsProcessor',
-        custom_params: { token_ids: all },
-      });
-      const events = stream.text.split('\n\n').filter(Boolean);
-      expect(events.at(-1)).toBe('data: [DONE]');
-      expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({
-        error: { object: 'error', type: 'INTERNAL_SERVER_ERROR', param: null, code: 500 },
+      expect(none.status).toBe(200);
+      expect(none.body).toMatchObject({
+        meta_info: { finish_reason: { type: 'stop', matched: 'NaN happened' } },
       });
       const unknown = await post(`${s.url}/generate`, {
         text: 'x',
@@ -189,8 +179,47 @@ describe('server options', () => {
       });
       expect(unknown.status).toBe(400);
       expect((unknown.body as { error: { message: string } }).error.message).toContain(
-        "Unknown custom_logit_processor 'NoSuchProcessor'",
+        "Unknown custom logit processor 'NoSuchProcessor'",
       );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a grammar that rejects a token aborts: 500 body, or an error event in an OpenAI stream', async () => {
+    const rejecting = {
+      compile: () => ({
+        createMatcher: () => ({
+          fillNextTokenBitmask: (mask: Int32Array) => void mask.fill(-1),
+          acceptToken: () => false,
+          isTerminated: () => false,
+        }),
+      }),
+    };
+    const s = await start({ grammarBackend: rejecting });
+    try {
+      const plain = await post(`${s.url}/generate`, { text: 'x', sampling_params: { regex: 'a+' } });
+      expect(plain.status).toBe(500);
+      expect(plain.body).toMatchObject({
+        object: 'error',
+        type: 'InternalServerError',
+        code: 500,
+        param: null,
+      });
+      expect((plain.body as { message: string }).message).toMatch(
+        /^Grammar accept_token failed for req [0-9a-f]{32} with token \d+/,
+      );
+      const stream = await post(`${s.url}/v1/completions`, {
+        model: 'x',
+        prompt: 'x',
+        stream: true,
+        regex: 'a+',
+      });
+      const events = stream.text.split('\n\n').filter(Boolean);
+      expect(events.at(-1)).toBe('data: [DONE]');
+      expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({
+        error: { object: 'error', type: 'INTERNAL_SERVER_ERROR', param: null, code: 500 },
+      });
     } finally {
       await s.close();
     }

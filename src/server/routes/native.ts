@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type ChatMessage, messageText, renderChat } from '../chat-template.js';
 import { ensureCapacity, type ServerContext, sendFlatError } from '../context.js';
 import { BadRequestError, describeError, HttpError, nativeErrorBody } from '../errors.js';
-import type { GenerationUpdate } from '../generation/sequence.js';
+import type { GenerationUpdate } from '../generation/types.js';
 import { normalizeGenerate, validateGenerateBody } from '../normalize.js';
 import type { Json } from '../sampling-params.js';
 import type { PreparedItem } from '../service.js';

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { renderChat } from '../chat-template.js';
 import { ensureCapacity, type ServerContext, sendFlatError } from '../context.js';
 import { BadRequestError, describeError, HttpError } from '../errors.js';
-import type { FinishReason, GenerationUpdate, LogprobEntry } from '../generation/sequence.js';
+import type { FinishReason, GenerationUpdate, LogprobEntry } from '../generation/types.js';
 import { type NormalizedItem, newRid } from '../normalize.js';
 import type { Json } from '../sampling-params.js';
 import type { PreparedItem } from '../service.js';
