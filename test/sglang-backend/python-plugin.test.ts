@@ -103,7 +103,10 @@ describe('Python plugin (python/tests via unittest)', () => {
         child.stderr.on('data', (d: Buffer) => {
           output += d.toString();
         });
+        // The suite stops its own sidecars; the timer only guards against a hung run outliving the test.
+        const guard = setTimeout(() => child.kill('SIGKILL'), 280_000);
         const code = await new Promise<number | null>((done) => child.on('close', done));
+        clearTimeout(guard);
         expect(code, output).toBe(0);
         expect(output).toMatch(/\nOK/);
       } finally {
