@@ -7,13 +7,14 @@
 import { GrammarError } from '../engine/errors.js';
 import { ANNOTATIONS, UNSUPPORTED_KEYWORDS } from './drafts.js';
 import { numberFormat } from './formats.js';
-import { intersectAll } from './intersect.js';
+import { closeUnevaluated, intersectAll } from './intersect.js';
 import type { KeywordContext } from './keywords/context.js';
 import { KEYWORDS, TYPE_KEYWORDS } from './keywords/index.js';
 import { isObject, type JsonObject, type JsonValue } from './ordered-json.js';
 import { escapePointer, type SchemaLocation, type SchemaRegistry } from './resolver.js';
 import {
   anyNode,
+  deref,
   nothingNode,
   type RefNode,
   refNode,
@@ -142,7 +143,16 @@ export class SchemaBuilder {
       }
     }
     if (plainIndex >= 0) conjuncts[plainIndex] = this.plainGroup(schema, ctxFor);
-    return intersectAll(conjuncts);
+    const node = intersectAll(conjuncts);
+    const props = schema.get('unevaluatedProperties');
+    const items = schema.get('unevaluatedItems');
+    if (props === undefined && items === undefined) return node;
+    const at = (k: string): string => `${pointer}/${k}`;
+    return closeUnevaluated(
+      deref(node),
+      props === undefined ? undefined : this.lazy(props, at('unevaluatedProperties')),
+      items === undefined ? undefined : this.lazy(items, at('unevaluatedItems')),
+    );
   }
 
   /** The type keywords and facet keywords of one schema object, as one node. */

@@ -56,8 +56,6 @@ export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   'contains',
   'minContains',
   'maxContains',
-  'unevaluatedItems',
-  'unevaluatedProperties',
   '$recursiveRef',
   '$dynamicRef',
 ]);

@@ -31,7 +31,7 @@ import {
   unconstrainedObject,
   unconstrainedString,
 } from './schema-ir.js';
-import { numberFacetAccepts, propertySchemas, stringFacetAccepts } from './values.js';
+import { numberFacetAccepts, patternRegExp, propertySchemas, stringFacetAccepts } from './values.js';
 
 /** Thrown when a complement is not expressible exactly; `what` says which construct. */
 export class UnsupportedNegation extends Error {}
@@ -181,6 +181,10 @@ function intersectArrays(x: ArrayFacet, y: ArrayFacet): ArrayFacet | undefined {
     items: intersect(x.items, y.items),
     minItems: Math.max(x.minItems, y.minItems),
     maxItems: Math.min(x.maxItems, y.maxItems),
+    evaluatedItems:
+      x.evaluatedItems === 'all' || y.evaluatedItems === 'all'
+        ? 'all'
+        : Math.max(x.evaluatedItems, y.evaluatedItems),
   };
   const unique = x.uniqueItems ?? y.uniqueItems;
   if (unique !== undefined) f.uniqueItems = unique;
@@ -224,6 +228,8 @@ function intersectObjects(x: ObjectFacet, y: ObjectFacet): ObjectFacet | undefin
     minProperties: Math.max(x.minProperties, y.minProperties),
     maxProperties: Math.min(x.maxProperties, y.maxProperties),
     dependentRequired,
+    evaluated:
+      x.evaluated === 'all' || y.evaluated === 'all' ? 'all' : new Set([...x.evaluated, ...y.evaluated]),
   };
   const names =
     x.propertyNames && y.propertyNames
@@ -236,6 +242,36 @@ function intersectObjects(x: ObjectFacet, y: ObjectFacet): ObjectFacet | undefin
     if (s && isNothing(s)) return undefined;
   }
   return f;
+}
+
+/**
+ * Applies `unevaluatedProperties` / `unevaluatedItems` of one schema object to its finished node: properties
+ * (items) not evaluated by the facet's own keywords and in-place applicators must satisfy them. Facets from
+ * complements and `const` evaluate nothing, so this never counts a failed branch's properties as evaluated.
+ */
+export function closeUnevaluated(node: UnionNode, props?: SchemaNode, items?: SchemaNode): UnionNode {
+  const object = props
+    ? node.object.map((f): ObjectFacet => {
+        const evaluated = f.evaluated;
+        if (evaluated === 'all') return f;
+        const byPattern = (name: string): boolean =>
+          f.patternProperties.some(([p]) => patternRegExp(p).test(name));
+        const properties = new Map<string, SchemaNode>();
+        for (const [name, s] of f.properties) {
+          properties.set(name, evaluated.has(name) || byPattern(name) ? s : intersect(s, props));
+        }
+        return { ...f, properties, additional: intersect(f.additional, props), evaluated: 'all' };
+      })
+    : node.object;
+  const array = items
+    ? node.array.map((f): ArrayFacet => {
+        const evaluated = f.evaluatedItems;
+        if (evaluated === 'all') return f;
+        const prefix = f.prefix.map((s, i) => (i < evaluated ? s : intersect(s, items)));
+        return { ...f, prefix, items: intersect(f.items, items), evaluatedItems: 'all' };
+      })
+    : node.array;
+  return { ...node, object, array };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -159,6 +159,17 @@ function complementContent(e: Expr): Expr {
   return complementWithin(e, universeDfa);
 }
 
+const complementCache = new Map<string, Expr>();
+/** String contents whose decoded value does not match `pattern` (cached per pattern). */
+function patternComplement(pattern: string): Expr {
+  let e = complementCache.get(pattern);
+  if (!e) {
+    e = complementContent(patternContent(pattern));
+    complementCache.set(pattern, e);
+  }
+  return e;
+}
+
 /** Number texts without exponent that `e` does not match (exponent forms are left out: a sound subset). */
 function complementPlainNumber(e: Expr): Expr {
   plainNumberDfa ??= exprToDfa(PLAIN_NUMBER_TEXT);
@@ -208,7 +219,7 @@ export class Lowerer {
   private rule(key: string, name: string, body: () => Expr): Expr {
     let index = this.rules.get(key);
     if (index === undefined) {
-      index = this.b.addRule(name);
+      index = this.b.addRule(`${name}_${this.rules.size}`);
       this.rules.set(key, index);
       this.b.setBody(index, body());
     }
@@ -305,7 +316,7 @@ export class Lowerer {
       parts.push(repeat(ANY_CHAR_UNIT, f.minLength, f.maxLength));
     }
     for (const p of f.patterns) parts.push(patternContent(p));
-    for (const p of f.notPatterns) parts.push(complementContent(patternContent(p)));
+    for (const p of f.notPatterns) parts.push(patternComplement(p));
     // The format keyword keeps only formats formatExpr knows (others are annotations or compile errors).
     for (const name of f.formats) parts.push(formatExpr(name) ?? NOTHING);
     if (f.notValues.length > 0) parts.push(stringContentExcluding(f.notValues));
@@ -523,7 +534,7 @@ export class Lowerer {
     }
     // Exact key regions: for each subset T of patterns, keys matching exactly the patterns in T.
     const contents = patterns.map(([p]) => patternContent(p));
-    const complements = contents.map(complementContent);
+    const complements = patterns.map(([p]) => patternComplement(p));
     const parts: Expr[] = [];
     for (let mask = noAdditional ? 1 : 0; mask < 1 << patterns.length; mask++) {
       const keyParts: Expr[] = [keyBase];

@@ -48,6 +48,8 @@ export interface ArrayFacet {
   items: SchemaNode;
   minItems: number;
   maxItems: number;
+  /** Items evaluated by the schemas this facet came from (for `unevaluatedItems`): a prefix length or all. */
+  evaluatedItems: number | 'all';
   /** When set, items must be pairwise distinct; the JSON pointer of the `uniqueItems` keyword (for errors). */
   uniqueItems?: string;
 }
@@ -65,6 +67,11 @@ export interface ObjectFacet {
   maxProperties: number;
   /** dependentRequired: when the key is present, these names must be present too. */
   dependentRequired: Map<string, string[]>;
+  /**
+   * Property names evaluated by the schemas this facet came from (for `unevaluatedProperties`); `'all'` once
+   * `additionalProperties` (or `unevaluatedProperties`) applied. Keys matching `patternProperties` count too.
+   */
+  evaluated: Set<string> | 'all';
 }
 
 /** A union over JSON types. */
@@ -133,7 +140,7 @@ export function unconstrainedString(): StringFacet {
 }
 
 export function unconstrainedArray(): ArrayFacet {
-  return { prefix: [], items: ANY, minItems: 0, maxItems: Number.POSITIVE_INFINITY };
+  return { prefix: [], items: ANY, minItems: 0, maxItems: Number.POSITIVE_INFINITY, evaluatedItems: 0 };
 }
 
 export function unconstrainedObject(): ObjectFacet {
@@ -145,6 +152,7 @@ export function unconstrainedObject(): ObjectFacet {
     minProperties: 0,
     maxProperties: Number.POSITIVE_INFINITY,
     dependentRequired: new Map(),
+    evaluated: new Set(),
   };
 }
 

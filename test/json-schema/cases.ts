@@ -720,6 +720,44 @@ export const CASES: SchemaCase[] = [
     valid: [{ id: 1, name: 'n' }],
     invalid: [{ id: 1 }, { name: 'n' }, { id: 'x', name: 'n' }],
   },
+  // --- unevaluated ---
+  {
+    name: 'unevaluatedProperties through allOf',
+    schema: {
+      $schema: D2020,
+      type: 'object',
+      properties: { a: { type: 'integer' } },
+      allOf: [{ properties: { b: { type: 'string' } } }],
+      unevaluatedProperties: false,
+    },
+    valid: [{}, { a: 1 }, { a: 1, b: 'x' }],
+    invalid: [{ c: 1 }, { a: 1, b: 'x', c: null }],
+  },
+  {
+    name: 'unevaluatedProperties ignores failed oneOf branches',
+    schema: {
+      $schema: D2020,
+      oneOf: [
+        { properties: { a: { type: 'integer' } }, required: ['a'] },
+        { properties: { b: { type: 'string' } }, required: ['b'] },
+      ],
+      unevaluatedProperties: false,
+    },
+    valid: [{ a: 1 }, { b: 'x' }],
+    invalid: [{ a: 1, b: 2 }, { a: 1, b: 'x' }, { c: 1 }],
+  },
+  {
+    name: 'unevaluatedProperties with const',
+    schema: { $schema: D2020, const: { a: 1 }, unevaluatedProperties: false },
+    valid: [],
+    invalid: [{ a: 1 }, {}],
+  },
+  {
+    name: 'unevaluatedItems after prefixItems',
+    schema: { $schema: D2020, prefixItems: [{ type: 'string' }], unevaluatedItems: { type: 'integer' } },
+    valid: [[], ['a'], ['a', 1, 2]],
+    invalid: [['a', 'b'], [1]],
+  },
   // --- boolean subschemas ---
   {
     name: 'false property',
@@ -734,9 +772,9 @@ export const CASES: SchemaCase[] = [
 export const ERROR_CASES: Array<{ schema: object; keyword: string; pointer: string }> = [
   { schema: { type: 'array', contains: { type: 'integer' } }, keyword: 'contains', pointer: '/contains' },
   {
-    schema: { properties: { a: { unevaluatedProperties: false } } },
-    keyword: 'unevaluatedProperties',
-    pointer: '/properties/a/unevaluatedProperties',
+    schema: { $schema: D2020, properties: { a: { $dynamicRef: '#x' } } },
+    keyword: '$dynamicRef',
+    pointer: '/properties/a/$dynamicRef',
   },
   { schema: { not: { type: 'string', format: 'date' } }, keyword: 'not', pointer: '/not' },
   {

@@ -79,6 +79,7 @@ export function constNode(value: JsonValue): UnionNode {
       items: nothingNode(),
       minItems: value.length,
       maxItems: value.length,
+      evaluatedItems: 0,
     });
   } else {
     const f = unconstrainedObject();

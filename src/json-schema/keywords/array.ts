@@ -8,6 +8,7 @@ export const arrayKeywords: FacetKeyword[] = [
     apply(f, v, ctx) {
       if (!Array.isArray(v)) return ctx.fail('must be an array of schemas');
       f.prefix = v.map((s, i) => ctx.compile(s, `${ctx.pointer}/${i}`));
+      if (f.evaluatedItems !== 'all') f.evaluatedItems = Math.max(f.evaluatedItems, v.length);
     },
   },
   {
@@ -18,7 +19,11 @@ export const arrayKeywords: FacetKeyword[] = [
         if (ctx.schema.has('prefixItems'))
           return ctx.fail('the array form of items cannot be combined with prefixItems');
         f.prefix = v.map((s, i) => ctx.compile(s, `${ctx.pointer}/${i}`));
-      } else f.items = ctx.compile(v, ctx.pointer);
+        if (f.evaluatedItems !== 'all') f.evaluatedItems = Math.max(f.evaluatedItems, v.length);
+      } else {
+        f.items = ctx.compile(v, ctx.pointer);
+        f.evaluatedItems = 'all';
+      }
     },
   },
   {
@@ -26,7 +31,10 @@ export const arrayKeywords: FacetKeyword[] = [
     kind: 'array',
     apply(f, v, ctx) {
       // Only meaningful after a tuple `items`; otherwise ignored (as the spec says).
-      if (Array.isArray(ctx.schema.get('items'))) f.items = ctx.compile(v, ctx.pointer);
+      if (Array.isArray(ctx.schema.get('items'))) {
+        f.items = ctx.compile(v, ctx.pointer);
+        f.evaluatedItems = 'all';
+      }
     },
   },
   {

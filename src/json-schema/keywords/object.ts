@@ -16,8 +16,10 @@ export const objectKeywords: FacetKeyword[] = [
     kind: 'object',
     apply(f, v, ctx) {
       if (!isObject(v)) return ctx.fail('must be an object of schemas');
-      for (const [name, s] of v)
+      for (const [name, s] of v) {
         f.properties.set(name, ctx.compile(s, `${ctx.pointer}/${escapePointer(name)}`));
+        if (f.evaluated !== 'all') f.evaluated.add(name);
+      }
     },
   },
   {
@@ -34,6 +36,7 @@ export const objectKeywords: FacetKeyword[] = [
     kind: 'object',
     apply(f, v, ctx) {
       f.additional = ctx.compile(v, ctx.pointer);
+      f.evaluated = 'all';
     },
   },
   {
