@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import os
+import shutil
 import tempfile
 from typing import Optional
 
@@ -76,6 +78,7 @@ def _tokenizer_source(server_args, tokenizer) -> dict:
     save = getattr(tokenizer, "save_pretrained", None)
     if save is not None:
         target = tempfile.mkdtemp(prefix="logitkit-tokenizer-")
+        atexit.register(shutil.rmtree, target, True)
         save(target)
         if os.path.isfile(os.path.join(target, "tokenizer.json")):
             return {"tokenizer_path": target}

@@ -343,6 +343,38 @@ class RegistrationTest(unittest.TestCase):
             self.assertIn("logitkit", seen["registered"])
             self.assertIn("logitkit", seen["choices"])
 
+    def test_backend_from_a_loaded_tokenizer_and_model_config(self):
+        """The production path: no preset; the tokenizer SGLang loaded is saved for the sidecar (hub id case)."""
+        import shutil as sh
+        from pathlib import Path
+
+        from sglang.srt import server_args
+
+        files = Path(__file__).resolve().parents[2] / "node_modules" / "@lenml" / "tokenizer-llama3_1" / "models"
+        if not (files / "tokenizer.json").is_file():
+            self.skipTest(f"{files} not installed")
+
+        class LoadedTokenizer:
+            def save_pretrained(self, target):
+                sh.copy(files / "tokenizer.json", target)
+
+        logitkit_sglang.register()
+        backend = sgl_base.create_grammar_backend(
+            server_args.ServerArgs(grammar_backend="logitkit", tokenizer_path="meta-llama/Llama-3.1-8B-Instruct"),
+            LoadedTokenizer(),
+            128256,
+            {128009},
+        )
+        try:
+            self.assertEqual(backend.sidecar.vocab_size, 128256)
+            self.assertEqual(backend.sidecar.eos_token_ids, [128009])
+            self.assertIn("tokenizer.json", backend.sidecar.description)
+            req = admit(backend, ("regex", "[0-9]{2}"))
+            mask, _ = batch_masks([req], 128256, batched=True)
+            self.assertEqual(len(allowed_tokens(row_bytes(mask, 0), 128256)), 110)  # "0".."99" as 1 or 2 digits
+        finally:
+            backend.shutdown()
+
     def test_register_on_sglang_without_registry_explains(self):
         saved = sgl_base.register_grammar_backend
         del sgl_base.register_grammar_backend
