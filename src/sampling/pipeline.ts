@@ -128,6 +128,109 @@ function isAllowed(mask: Int32Array | undefined, id: number): boolean {
   return mask === undefined || ((mask[id >>> 5]! >>> (id & 31)) & 1) === 1;
 }
 
+function histBucket(u: number): number {
+  return u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
+}
+
+/**
+ * Dense path, pass 1 (a separate function so that V8 optimises it on its own): every allowed weight
+ * `exp(-u)` with `u = (M - x) / T` (-1 marks excluded tokens), the histogram of u, and Z.
+ */
+function denseWeights(
+  logits: Float32Array,
+  mask: Int32Array | undefined,
+  m: number,
+  invT: number,
+  weights: Float64Array,
+  counts: Int32Array,
+  mass: Float64Array,
+): number {
+  counts.fill(0);
+  mass.fill(0);
+  let z = 0;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    const x = logits[i]!;
+    if (!(x > Number.NEGATIVE_INFINITY) || !isAllowed(mask, i)) {
+      weights[i] = -1;
+      continue;
+    }
+    const u = (m - x) * invT;
+    const w = expNonPositive(-u);
+    weights[i] = w;
+    z += w;
+    const b = histBucket(u);
+    counts[b]!++;
+    mass[b]! += w;
+  }
+  return z;
+}
+
+/** Dense path: the first bucket where top-k, top-p (`pBound` = threshold * Z) or min-p can cut. */
+function crossingBucket(
+  counts: Int32Array,
+  mass: Float64Array,
+  topK: number,
+  pBound: number,
+  minP: number,
+): number {
+  let before = 0;
+  let massBefore = 0;
+  for (let b = 0; b < HIST_BUCKETS; b++) {
+    const c = counts[b]!;
+    if (c === 0) continue;
+    // smallest weight a token of bucket b can have (the catch-all last bucket: 0)
+    const bucketLowWeight = b === HIST_BUCKETS - 1 ? 0 : Math.exp(-(b + 1) / HIST_SCALE);
+    if (
+      before + c >= topK ||
+      massBefore + mass[b]! > pBound * (1 - SLACK) ||
+      bucketLowWeight < minP * (1 + SLACK)
+    ) {
+      return b;
+    }
+    before += c;
+    massBefore += mass[b]!;
+  }
+  return HIST_BUCKETS;
+}
+
+/**
+ * Dense path, pass 2: tokens of buckets before `crossing` go to the kept arrays (ascending ids), tokens
+ * of the crossing bucket to the side arrays. Writes the two counts into `sizes`.
+ */
+function collectDense(
+  logits: Float32Array,
+  weights: Float64Array,
+  m: number,
+  invT: number,
+  crossing: number,
+  keptIds: Int32Array,
+  keptWeights: Float64Array,
+  sideIds: Int32Array,
+  sideVals: Float64Array,
+  sizes: Int32Array,
+): void {
+  let kept = 0;
+  let side = 0;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    const w = weights[i]!;
+    if (w < 0) continue;
+    const b = histBucket((m - logits[i]!) * invT);
+    if (b < crossing) {
+      keptIds[kept] = i;
+      keptWeights[kept] = w;
+      kept++;
+    } else if (b === crossing) {
+      sideIds[side] = i;
+      sideVals[side] = logits[i]!;
+      side++;
+    }
+  }
+  sizes[0] = kept;
+  sizes[1] = side;
+}
+
 /** Outcome of a filter decision. */
 enum Decision {
   Done = 0,
@@ -421,6 +524,11 @@ export class LogitsPipeline {
         if (Number.isNaN(z)) {
           decision = this.decide(n, topK, params, s, s + (v - n) * tailMax, tailMax, SLACK);
         }
+        if (decision === Decision.NeedExactZ && needTopP && topK > keep) {
+          // no top-k bounds the kept set: the dense path computes Z and the cut in about one more pass
+          this.denseFilter(logits, params, mask, m);
+          return;
+        }
         if (decision === Decision.NeedExactZ) {
           if (Number.isNaN(z)) z = needTopP ? this.exactZ(logits, mask, m, invT) : s;
           decision = this.decide(n, topK, params, z, z, tailMax, 0);
@@ -545,69 +653,31 @@ export class LogitsPipeline {
     const weights = this.dense;
     const counts = this.histCount;
     const mass = this.histMass;
-    counts.fill(0);
-    mass.fill(0);
     const invT = 1 / params.temperature;
-    let z = 0;
-    for (let i = 0; i < v; i++) {
-      const x = logits[i]!;
-      if (!(x > Number.NEGATIVE_INFINITY) || !isAllowed(mask, i)) {
-        weights[i] = -1;
-        continue;
-      }
-      const u = (m - x) * invT;
-      const w = expNonPositive(-u);
-      weights[i] = w;
-      z += w;
-      const b = u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
-      counts[b]!++;
-      mass[b]! += w;
-    }
+    const z = denseWeights(logits, mask, m, invT, weights, counts, mass);
     const topK = Math.floor(params.top_k);
     const pBound = params.top_p < 1 ? topPThreshold(params.top_p) * z : Number.POSITIVE_INFINITY;
     const minP = params.min_p > 0 ? minPThreshold(params.min_p) : 0;
-    // first bucket where a cut can happen
-    let before = 0;
-    let massBefore = 0;
-    let crossing = HIST_BUCKETS;
-    for (let b = 0; b < HIST_BUCKETS; b++) {
-      const c = counts[b]!;
-      if (c === 0) continue;
-      // smallest weight a token of bucket b can have (the catch-all last bucket: 0)
-      const bucketLowWeight = b === HIST_BUCKETS - 1 ? 0 : Math.exp(-(b + 1) / HIST_SCALE);
-      if (
-        before + c >= topK ||
-        massBefore + mass[b]! > pBound * (1 - SLACK) ||
-        bucketLowWeight < minP * (1 + SLACK)
-      ) {
-        crossing = b;
-        break;
-      }
-      before += c;
-      massBefore += mass[b]!;
-    }
-    // collect: earlier buckets are kept; the crossing bucket goes to the side buffer
-    let kept = 0;
-    let side = 0;
+    const crossing = crossingBucket(counts, mass, topK, pBound, minP);
+    // earlier buckets are kept; the crossing bucket goes to the side buffer
     const sideIds = this.bufIds;
     const sideVals = this.bufVals;
-    let keptMass = 0;
-    for (let i = 0; i < v; i++) {
-      const w = weights[i]!;
-      if (w < 0) continue;
-      const u = (m - logits[i]!) * invT;
-      const b = u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
-      if (b < crossing) {
-        this.keptIds[kept] = i;
-        this.keptWeights[kept] = w;
-        keptMass += w;
-        kept++;
-      } else if (b === crossing) {
-        sideIds[side] = i;
-        sideVals[side] = logits[i]!;
-        side++;
-      }
-    }
+    const sizes = this.denseSizes;
+    collectDense(
+      logits,
+      weights,
+      m,
+      invT,
+      crossing,
+      this.keptIds,
+      this.keptWeights,
+      sideIds,
+      sideVals,
+      sizes,
+    );
+    const kept = sizes[0]!;
+    const side = sizes[1]!;
+    const keptMass = this.sumKept(kept);
     // exact decisions inside the crossing bucket, in sampling order
     sortCandidates(sideIds, sideVals, side);
     let accepted = 0;
@@ -640,6 +710,12 @@ export class LogitsPipeline {
     }
     this.keptCount = kept + accepted;
     this.keptTotal = total;
+  }
+  private readonly denseSizes = new Int32Array(2);
+  private sumKept(count: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += this.keptWeights[i]!;
+    return total;
   }
   private dense = new Float64Array(0);
   private readonly histCount = new Int32Array(HIST_BUCKETS);
