@@ -55,8 +55,23 @@ export function createLenmlTokenizer(
       { cause: error },
     );
   }
+  // A tokenizer.json the library accepted but cannot run (e.g. malformed merges) fails inside it at use.
+  const guard = <T>(what: string, run: () => T): T => {
+    try {
+      return run();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TokenizerError(
+        'unsupported',
+        `${what} failed in @lenml/tokenizers: ${reason}`,
+        { file },
+        { cause: error },
+      );
+    }
+  };
   return {
-    encode: (text, addSpecialTokens) => tokenizer.encode(text, { add_special_tokens: addSpecialTokens }),
+    encode: (text, addSpecialTokens) =>
+      guard('encode', () => tokenizer.encode(text, { add_special_tokens: addSpecialTokens })),
     decode: (ids, skipSpecialTokens, cleanUpTokenizationSpaces) => {
       if (ids.length === 0) return '';
       const args: { skip_special_tokens: boolean; clean_up_tokenization_spaces?: boolean } = {
@@ -64,7 +79,7 @@ export function createLenmlTokenizer(
       };
       if (cleanUpTokenizationSpaces !== undefined)
         args.clean_up_tokenization_spaces = cleanUpTokenizationSpaces;
-      return tokenizer.decode(ids, args);
+      return guard('decode', () => tokenizer.decode(ids, args));
     },
   };
 }

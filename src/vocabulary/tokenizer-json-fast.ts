@@ -4,6 +4,7 @@
  */
 import { escapeLength, JsonScanError, JsonScanner } from './json-scan.js';
 import { RawModelVocab } from './model-vocab.js';
+import { MAX_TOKEN_ID } from './tokenizer-json.js';
 import { utf8SequenceLength } from './utf8.js';
 
 /** tokenizer.json without its big parts, plus the vocabulary read from the bytes. */
@@ -115,10 +116,10 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
       pos = scanner.skipWhitespace(scanner.expect(keyEnd + 1, 0x3a));
       const valueStart = pos;
       let id = 0;
-      while (pos < n && buf[pos]! >= 0x30 && buf[pos]! <= 0x39 && id <= 0x7fffffff)
+      while (pos < n && buf[pos]! >= 0x30 && buf[pos]! <= 0x39 && id <= MAX_TOKEN_ID)
         id = id * 10 + buf[pos++]! - 0x30;
       const plainInteger =
-        pos > valueStart && id <= 0x7fffffff && !(buf[valueStart] === 0x30 && pos - valueStart > 1);
+        pos > valueStart && id <= MAX_TOKEN_ID && !(buf[valueStart] === 0x30 && pos - valueStart > 1);
       if (!plainInteger || !valid) return undefined;
       const after = buf[pos];
       if (after === 0x2e || after === 0x65 || after === 0x45) return undefined; // 1.0, 1e3: let JSON.parse judge

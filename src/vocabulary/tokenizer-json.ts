@@ -30,6 +30,12 @@ export interface ParsedTokenizerJson {
 
 type Json = Record<string, unknown>;
 
+/**
+ * The largest token id accepted (2^24 - 1): far above any real vocabulary (the largest are ~260k), low
+ * enough that a bogus id cannot make the loader allocate gigabytes.
+ */
+export const MAX_TOKEN_ID = 0xffffff;
+
 const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece', 'WordLevel'] as const;
 const KNOWN_DECODERS = new Set([
   'ByteLevel',
@@ -95,10 +101,10 @@ export function parseTokenizerJson(
     const entries = vocab as Record<string, unknown>;
     for (const token in entries) {
       const id = entries[token];
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
         fail(
           `model.vocab[${JSON.stringify(token)}]`,
-          `expected a non-negative integer id, got ${describe(id)}`,
+          `expected an integer id in 0..${MAX_TOKEN_ID}, got ${describe(id)}`,
         );
       }
       modelTokens[id as number] = token;
@@ -112,8 +118,8 @@ export function parseTokenizerJson(
     if (!isJsonObject(entry)) fail(`added_tokens[${i}]`, `expected an object, got ${describe(entry)}`);
     const token = entry as Json;
     const { id, content } = token;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
-      fail(`added_tokens[${i}].id`, `expected a non-negative integer, got ${describe(id)}`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+      fail(`added_tokens[${i}].id`, `expected an integer in 0..${MAX_TOKEN_ID}, got ${describe(id)}`);
     }
     if (typeof content !== 'string')
       fail(`added_tokens[${i}].content`, `expected a string, got ${describe(content)}`);

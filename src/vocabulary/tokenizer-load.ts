@@ -11,6 +11,7 @@ import {
   type AddedToken,
   describe,
   isJsonObject,
+  MAX_TOKEN_ID,
   type ParsedTokenizerJson,
   parseTokenizerJson,
 } from './tokenizer-json.js';
@@ -200,6 +201,11 @@ function collectAddedTokens(
       const id = Number(key);
       if (!Number.isInteger(id) || id < 0 || !isJsonObject(entry) || typeof entry.content !== 'string')
         continue;
+      if (id > MAX_TOKEN_ID) {
+        throw new TokenizerError('format', `token id ${id} is above the supported ${MAX_TOKEN_ID}`, {
+          field: `tokenizer_config.json added_tokens_decoder["${key}"]`,
+        });
+      }
       const existing = added.get(id);
       if (!existing) added.set(id, { id, content: entry.content, special: entry.special === true });
       else if (entry.special === true && !existing.special) added.set(id, { ...existing, special: true });
@@ -274,10 +280,15 @@ export function checkKind(kind: unknown, file: string | undefined): TokenizerKin
 
 export function checkVocabSize(vocabSize: unknown, tokenCount: number, file: string | undefined): number {
   if (vocabSize === undefined) return tokenCount;
-  if (typeof vocabSize !== 'number' || !Number.isInteger(vocabSize) || vocabSize < tokenCount) {
+  if (
+    typeof vocabSize !== 'number' ||
+    !Number.isInteger(vocabSize) ||
+    vocabSize < tokenCount ||
+    vocabSize > MAX_TOKEN_ID + 1
+  ) {
     throw new TokenizerError(
       'argument',
-      `vocabSize ${describe(vocabSize)} must be an integer >= the tokenizer's ${tokenCount} entries`,
+      `vocabSize ${describe(vocabSize)} must be an integer from the tokenizer's ${tokenCount} entries to ${MAX_TOKEN_ID + 1}`,
       { file },
     );
   }

@@ -267,7 +267,7 @@ describe('bad input', () => {
     const model = json.model as Record<string, unknown>;
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson({ ...json, model: { ...model, vocab: { a: -1 } } }),
-      /model\.vocab\["a"\]: expected a non-negative integer id/,
+      /model\.vocab\["a"\]: expected an integer id in 0\.\.16777215/,
     );
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson({ ...json, model: { ...model, vocab: 'x' } }),
@@ -275,7 +275,7 @@ describe('bad input', () => {
     );
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson({ ...json, added_tokens: [{ id: 'x', content: 'a' }] }),
-      /added_tokens\[0\]\.id: expected a non-negative integer/,
+      /added_tokens\[0\]\.id: expected an integer in 0\.\./,
     );
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson({ version: '1.0' }),
@@ -283,13 +283,34 @@ describe('bad input', () => {
     );
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson(json, { vocabSize: 3 }),
-      /vocabSize.*must be an integer >=/,
+      /vocabSize.*must be an integer from the tokenizer's 44 entries/,
     );
     expectTokenizerError(
       () => TokenizerInfo.fromTokenizerJson(json, { kind: 'utf16' as never }),
       /unknown tokenizer kind.*byte_level/,
     );
     expect(() => TokenizerInfo.fromTokenizerJson(json, { eosTokenIds: [999] })).toThrow(RangeError);
+    // A bogus huge id is refused before anything is allocated for it.
+    expectTokenizerError(
+      () => TokenizerInfo.fromTokenizerJson({ ...json, added_tokens: [{ id: 2_000_000_000, content: 'x' }] }),
+      /added_tokens\[0\]\.id: expected an integer in 0\.\.16777215/,
+    );
+    const huge = writeScratch(
+      'huge-id.json',
+      JSON.stringify({ ...json, model: { ...model, vocab: { a: 2_000_000_000 } } }),
+    );
+    expectTokenizerError(
+      () => TokenizerInfo.fromTokenizerJson(huge),
+      /huge-id\.json: model\.vocab\["a"\]: expected an integer id/,
+    );
+    expectTokenizerError(() => TokenizerInfo.fromTokenizerJson(json, { vocabSize: 2 ** 31 }), /vocabSize/);
+    expectTokenizerError(
+      () =>
+        TokenizerInfo.fromTokenizerJson(json, {
+          tokenizerConfig: { added_tokens_decoder: { '99999999': { content: 'x', special: true } } },
+        }),
+      /added_tokens_decoder\["99999999"\]: token id 99999999 is above/,
+    );
     // A bad vocab id in a file goes through the JSON.parse fallback and is reported the same way.
     const path = writeScratch(
       'float-id.json',
@@ -545,6 +566,49 @@ describe('robustness', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('robustness of structured mutations', () => {
+  it('replacing any part of a tokenizer.json with random JSON never crashes loading, the trie or encode', () => {
+    const base = readFixture('byte-fallback');
+    const paths: string[][] = [
+      ['model', 'type'],
+      ['model', 'vocab'],
+      ['model', 'merges'],
+      ['model', 'byte_fallback'],
+      ['model', 'unk_token'],
+      ['decoder'],
+      ['decoder', 'decoders'],
+      ['pre_tokenizer'],
+      ['normalizer'],
+      ['normalizer', 'normalizers'],
+      ['post_processor'],
+      ['added_tokens'],
+      ['added_tokens', '0'],
+      ['added_tokens', '1', 'id'],
+      ['added_tokens', '2', 'content'],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), (path, value) => {
+        const json = structuredClone(base) as Record<string, unknown>;
+        let node = json as Record<string, unknown>;
+        for (const key of path.slice(0, -1)) {
+          if (node[key] === null || typeof node[key] !== 'object') return;
+          node = node[key] as Record<string, unknown>;
+        }
+        node[path[path.length - 1]!] = value;
+        try {
+          const info = TokenizerInfo.fromTokenizerJson(json);
+          expect(info.trie.nodeCount).toBeGreaterThan(0);
+          info.tokenText(info.tokenCount - 1);
+          info.decode(info.encode('hello wörld'));
+        } catch (error) {
+          if (!(error instanceof TokenizerError)) throw error;
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });
