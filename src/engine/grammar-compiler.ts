@@ -6,6 +6,7 @@
 import { BUILTIN_JSON_EBNF, type EbnfOptions, ebnfToGrammar } from '../ebnf/index.js';
 import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../json-schema/index.js';
 import { type RegexOptions, regexToGrammar } from '../regex/index.js';
+import { type StructuralTagOptions, structuralTagToGrammar } from '../structural-tag/index.js';
 import { CompiledGrammar } from './compiled-grammar.js';
 import type { GrammarLimits } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
@@ -64,6 +65,18 @@ export class GrammarCompiler {
       );
     };
     return key === undefined ? build() : this.cached(key, build);
+  }
+
+  /**
+   * Compiles a structural tag (SGLang's `structural_tag`: the `format` form or the legacy `structures` form,
+   * object or JSON text). `token` formats resolve through this compiler's tokenizer.
+   */
+  compileStructuralTag(tag: object | string, options: Omit<StructuralTagOptions, 'tokenizer'> = {}): CompiledGrammar {
+    const text = typeof tag === 'string' ? tag : JSON.stringify(tag);
+    return this.cached(`structural-tag\0${JSON.stringify(options)}\0${text}`, () => {
+      const { grammar, warnings } = structuralTagToGrammar(tag, { ...options, tokenizer: this.tokenizer });
+      return this.compileGrammar(grammar, warnings);
+    });
   }
 
   /** The built-in JSON grammar (any JSON value; the `json_object` response format). */
