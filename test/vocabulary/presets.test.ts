@@ -131,7 +131,7 @@ describe.each(CASES)('preset $name', (c) => {
           );
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
     expect(compared).toBeGreaterThan(300);
   });

@@ -565,7 +565,7 @@ describe('robustness', () => {
             outcome(() => TokenizerInfo.fromTokenizerJson(parsed as object));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
@@ -608,7 +608,7 @@ describe('robustness of structured mutations', () => {
           if (!(error instanceof TokenizerError)) throw error;
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
   });
 });
