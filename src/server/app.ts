@@ -146,6 +146,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
     registerNativeRoutes(app, ctx);
     registerOpenAIRoutes(app, ctx);
   }
+  // The text tokenizer initialises on first use (about a second for a 128k vocabulary): do it before listening
+  // so that the first request does not stall the event loop.
+  void tokenizer.addsBosToken;
   await app.ready();
   ctx.state.ready = true;
 
@@ -156,8 +159,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Logitki
     context: ctx,
     async listen() {
       const address = await app.listen({ host: resolved.host, port: resolved.port });
-      // The text tokenizer initialises on first use (seconds for a 128k vocabulary): warm it up now.
-      setImmediate(() => void tokenizer.addsBosToken);
       app.log.info(
         { model: model.description, tokenizer: tokenizer.source, upstream: resolved.upstream },
         'logitkit serve ready',
