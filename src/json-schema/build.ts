@@ -39,6 +39,8 @@ export interface BuildOptions {
   unknownFormats: 'annotate' | 'error';
 }
 
+const CONTENT_KEYWORDS = new Set(['contentEncoding', 'contentMediaType']);
+
 const JSON_TYPES = ['null', 'boolean', 'object', 'array', 'number', 'string', 'integer'];
 
 export class SchemaBuilder {
@@ -127,6 +129,16 @@ export class SchemaBuilder {
     const conjuncts: SchemaNode[] = [];
     let plainIndex = -1;
     for (const [keyword, value] of schema) {
+      if (CONTENT_KEYWORDS.has(keyword) && (location.draft === 'draft-06' || location.draft === 'draft-07')) {
+        // Draft-07 lets validators assert contentEncoding/contentMediaType; logitkit cannot check them.
+        throw new GrammarError(
+          'json-schema',
+          `Unsupported JSON Schema keyword '${keyword}' at ${pointer}/${keyword}`,
+          {
+            pointer: `${pointer}/${keyword}`,
+          },
+        );
+      }
       if (ANNOTATIONS.has(keyword)) continue;
       if (UNSUPPORTED_KEYWORDS.has(keyword)) {
         throw new GrammarError(

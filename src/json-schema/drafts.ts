@@ -52,13 +52,7 @@ export const ANNOTATIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Standard keywords logitkit cannot enforce exactly: a compile error names them. */
-export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
-  'contains',
-  'minContains',
-  'maxContains',
-  '$recursiveRef',
-  '$dynamicRef',
-]);
+export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set(['$recursiveRef', '$dynamicRef']);
 
 /** True if `id` (not `$id`) names the base URI. */
 export function usesLegacyId(draft: Draft): boolean {

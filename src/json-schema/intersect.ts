@@ -186,6 +186,8 @@ function intersectArrays(x: ArrayFacet, y: ArrayFacet): ArrayFacet | undefined {
         ? 'all'
         : Math.max(x.evaluatedItems, y.evaluatedItems),
   };
+  const contains = [...(x.contains ?? []), ...(y.contains ?? [])];
+  if (contains.length > 0) f.contains = contains;
   const unique = x.uniqueItems ?? y.uniqueItems;
   if (unique !== undefined) f.uniqueItems = unique;
   const n = Math.max(x.prefix.length, y.prefix.length);
@@ -348,7 +350,7 @@ function negateArray(f: ArrayFacet): ArrayFacet[] {
   if (isUnconstrainedArray(f)) return [];
   const k = f.prefix.length;
   const maxItems = isNothing(f.items) ? Math.min(f.maxItems, k) : f.maxItems;
-  if (f.uniqueItems !== undefined || (!isAnyNode(f.items) && maxItems > k)) {
+  if (f.uniqueItems !== undefined || f.contains?.length || (!isAnyNode(f.items) && maxItems > k)) {
     throw new UnsupportedNegation('negation of array item schemas or uniqueItems');
   }
   const out: ArrayFacet[] = [];

@@ -32,7 +32,7 @@ import {
   star,
 } from '../engine/ir.js';
 import { formatExpr } from './formats.js';
-import { intersectAll } from './intersect.js';
+import { intersect, intersectAll, negate, UnsupportedNegation } from './intersect.js';
 import { numberExpr, parseDecimal } from './numbers.js';
 import {
   type ArrayFacet,
@@ -342,7 +342,11 @@ export class Lowerer {
     const rest = maxItems > f.prefix.length && !isNothing(restNode) ? this.lower(restNode, d + 1) : NOTHING;
     if (rest.kind === 'nothing') maxItems = Math.min(maxItems, elems.length);
     if (f.minItems > maxItems) return NOTHING;
-    if (f.uniqueItems !== undefined && maxItems > 1) return this.uniqueArray(f, f.uniqueItems, maxItems, d);
+    if (f.uniqueItems !== undefined && maxItems > 1) {
+      if (f.contains?.length) return this.containsError(f.contains[0]!.pointer, 'uniqueItems');
+      return this.uniqueArray(f, f.uniqueItems, maxItems, d);
+    }
+    if (f.contains?.length) return this.containsArray(f, maxItems, d);
     const sep = L.itemSep(d);
     const elem = (i: number): Expr => (i < elems.length ? elems[i]! : rest);
     const tail = (i: number): Expr => {
@@ -355,6 +359,68 @@ export class Lowerer {
     };
     const nonEmpty = maxItems === 0 ? NOTHING : seq(L.arrOpen(d), elem(0), tail(1), L.arrClose(d));
     return alt(f.minItems === 0 ? L.emptyArray : NOTHING, nonEmpty);
+  }
+
+  private containsError(pointer: string, why: string): never {
+    throw new GrammarError(
+      'json-schema',
+      `Schema keyword 'contains' at ${pointer}: not supported together with ${why}`,
+      {
+        pointer,
+      },
+    );
+  }
+
+  /**
+   * `contains` with `minContains`/`maxContains`: a chain over (items so far, matching items so far). With a
+   * finite `maxContains` the other items must provably not match (the complement of the `contains` schema).
+   */
+  private containsArray(f: ArrayFacet, maxItems: number, d: number): Expr {
+    const c = f.contains!;
+    if (c.length > 1) this.containsError(c[1]!.pointer, 'another contains');
+    if (f.prefix.length > 0) this.containsError(c[0]!.pointer, 'prefixItems or tuple items');
+    const { node, min, max, pointer } = c[0]!;
+    const L = this.layout;
+    const sep = L.itemSep(d);
+    const witness = this.lower(intersect(f.items, node), d + 1);
+    let other: Expr;
+    if (max === Number.POSITIVE_INFINITY) other = this.lower(f.items, d + 1);
+    else {
+      try {
+        other = this.lower(intersect(f.items, negate(node)), d + 1);
+      } catch (e) {
+        if (e instanceof UnsupportedNegation)
+          this.containsError(pointer, `maxContains (needs the ${e.message})`);
+        throw e;
+      }
+    }
+    const finiteMax = max < Number.POSITIVE_INFINITY;
+    const totalCap = maxItems < Number.POSITIVE_INFINITY ? maxItems : f.minItems;
+    const matchCap = finiteMax ? max + 1 : min;
+    const key = `contains:${this.facetId(f)}:${this.depthKey(d)}`;
+    let states = 0;
+    const done = (t: number, j: number): boolean => t >= f.minItems && j >= min && j <= max;
+    // after(t, j): the rest of the array after t ≥ 1 items, j of them matching (both capped).
+    const after = (t: number, j: number): Expr =>
+      this.rule(`${key}:${t}:${j}`, 'contains_rest', () => {
+        if (++states > MAX_OBJECT_STATES)
+          throw new GrammarError('limit', 'Array too complex: contains chain too long');
+        const parts: Expr[] = [];
+        if (done(t, j)) parts.push(L.arrClose(d));
+        if (t < maxItems) {
+          const t2 = Math.min(t + 1, totalCap);
+          if (!finiteMax || j < max) parts.push(seq(sep, witness, after(t2, Math.min(j + 1, matchCap))));
+          parts.push(seq(sep, other, after(t2, j)));
+        }
+        return alt(...parts);
+      });
+    const parts: Expr[] = [done(0, 0) ? L.emptyArray : NOTHING];
+    if (maxItems > 0) {
+      const t1 = Math.min(1, totalCap);
+      if (!finiteMax || max > 0) parts.push(seq(L.arrOpen(d), witness, after(t1, Math.min(1, matchCap))));
+      parts.push(seq(L.arrOpen(d), other, after(t1, 0)));
+    }
+    return alt(...parts);
   }
 
   /**

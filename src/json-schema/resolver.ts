@@ -90,7 +90,10 @@ export class SchemaRegistry {
     const schemaUri = value.get('$schema');
     if (identify && typeof schemaUri === 'string') draft = draftOf(schemaUri) ?? draft;
     const idValue = value.get('$id') ?? (usesLegacyId(draft) ? value.get('id') : undefined);
-    if (identify && typeof idValue === 'string') {
+    // Up to draft-07 a `$ref` makes its siblings, `$id` included, ignored.
+    const refHidesId =
+      value.has('$ref') && (draft === 'draft-04' || draft === 'draft-06' || draft === 'draft-07');
+    if (identify && typeof idValue === 'string' && !refHidesId) {
       let url: URL | undefined;
       try {
         url = new URL(idValue, base);

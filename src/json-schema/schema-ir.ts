@@ -48,6 +48,8 @@ export interface ArrayFacet {
   items: SchemaNode;
   minItems: number;
   maxItems: number;
+  /** `contains` constraints: between `min` and `max` items match `node` (`pointer` names the keyword). */
+  contains?: Array<{ node: SchemaNode; min: number; max: number; pointer: string }>;
   /** Items evaluated by the schemas this facet came from (for `unevaluatedItems`): a prefix length or all. */
   evaluatedItems: number | 'all';
   /** When set, items must be pairwise distinct; the JSON pointer of the `uniqueItems` keyword (for errors). */
@@ -252,7 +254,8 @@ export function isUnconstrainedArray(f: ArrayFacet): boolean {
     isAnyNode(f.items) &&
     f.minItems === 0 &&
     f.maxItems === Number.POSITIVE_INFINITY &&
-    !f.uniqueItems
+    !f.uniqueItems &&
+    !f.contains?.length
   );
 }
 

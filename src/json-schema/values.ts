@@ -85,6 +85,10 @@ function arrayFacetAccepts(f: ArrayFacet, value: JsonValue[]): boolean {
   for (let i = 0; i < value.length; i++) {
     if (!nodeAccepts(f.prefix[i] ?? f.items, value[i]!)) return false;
   }
+  for (const c of f.contains ?? []) {
+    const n = value.filter((v) => nodeAccepts(c.node, v)).length;
+    if (n < c.min || n > c.max) return false;
+  }
   if (f.uniqueItems) {
     for (let i = 0; i < value.length; i++) {
       for (let j = i + 1; j < value.length; j++) if (jsonEqual(value[i]!, value[j]!)) return false;

@@ -286,6 +286,34 @@ export const CASES: SchemaCase[] = [
     valid: [[[1], [], [2, 3]]],
     invalid: [[[1, 'a']], [1]],
   },
+  {
+    name: 'contains',
+    schema: { contains: { const: 1 } },
+    valid: [[1], [2, 1], [1, 'a', 1], 'not an array'],
+    invalid: [[], [2], [2, 3]],
+  },
+  {
+    name: 'min/maxContains with minItems',
+    schema: {
+      $schema: D2020,
+      type: 'array',
+      items: { type: 'integer' },
+      contains: { minimum: 10 },
+      minContains: 2,
+      maxContains: 3,
+      minItems: 3,
+    },
+    valid: [
+      [10, 11, 1],
+      [1, 10, 2, 11, 12],
+    ],
+    invalid: [
+      [10, 11],
+      [10, 1, 2],
+      [10, 11, 12, 13],
+      [10, 11, 'x'],
+    ],
+  },
   // --- objects ---
   {
     name: 'properties and required',
@@ -770,7 +798,11 @@ export const CASES: SchemaCase[] = [
 
 /** Schemas that must fail to compile, with the keyword and pointer the error must name. */
 export const ERROR_CASES: Array<{ schema: object; keyword: string; pointer: string }> = [
-  { schema: { type: 'array', contains: { type: 'integer' } }, keyword: 'contains', pointer: '/contains' },
+  {
+    schema: { $schema: D2020, contains: { type: 'string', format: 'date' }, maxContains: 1 },
+    keyword: 'contains',
+    pointer: '/contains',
+  },
   {
     schema: { $schema: D2020, properties: { a: { $dynamicRef: '#x' } } },
     keyword: '$dynamicRef',

@@ -52,6 +52,29 @@ export const arrayKeywords: FacetKeyword[] = [
     },
   },
   {
+    keyword: 'contains',
+    kind: 'array',
+    apply(f, v, ctx) {
+      const base = ctx.pointer.slice(0, ctx.pointer.lastIndexOf('/'));
+      const read = (k: string, fallback: number): number => {
+        const x = ctx.schema.get(k);
+        if (x === undefined) return fallback;
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < 0)
+          return ctx.fail(`${k} must be a non-negative integer`);
+        return x;
+      };
+      const c = {
+        node: ctx.compile(v, ctx.pointer),
+        min: read('minContains', 1),
+        max: read('maxContains', Infinity),
+      };
+      f.contains = [...(f.contains ?? []), { ...c, pointer: `${base}/contains` }];
+    },
+  },
+  // Read by `contains`; without it they do nothing.
+  { keyword: 'minContains', kind: 'array', apply: () => undefined },
+  { keyword: 'maxContains', kind: 'array', apply: () => undefined },
+  {
     keyword: 'uniqueItems',
     kind: 'array',
     apply(f, v, ctx) {
