@@ -109,7 +109,7 @@ class Worker {
   /** Starts the worker and waits until it has loaded the tokenizer and engine. */
   async start() {
     const child = fork(join(HERE, 'worker.mjs'), [this.engine], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     this.child = child;
     await new Promise((resolveReady, reject) => {
