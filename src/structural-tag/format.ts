@@ -85,7 +85,7 @@ function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function escape(key: string): string {
+function escapePointer(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -282,14 +282,14 @@ class FormatParser {
     const type = String(obj.type ?? 'this');
     if (typeof value !== 'string') fail(path, `${type} format must have a ${key} field with a string value`);
     if (options.nonEmpty && value === '')
-      fail(`${path}/${escape(key)}`, `the ${key} field must not be empty`);
+      fail(`${path}/${escapePointer(key)}`, `the ${key} field must not be empty`);
     return value;
   }
 
   private optString(obj: JsonObject, key: string, path: string): string | undefined {
     const value = obj[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') fail(`${path}/${escape(key)}`, `the ${key} field must be a string`);
+    if (typeof value !== 'string') fail(`${path}/${escapePointer(key)}`, `the ${key} field must be a string`);
     return value;
   }
 
@@ -305,7 +305,8 @@ class FormatParser {
   private bool(obj: JsonObject, key: string, path: string, fallback: boolean): boolean {
     const value = obj[key];
     if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') fail(`${path}/${escape(key)}`, `the ${key} field must be a boolean`);
+    if (typeof value !== 'boolean')
+      fail(`${path}/${escapePointer(key)}`, `the ${key} field must be a boolean`);
     return value;
   }
 }
