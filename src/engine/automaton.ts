@@ -1,29 +1,15 @@
 /**
- * Rule bodies (`Expr`) to automata: a Thompson NFA over byte ranges and rule references, determinized by
- * subset construction over byte classes. Rule references are DFA edges like bytes, so the DFA of a rule
- * body is deterministic in both bytes and the rules it may descend into.
+ * Rule bodies (`Expr`) to automata. `Nfa` is a flat Thompson-style NFA over byte ranges, epsilon edges and
+ * rule references (stored in typed-array linked lists: no object per state). Grammars determinize it
+ * lazily (lazy-dfa.ts); reference-free expressions (regexes, intersections) can be determinized eagerly
+ * here into a 256-wide `ByteDfa`.
  */
 import { GrammarError } from './errors.js';
 import type { ByteDfa, Expr } from './ir.js';
 import { utf8RangeSequences } from './utf8-ranges.js';
 
-/** Default cap on automaton states per rule (NFA and DFA alike). */
+/** Default cap on automaton states (NFA and eager DFA alike). */
 export const DEFAULT_MAX_STATES = 200_000;
-
-/** A deterministic automaton for one rule body. Byte transitions go through a byte-class map. */
-export interface RuleDfa {
-  readonly numStates: number;
-  readonly numClasses: number;
-  /** `classMap[b]` is the class of byte `b`. */
-  readonly classMap: Uint8Array;
-  /** `trans[s * numClasses + c]`: next state, or -1. State 0 is the start. */
-  readonly trans: Int32Array;
-  readonly final: Uint8Array;
-  /** Rule-reference edges of state `s`: indices `refStart[s] .. refStart[s+1]-1` into `refRule`/`refNext`. */
-  readonly refStart: Int32Array;
-  readonly refRule: Int32Array;
-  readonly refNext: Int32Array;
-}
 
 export interface AutomatonOptions {
   /** Cap on NFA and DFA states; exceeding it throws a GrammarError of kind 'limit'. */
@@ -32,34 +18,94 @@ export interface AutomatonOptions {
   ruleName?: string;
 }
 
-/** A Thompson NFA under construction. */
-class Nfa {
-  readonly eps: number[][] = [];
-  /** Flat `lo, hi, to` triples per state. */
-  readonly edges: number[][] = [];
-  /** Flat `rule, to` pairs per state. */
-  readonly refs: number[][] = [];
+function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
 
-  constructor(
-    private readonly maxStates: number,
-    private readonly ruleName: string,
-  ) {}
+/**
+ * A flat NFA under construction. Per state, three singly linked edge lists (epsilon, byte range,
+ * rule reference) live in typed-array pools; `*Head[s]` is the first edge or -1.
+ */
+export class Nfa {
+  size = 0;
+  epsHead: Int32Array = new Int32Array(64);
+  byteHead: Int32Array = new Int32Array(64);
+  refHead: Int32Array = new Int32Array(64);
+  epsCount = 0;
+  epsTo: Int32Array = new Int32Array(64);
+  epsNext: Int32Array = new Int32Array(64);
+  byteCount = 0;
+  byteLo: Int32Array = new Int32Array(64);
+  byteHi: Int32Array = new Int32Array(64);
+  byteTo: Int32Array = new Int32Array(64);
+  byteNext: Int32Array = new Int32Array(64);
+  refCount = 0;
+  refRule: Int32Array = new Int32Array(16);
+  refTo: Int32Array = new Int32Array(16);
+  refNext: Int32Array = new Int32Array(16);
+  /** Name of the rule being built, for error messages. */
+  ruleName = '';
 
-  get size(): number {
-    return this.eps.length;
-  }
+  constructor(readonly maxStates: number) {}
 
   newState(): number {
-    if (this.eps.length >= this.maxStates) {
+    if (this.size >= this.maxStates) {
       throw new GrammarError(
         'limit',
         `Grammar too large: the automaton of rule "${this.ruleName}" exceeds ${this.maxStates} states (large counted repetitions multiply states)`,
       );
     }
-    this.eps.push([]);
-    this.edges.push([]);
-    this.refs.push([]);
-    return this.eps.length - 1;
+    if (this.size === this.epsHead.length) {
+      this.epsHead = grow(this.epsHead, 0);
+      this.byteHead = grow(this.byteHead, 0);
+      this.refHead = grow(this.refHead, 0);
+    }
+    const s = this.size++;
+    this.epsHead[s] = -1;
+    this.byteHead[s] = -1;
+    this.refHead[s] = -1;
+    return s;
+  }
+
+  addEps(from: number, to: number): void {
+    const e = this.epsCount++;
+    if (e === this.epsTo.length) {
+      this.epsTo = grow(this.epsTo, 0);
+      this.epsNext = grow(this.epsNext, 0);
+    }
+    this.epsTo[e] = to;
+    this.epsNext[e] = this.epsHead[from]!;
+    this.epsHead[from] = e;
+  }
+
+  addBytes(from: number, lo: number, hi: number, to: number): void {
+    const e = this.byteCount++;
+    if (e === this.byteLo.length) {
+      this.byteLo = grow(this.byteLo, 0);
+      this.byteHi = grow(this.byteHi, 0);
+      this.byteTo = grow(this.byteTo, 0);
+      this.byteNext = grow(this.byteNext, 0);
+    }
+    this.byteLo[e] = lo;
+    this.byteHi[e] = hi;
+    this.byteTo[e] = to;
+    this.byteNext[e] = this.byteHead[from]!;
+    this.byteHead[from] = e;
+  }
+
+  addRef(from: number, rule: number, to: number): void {
+    const e = this.refCount++;
+    if (e === this.refRule.length) {
+      this.refRule = grow(this.refRule, 0);
+      this.refTo = grow(this.refTo, 0);
+      this.refNext = grow(this.refNext, 0);
+    }
+    this.refRule[e] = rule;
+    this.refTo[e] = to;
+    this.refNext[e] = this.refHead[from]!;
+    this.refHead[from] = e;
   }
 }
 
@@ -68,7 +114,7 @@ class Nfa {
  * fresh hub state entered by an epsilon edge, so building straight from `from` keeps the language exact
  * while creating far fewer states than textbook Thompson construction.
  */
-function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptions>): number {
+export function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptions>): number {
   switch (expr.kind) {
     case 'empty':
       return from;
@@ -78,7 +124,7 @@ function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptio
       let cur = from;
       for (const b of expr.bytes) {
         const next = nfa.newState();
-        nfa.edges[cur]!.push(b, b, next);
+        nfa.addBytes(cur, b, b, next);
         cur = next;
       }
       return cur;
@@ -86,7 +132,7 @@ function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptio
     case 'byteSet': {
       const end = nfa.newState();
       const r = expr.ranges;
-      for (let i = 0; i < r.length; i += 2) nfa.edges[from]!.push(r[i]!, r[i + 1]!, end);
+      for (let i = 0; i < r.length; i += 2) nfa.addBytes(from, r[i]!, r[i + 1]!, end);
       return end;
     }
     case 'chars':
@@ -98,7 +144,7 @@ function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptio
     }
     case 'alt': {
       const end = nfa.newState();
-      for (const item of expr.items) nfa.eps[build(item, nfa, from, opts)]!.push(end);
+      for (const item of expr.items) nfa.addEps(build(item, nfa, from, opts), end);
       return end;
     }
     case 'repeat': {
@@ -106,34 +152,28 @@ function build(expr: Expr, nfa: Nfa, from: number, opts: Required<AutomatonOptio
       for (let i = 0; i < expr.min; i++) cur = build(expr.item, nfa, cur, opts);
       if (expr.max === Number.POSITIVE_INFINITY) {
         const hub = nfa.newState();
-        nfa.eps[cur]!.push(hub);
-        nfa.eps[build(expr.item, nfa, hub, opts)]!.push(hub);
+        nfa.addEps(cur, hub);
+        nfa.addEps(build(expr.item, nfa, hub, opts), hub);
         return hub;
       }
       // Optional copies x (x (x)?)?: each copy may stop early.
       const end = nfa.newState();
-      nfa.eps[cur]!.push(end);
+      nfa.addEps(cur, end);
       for (let i = expr.min; i < expr.max; i++) {
         const hub = nfa.newState();
-        nfa.eps[cur]!.push(hub);
+        nfa.addEps(cur, hub);
         cur = build(expr.item, nfa, hub, opts);
-        nfa.eps[cur]!.push(end);
+        nfa.addEps(cur, end);
       }
       return end;
     }
     case 'ref': {
       const end = nfa.newState();
-      nfa.refs[from]!.push(expr.rule, end);
+      nfa.addRef(from, expr.rule, end);
       return end;
     }
-    case 'and': {
-      let acc: ByteDfa | undefined;
-      for (const item of expr.items) {
-        const d = exprToDfa(item, opts);
-        acc = acc ? intersectDfas(acc, d, opts) : d;
-      }
-      return acc ? embedDfa(acc, nfa, from) : nfa.newState();
-    }
+    case 'and':
+      return embedDfa(intersectionDfa(expr), nfa, from);
     case 'dfa':
       return embedDfa(expr.dfa, nfa, from);
   }
@@ -155,12 +195,12 @@ function buildChars(ranges: readonly number[], nfa: Nfa, from: number): number {
         let state = suffixState.get(key);
         if (state === undefined) {
           state = nfa.newState();
-          nfa.edges[state]!.push(seq[j]!, seq[j + 1]!, next);
+          nfa.addBytes(state, seq[j]!, seq[j + 1]!, next);
           suffixState.set(key, state);
         }
         next = state;
       }
-      nfa.edges[from]!.push(seq[0]!, seq[1]!, next);
+      nfa.addBytes(from, seq[0]!, seq[1]!, next);
     }
   }
   return end;
@@ -171,7 +211,7 @@ function embedDfa(dfa: ByteDfa, nfa: Nfa, from: number): number {
   const base = nfa.size;
   for (let s = 0; s < dfa.numStates; s++) nfa.newState();
   const end = nfa.newState();
-  nfa.eps[from]!.push(base);
+  nfa.addEps(from, base);
   for (let s = 0; s < dfa.numStates; s++) {
     const row = s * 256;
     let b = 0;
@@ -179,44 +219,94 @@ function embedDfa(dfa: ByteDfa, nfa: Nfa, from: number): number {
       const to = dfa.transitions[row + b]!;
       let e = b;
       while (e + 1 < 256 && dfa.transitions[row + e + 1] === to) e++;
-      if (to >= 0) nfa.edges[base + s]!.push(b, e, base + to);
+      if (to >= 0) nfa.addBytes(base + s, b, e, base + to);
       b = e + 1;
     }
-    if (dfa.accepting[s]) nfa.eps[base + s]!.push(end);
+    if (dfa.accepting[s]) nfa.addEps(base + s, end);
   }
   return end;
 }
 
 /**
- * Subset construction. DFA states are sets of *important* NFA states only (those with byte or reference
- * edges, and the end state), so epsilon-only states never split DFA states. Transitions are found by
- * sweeping the member states' edge ranges, then written to every byte class each segment covers.
+ * Eager subset construction for a reference-free NFA, straight to 256-wide rows. DFA states are sets of
+ * *important* NFA states only (those with byte edges, and the end state).
  */
-function determinize(nfa: Nfa, start: number, end: number, opts: Required<AutomatonOptions>): RuleDfa {
-  const n = nfa.size;
-  const cut = new Uint8Array(257);
-  cut[0] = 1;
-  for (const list of nfa.edges) {
-    for (let i = 0; i < list.length; i += 3) {
-      cut[list[i]!] = 1;
-      cut[list[i + 1]! + 1] = 1;
+function determinizeBytes(nfa: Nfa, start: number, end: number, opts: Required<AutomatonOptions>): ByteDfa {
+  const ends = new Uint8Array(nfa.size);
+  ends[end] = 1;
+  const closure = epsilonClosure(nfa, ends);
+  const ids = new Map<string, number>();
+  const sets: number[][] = [];
+  const intern = (set: number[]): number => {
+    if (set.length === 0) return -1;
+    const key = set.join(',');
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = sets.length;
+      if (id >= opts.maxStates) {
+        throw new GrammarError(
+          'limit',
+          `Grammar too large: the automaton of rule "${opts.ruleName}" exceeds ${opts.maxStates} states`,
+        );
+      }
+      ids.set(key, id);
+      sets.push(set);
+    }
+    return id;
+  };
+  intern(closure([start]));
+  let trans = new Int32Array(256 * 16);
+  const accepting: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const to: number[] = [];
+  const points: number[] = [];
+  const targets: number[] = [];
+  for (let d = 0; d < sets.length; d++) {
+    if ((d + 1) * 256 > trans.length) trans = grow(trans, (d + 1) * 256);
+    trans.fill(-1, d * 256, d * 256 + 256);
+    let isFinal = 0;
+    lo.length = 0;
+    hi.length = 0;
+    to.length = 0;
+    points.length = 0;
+    for (const s of sets[d]!) {
+      if (s === end) isFinal = 1;
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+        lo.push(nfa.byteLo[e]!);
+        hi.push(nfa.byteHi[e]!);
+        to.push(nfa.byteTo[e]!);
+        points.push(nfa.byteLo[e]!, nfa.byteHi[e]! + 1);
+      }
+    }
+    accepting[d] = isFinal;
+    // Sweep the segments between edge boundaries; each segment has one target set.
+    points.sort((a, b) => a - b);
+    for (let p = 0; p + 1 < points.length; p++) {
+      const a = points[p]!;
+      const b = points[p + 1]!;
+      if (a === b) continue;
+      targets.length = 0;
+      for (let e = 0; e < lo.length; e++) if (lo[e]! <= a && hi[e]! >= b - 1) targets.push(to[e]!);
+      if (targets.length > 0) trans.fill(intern(closure(targets)), d * 256 + a, d * 256 + b);
     }
   }
-  const classMap = new Uint8Array(256);
-  let numClasses = 0;
-  for (let b = 0; b < 256; b++) {
-    if (cut[b] && b > 0) numClasses++;
-    classMap[b] = numClasses;
-  }
-  numClasses++;
+  return {
+    numStates: sets.length,
+    transitions: trans.slice(0, sets.length * 256),
+    accepting: Uint8Array.from(accepting),
+  };
+}
 
-  const important = new Uint8Array(n);
-  for (let s = 0; s < n; s++)
-    if (nfa.edges[s]!.length > 0 || nfa.refs[s]!.length > 0 || s === end) important[s] = 1;
-  const stamp = new Int32Array(n).fill(-1);
+/**
+ * Returns a function computing the sorted set of important states (byte or reference edges, or an end)
+ * reachable from `seeds` by epsilon edges.
+ */
+export function epsilonClosure(nfa: Nfa, ends: Uint8Array): (seeds: readonly number[]) => number[] {
+  const stamp = new Int32Array(nfa.size).fill(-1);
   let stampId = 0;
   const stack: number[] = [];
-  const closure = (seeds: readonly number[]): number[] => {
+  return (seeds) => {
     stampId++;
     const out: number[] = [];
     for (const s of seeds) stack.push(s);
@@ -224,139 +314,17 @@ function determinize(nfa: Nfa, start: number, end: number, opts: Required<Automa
       const s = stack.pop()!;
       if (stamp[s] === stampId) continue;
       stamp[s] = stampId;
-      if (important[s]) out.push(s);
-      for (const t of nfa.eps[s]!) if (stamp[t] !== stampId) stack.push(t);
+      if (nfa.byteHead[s]! >= 0 || nfa.refHead[s]! >= 0 || ends[s]) out.push(s);
+      for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!)
+        if (stamp[nfa.epsTo[e]!] !== stampId) stack.push(nfa.epsTo[e]!);
     }
     if (out.length > 1) out.sort((a, b) => a - b);
     return out;
   };
-
-  const single = new Int32Array(n).fill(-1);
-  const ids = new Map<string, number>();
-  const sets: number[][] = [];
-  const intern = (set: number[]): number => {
-    if (set.length === 0) return -1;
-    if (set.length === 1 && single[set[0]!]! >= 0) return single[set[0]!]!;
-    const key = set.length === 1 ? '' : set.join(',');
-    if (set.length > 1) {
-      const id = ids.get(key);
-      if (id !== undefined) return id;
-    }
-    const id = sets.length;
-    if (id >= opts.maxStates) {
-      throw new GrammarError(
-        'limit',
-        `Grammar too large: the automaton of rule "${opts.ruleName}" exceeds ${opts.maxStates} states`,
-      );
-    }
-    if (set.length === 1) single[set[0]!] = id;
-    else ids.set(key, id);
-    sets.push(set);
-    return id;
-  };
-  intern(closure([start]));
-
-  let trans = new Int32Array(Math.max(16, numClasses * 16));
-  const finals: number[] = [];
-  const refLists: number[][] = [];
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const to: number[] = [];
-  const points: number[] = [];
-  const targets: number[] = [];
-  for (let d = 0; d < sets.length; d++) {
-    const set = sets[d]!;
-    const row = d * numClasses;
-    if (row + numClasses > trans.length) {
-      const grown = new Int32Array(Math.max(trans.length * 2, row + numClasses));
-      grown.set(trans);
-      trans = grown;
-    }
-    trans.fill(-1, row, row + numClasses);
-    lo.length = 0;
-    hi.length = 0;
-    to.length = 0;
-    points.length = 0;
-    const refTargets = new Map<number, number[]>();
-    let isFinal = 0;
-    for (const s of set) {
-      if (s === end) isFinal = 1;
-      const edges = nfa.edges[s]!;
-      for (let i = 0; i < edges.length; i += 3) {
-        lo.push(edges[i]!);
-        hi.push(edges[i + 1]!);
-        to.push(edges[i + 2]!);
-        points.push(edges[i]!, edges[i + 1]! + 1);
-      }
-      const refs = nfa.refs[s]!;
-      for (let i = 0; i < refs.length; i += 2) {
-        const list = refTargets.get(refs[i]!);
-        if (list) list.push(refs[i + 1]!);
-        else refTargets.set(refs[i]!, [refs[i + 1]!]);
-      }
-    }
-    finals[d] = isFinal;
-    if (lo.length === 1) {
-      const id = intern(closure(to));
-      for (let c = classMap[lo[0]!]!; c <= classMap[hi[0]!]!; c++) trans[row + c] = id;
-    } else if (lo.length > 1) {
-      points.sort((a, b) => a - b);
-      for (let p = 0; p + 1 < points.length; p++) {
-        const a = points[p]!;
-        const b = points[p + 1]!;
-        if (a === b) continue;
-        targets.length = 0;
-        for (let e = 0; e < lo.length; e++) if (lo[e]! <= a && hi[e]! >= b - 1) targets.push(to[e]!);
-        if (targets.length === 0) continue;
-        const id = intern(closure(targets));
-        for (let c = classMap[a]!; c <= classMap[b - 1]!; c++) trans[row + c] = id;
-      }
-    }
-    const refList: number[] = [];
-    for (const [rule, tos] of [...refTargets].sort((x, y) => x[0] - y[0]))
-      refList.push(rule, intern(closure(tos)));
-    refLists[d] = refList;
-  }
-  const numStates = sets.length;
-  const refStart = new Int32Array(numStates + 1);
-  let total = 0;
-  for (let d = 0; d < numStates; d++) {
-    refStart[d] = total;
-    total += refLists[d]!.length / 2;
-  }
-  refStart[numStates] = total;
-  const refRule = new Int32Array(total);
-  const refNext = new Int32Array(total);
-  for (let d = 0; d < numStates; d++) {
-    const list = refLists[d]!;
-    for (let i = 0, k = refStart[d]!; i < list.length; i += 2, k++) {
-      refRule[k] = list[i]!;
-      refNext[k] = list[i + 1]!;
-    }
-  }
-  return {
-    numStates,
-    numClasses,
-    classMap,
-    trans: trans.slice(0, numStates * numClasses),
-    final: Uint8Array.from(finals),
-    refStart,
-    refRule,
-    refNext,
-  };
 }
 
-function fullOptions(options: AutomatonOptions): Required<AutomatonOptions> {
+export function fullOptions(options: AutomatonOptions): Required<AutomatonOptions> {
   return { maxStates: options.maxStates ?? DEFAULT_MAX_STATES, ruleName: options.ruleName ?? 'regex' };
-}
-
-/** Compiles a rule body (which may contain rule references) to its DFA. */
-export function exprToRuleDfa(expr: Expr, options: AutomatonOptions = {}): RuleDfa {
-  const opts = fullOptions(options);
-  const nfa = new Nfa(opts.maxStates, opts.ruleName);
-  const start = nfa.newState();
-  const end = build(expr, nfa, start, opts);
-  return determinize(nfa, start, end, opts);
 }
 
 /**
@@ -365,24 +333,48 @@ export function exprToRuleDfa(expr: Expr, options: AutomatonOptions = {}): RuleD
  * and ('unsupported') if the expression contains a rule reference.
  */
 export function exprToDfa(expr: Expr, options: AutomatonOptions = {}): ByteDfa {
-  const rule = exprToRuleDfa(expr, options);
-  if (rule.refRule.length > 0) {
+  const cacheable = options.maxStates === undefined;
+  if (cacheable) {
+    const hit = dfaCache.get(expr);
+    if (hit) return hit;
+  }
+  const opts = fullOptions(options);
+  const nfa = new Nfa(opts.maxStates);
+  nfa.ruleName = opts.ruleName;
+  const start = nfa.newState();
+  const end = build(expr, nfa, start, opts);
+  if (nfa.refCount > 0) {
     throw new GrammarError(
       'unsupported',
       'A rule reference cannot appear inside a regular sub-expression (and/regex)',
     );
   }
-  return trimDfa(expandClasses(rule));
+  const dfa = trimDfa(determinizeBytes(nfa, start, end, opts));
+  if (cacheable) dfaCache.set(expr, dfa);
+  return dfa;
 }
 
-function expandClasses(rule: RuleDfa): ByteDfa {
-  const transitions = new Int32Array(rule.numStates * 256);
-  for (let s = 0; s < rule.numStates; s++) {
-    for (let b = 0; b < 256; b++)
-      transitions[s * 256 + b] = rule.trans[s * rule.numClasses + rule.classMap[b]!]!;
+/** The DFA of an `and` node (operands determinized and intersected with the default limits; cached). */
+function intersectionDfa(expr: Expr & { kind: 'and' }): ByteDfa {
+  const hit = dfaCache.get(expr);
+  if (hit) return hit;
+  let acc: ByteDfa | undefined;
+  for (const item of expr.items) {
+    const d = exprToDfa(item);
+    acc = acc ? intersectDfas(acc, d) : d;
   }
-  return { numStates: rule.numStates, transitions, accepting: rule.final };
+  const result = acc ?? exprToDfa({ kind: 'nothing' });
+  dfaCache.set(expr, result);
+  return result;
 }
+
+/**
+ * Determinized expressions, by expression object: front ends reuse constant sub-expressions (a JSON
+ * string character, a format), so their automata are built once per process.
+ */
+const dfaCache = new WeakMap<Expr, ByteDfa>();
+/** Intersections, by operand objects. */
+const intersectionCache = new WeakMap<ByteDfa, WeakMap<ByteDfa, ByteDfa>>();
 
 /** Removes states that cannot reach an accepting state (their incoming edges become -1). */
 export function trimDfa(dfa: ByteDfa): ByteDfa {
@@ -428,6 +420,22 @@ export function trimDfa(dfa: ByteDfa): ByteDfa {
 
 /** Product construction: the language of both automata. */
 export function intersectDfas(a: ByteDfa, b: ByteDfa, options: AutomatonOptions = {}): ByteDfa {
+  const cacheable = options.maxStates === undefined;
+  const hit = cacheable ? intersectionCache.get(a)?.get(b) : undefined;
+  if (hit) return hit;
+  const result = intersectUncached(a, b, options);
+  if (cacheable) {
+    let inner = intersectionCache.get(a);
+    if (!inner) {
+      inner = new WeakMap();
+      intersectionCache.set(a, inner);
+    }
+    inner.set(b, result);
+  }
+  return result;
+}
+
+function intersectUncached(a: ByteDfa, b: ByteDfa, options: AutomatonOptions): ByteDfa {
   const opts = fullOptions(options);
   const ids = new Map<number, number>();
   const pairs: number[] = [];
@@ -455,10 +463,16 @@ export function intersectDfas(a: ByteDfa, b: ByteDfa, options: AutomatonOptions 
     const x = pairs[2 * i]!;
     const y = pairs[2 * i + 1]!;
     accepting[i] = a.accepting[x]! & b.accepting[y]!;
-    for (let c = 0; c < 256; c++) {
+    // Runs of bytes with the same (tx, ty) pair share one lookup.
+    let c = 0;
+    while (c < 256) {
       const tx = a.transitions[x * 256 + c]!;
       const ty = b.transitions[y * 256 + c]!;
-      trans[i * 256 + c] = tx < 0 || ty < 0 ? -1 : intern(tx, ty);
+      let e = c + 1;
+      while (e < 256 && a.transitions[x * 256 + e] === tx && b.transitions[y * 256 + e] === ty) e++;
+      const target = tx < 0 || ty < 0 ? -1 : intern(tx, ty);
+      for (let k = c; k < e; k++) trans[i * 256 + k] = target;
+      c = e;
     }
   }
   return trimDfa({

@@ -1,12 +1,8 @@
 /**
- * `CompiledGrammar`: a grammar's tables bound to a tokenizer. Immutable and shareable between matchers.
+ * `CompiledGrammar`: a grammar's tables bound to a tokenizer, shareable between matchers (its lazily built
+ * automata grow as matchers explore them; JavaScript runs one matcher step at a time, so that is safe).
  */
-import {
-  buildGrammarTables,
-  DEFAULT_GRAMMAR_LIMITS,
-  type GrammarLimits,
-  type GrammarTables,
-} from './grammar-tables.js';
+import { DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, GrammarTables } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
 import {
   type EngineTokenizer,
@@ -40,7 +36,7 @@ export class CompiledGrammar {
     tokenizer: EngineTokenizer | null,
     options: { limits?: GrammarLimits; warnings?: readonly string[] } = {},
   ): CompiledGrammar {
-    const tables = buildGrammarTables(grammar, options.limits ?? DEFAULT_GRAMMAR_LIMITS);
+    const tables = new GrammarTables(grammar, options.limits ?? DEFAULT_GRAMMAR_LIMITS);
     return new CompiledGrammar(grammar, tables, tokenizer, options.warnings ?? []);
   }
 

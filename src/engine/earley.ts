@@ -7,7 +7,7 @@
  * predicting item over it right away, so completion never has to look at the row being built.
  */
 import { GrammarError } from './errors.js';
-import type { GrammarTables } from './grammar-tables.js';
+import { type GrammarTables, MISSING } from './grammar-tables.js';
 
 /** Most items one row may hold before the parser reports the grammar as too ambiguous. */
 export const MAX_ROW_ITEMS = 50_000;
@@ -20,8 +20,8 @@ export class EarleyParser {
   private rowStart: Int32Array;
   private rows = 0;
   /** De-duplication within the row being built: per state, the stamp of the row and a chain of items. */
-  private readonly seenStamp: Int32Array;
-  private readonly seenHead: Int32Array;
+  private seenStamp: Int32Array;
+  private seenHead: Int32Array;
   private sameNext: Int32Array;
   private stamp = 0;
 
@@ -30,8 +30,8 @@ export class EarleyParser {
     this.itemOrigin = new Int32Array(256);
     this.sameNext = new Int32Array(256);
     this.rowStart = new Int32Array(64);
-    this.seenStamp = new Int32Array(tables.numStates).fill(-1);
-    this.seenHead = new Int32Array(tables.numStates);
+    this.seenStamp = new Int32Array(Math.max(64, tables.numStates)).fill(-1);
+    this.seenHead = new Int32Array(this.seenStamp.length);
     this.reset();
   }
 
@@ -40,7 +40,8 @@ export class EarleyParser {
     this.rows = 0;
     this.rowStart[0] = 0;
     this.beginRow();
-    this.add(this.tables.ruleStart[this.tables.root]!, 0);
+    const start = this.tables.ruleStart[this.tables.root]!;
+    if (start >= 0) this.add(start, 0);
     this.closeRow();
   }
 
@@ -77,7 +78,8 @@ export class EarleyParser {
     this.beginRow();
     for (let i = from; i < to; i++) {
       const g = this.itemState[i]!;
-      const next = t.trans[t.transBase[g]! + t.classMaps[(t.stateRule[g]! << 8) | b]!]!;
+      let next = t.trans[t.transBase[g]! + t.classMaps[(t.stateRule[g]! << 8) | b]!]!;
+      if (next === MISSING) next = t.step(g, b);
       if (next >= 0) this.add(next, this.itemOrigin[i]!);
     }
     if (this.rowStart[this.rows + 1] === to) return false;
@@ -126,10 +128,7 @@ export class EarleyParser {
     for (let i = from; i < to; i++) {
       const g = this.itemState[i]!;
       if (!t.hasBytes[g]) continue;
-      const base = t.transBase[g]!;
-      const cm = t.stateRule[g]! << 8;
-      for (let b = 0; b < 256; b++)
-        if (t.trans[base + t.classMaps[cm | b]!]! >= 0) out[b >> 5]! |= 1 << (b & 31);
+      for (let b = 0; b < 256; b++) if (t.step(g, b) >= 0) out[b >> 5]! |= 1 << (b & 31);
     }
   }
 
@@ -158,6 +157,7 @@ export class EarleyParser {
   /** Adds an item to the row being built (index `rows`), unless already present. */
   private add(state: number, origin: number): void {
     const stamp = this.stamp;
+    if (state >= this.seenStamp.length) this.growSeen(state + 1);
     let end = this.rowStart[this.rows + 1]!;
     if (this.seenStamp[state] === stamp) {
       for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!)
@@ -182,6 +182,16 @@ export class EarleyParser {
     this.rowStart[this.rows + 1] = end;
   }
 
+  private growSeen(min: number): void {
+    const size = Math.max(min, this.seenStamp.length * 2);
+    const stamps = new Int32Array(size).fill(-1);
+    stamps.set(this.seenStamp);
+    this.seenStamp = stamps;
+    const heads = new Int32Array(size);
+    heads.set(this.seenHead);
+    this.seenHead = heads;
+  }
+
   private grow(): void {
     const size = this.itemState.length * 2;
     const s = new Int32Array(size);
@@ -204,7 +214,8 @@ export class EarleyParser {
       const g = this.itemState[i]!;
       const origin = this.itemOrigin[i]!;
       if (t.final[g] && origin !== row) this.complete(t.stateRule[g]!, origin);
-      for (let e = t.refStart[g]!; e < t.refStart[g + 1]!; e++) {
+      const refEnd = t.refOff[g]! + t.refLen[g]!;
+      for (let e = t.refOff[g]!; e < refEnd; e++) {
         const q = t.refRule[e]!;
         this.add(t.ruleStart[q]!, row);
         if (t.nullable[q]) this.add(t.refNext[e]!, origin);
@@ -220,7 +231,8 @@ export class EarleyParser {
     const to = this.rowStart[origin + 1]!;
     for (let j = from; j < to; j++) {
       const h = this.itemState[j]!;
-      for (let e = t.refStart[h]!; e < t.refStart[h + 1]!; e++) {
+      const refEnd = t.refOff[h]! + t.refLen[h]!;
+      for (let e = t.refOff[h]!; e < refEnd; e++) {
         if (t.refRule[e] === rule) this.add(t.refNext[e]!, this.itemOrigin[j]!);
       }
     }

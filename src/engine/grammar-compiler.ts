@@ -71,7 +71,10 @@ export class GrammarCompiler {
    * Compiles a structural tag (SGLang's `structural_tag`: the `format` form or the legacy `structures` form,
    * object or JSON text). `token` formats resolve through this compiler's tokenizer.
    */
-  compileStructuralTag(tag: object | string, options: Omit<StructuralTagOptions, 'tokenizer'> = {}): CompiledGrammar {
+  compileStructuralTag(
+    tag: object | string,
+    options: Omit<StructuralTagOptions, 'tokenizer'> = {},
+  ): CompiledGrammar {
     const text = typeof tag === 'string' ? tag : JSON.stringify(tag);
     return this.cached(`structural-tag\0${JSON.stringify(options)}\0${text}`, () => {
       const { grammar, warnings } = structuralTagToGrammar(tag, { ...options, tokenizer: this.tokenizer });

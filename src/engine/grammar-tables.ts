@@ -1,306 +1,257 @@
 /**
- * A grammar compiled to flat tables: every rule body becomes a DFA (see automaton.ts) and all DFA states
- * of all rules share one global numbering, so the matcher's Earley items are plain (state, origin) pairs.
+ * A grammar compiled for the matcher: all rule bodies in one flat NFA (automaton.ts), analysed once
+ * (liveness, nullable rules, byte-level FIRST/FOLLOW), and determinized *lazily*: a DFA state is a set of
+ * NFA states of one rule, created the first time a parse reaches it, and each transition is computed the
+ * first time it is taken (`MISSING` until then). Compile time is therefore linear in the grammar's size,
+ * however large its automata would be if built eagerly.
  *
- * After the per-rule DFAs are built, the grammar is trimmed: rules that derive no string are dropped and
- * every state that cannot reach its rule's end is removed. Hence every item the matcher creates can still
- * be completed, which is what makes per-state token sets sound (see token-sets.ts).
+ * Every DFA state holds only NFA states that can still reach their rule's end through bytes and productive
+ * rules, so every Earley item the matcher creates can be completed: that is what makes the per-state token
+ * sets (token-sets.ts) sound.
  */
-import { exprToRuleDfa, type RuleDfa } from './automaton.js';
+import { build, epsilonClosure, fullOptions, Nfa } from './automaton.js';
 import { GrammarError } from './errors.js';
 import type { Grammar } from './ir.js';
 
-/** Limits applied while compiling a grammar. */
+/** Limits applied while compiling and while lazily extending a grammar's automata. */
 export interface GrammarLimits {
-  /** Most DFA states in one rule. */
-  maxStatesPerRule: number;
-  /** Most DFA states in the whole grammar. */
-  maxTotalStates: number;
+  /** Most NFA states for the whole grammar (built at compile time). */
+  maxNfaStates: number;
+  /** Most DFA states built lazily for one grammar (the matcher throws a 'limit' GrammarError past it). */
+  maxDfaStates: number;
 }
 
-export const DEFAULT_GRAMMAR_LIMITS: GrammarLimits = { maxStatesPerRule: 200_000, maxTotalStates: 1_000_000 };
+export const DEFAULT_GRAMMAR_LIMITS: GrammarLimits = { maxNfaStates: 2_000_000, maxDfaStates: 2_000_000 };
 
 /** 256-bit byte sets are stored as 8 Int32 words. */
 export const BYTE_SET_WORDS = 8;
+/** A transition not computed yet. */
+export const MISSING = -2;
 
-export interface GrammarTables {
+const W = BYTE_SET_WORDS;
+
+function growI32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function growU8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class GrammarTables {
   readonly numRules: number;
   readonly ruleNames: readonly string[];
   readonly root: number;
-  /** Global start state of each rule. */
-  readonly ruleStart: Int32Array;
-  /** 1 if the rule derives the empty string. */
+  readonly nfa: Nfa;
+  /** Per rule: its NFA start/end states and the range of NFA states it owns. */
+  readonly nfaStart: Int32Array;
+  readonly nfaEnd: Int32Array;
+  readonly nfaRangeStart: Int32Array;
+  readonly nfaRangeEnd: Int32Array;
+  /** Rule owning each NFA state. */
+  readonly nfaRule: Int32Array;
+  /** 1 if the NFA state can reach its rule's end. */
+  readonly live: Uint8Array;
+  /** 1 if the NFA state reaches its rule's end through epsilon edges and nullable rules only. */
+  readonly canEnd: Uint8Array;
+  /** 1 if the rule derives the empty string / some string at all. */
   readonly nullable: Uint8Array;
-  readonly numStates: number;
-  /** Rule owning each global state. */
-  readonly stateRule: Int32Array;
-  /** 1 if the rule may end at this state. */
-  readonly final: Uint8Array;
-  /** 1 if the state has at least one byte transition. */
-  readonly hasBytes: Uint8Array;
-  /** `classMaps[rule * 256 + b]`: byte class of `b` in that rule's DFA. */
+  readonly productive: Uint8Array;
+  /** Byte-level FIRST per NFA state and FOLLOW per rule (8 words each). */
+  readonly first: Int32Array;
+  readonly follow: Int32Array;
+  /** `classMaps[rule * 256 + b]`: byte class of `b` in that rule; `numClasses[rule]`. */
   readonly classMaps: Uint8Array;
-  /** `trans[transBase[s] + class]`: global next state, or -1. */
-  readonly transBase: Int32Array;
-  readonly trans: Int32Array;
-  /** Rule-reference edges of state `s`: `refStart[s] .. refStart[s+1]-1` into `refRule`/`refNext`. */
-  readonly refStart: Int32Array;
-  readonly refRule: Int32Array;
-  readonly refNext: Int32Array;
-  /**
-   * Bytes that can come right after leaving state `s` other than by its own byte transitions: by ending
-   * the rule (then what may follow the rule) or by descending into a referenced rule. 8 words per state.
-   */
-  readonly exitBytes: Int32Array;
-  /** Per rule, the rule DFA it was built from (kept for signatures and debugging). */
-  readonly ruleDfas: readonly RuleDfa[];
-}
+  readonly numClasses: Int32Array;
+  /** DFA start state of each rule (-1 if the rule derives nothing). */
+  readonly ruleStart: Int32Array;
 
-/** Compiles the IR to tables. Throws GrammarError on limits. */
-export function buildGrammarTables(
-  grammar: Grammar,
-  limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS,
-): GrammarTables {
-  const numRules = grammar.rules.length;
-  const dfas: RuleDfa[] = [];
-  let numStates = 0;
-  for (let r = 0; r < numRules; r++) {
-    const rule = grammar.rules[r]!;
-    const dfa = exprToRuleDfa(rule.body, { maxStates: limits.maxStatesPerRule, ruleName: rule.name });
-    for (let i = 0; i < dfa.refRule.length; i++) {
-      const target = dfa.refRule[i]!;
-      if (!(target >= 0 && target < numRules)) {
-        throw new GrammarError(
-          'unsupported',
-          `Rule "${rule.name}" references an unknown rule index ${target}`,
-        );
+  // Lazily grown DFA state tables (re-read them after any call that may create states).
+  numStates = 0;
+  stateRule: Int32Array = new Int32Array(64);
+  final: Uint8Array = new Uint8Array(64);
+  hasBytes: Uint8Array = new Uint8Array(64);
+  transBase: Int32Array = new Int32Array(64);
+  trans: Int32Array = new Int32Array(1024);
+  private transSize = 0;
+  refOff: Int32Array = new Int32Array(64);
+  refLen: Int32Array = new Int32Array(64);
+  refRule: Int32Array = new Int32Array(64);
+  refNext: Int32Array = new Int32Array(64);
+  private refSize = 0;
+  exitBytes: Int32Array = new Int32Array(64 * W);
+  /** Member NFA states of each DFA state. */
+  readonly members: number[][] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly closure: (seeds: readonly number[]) => number[];
+  private readonly maxDfaStates: number;
+
+  constructor(grammar: Grammar, limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS) {
+    const numRules = grammar.rules.length;
+    this.numRules = numRules;
+    this.ruleNames = grammar.rules.map((r) => r.name);
+    this.root = grammar.root;
+    this.maxDfaStates = limits.maxDfaStates;
+    const nfa = new Nfa(limits.maxNfaStates);
+    this.nfa = nfa;
+    this.nfaStart = new Int32Array(numRules);
+    this.nfaEnd = new Int32Array(numRules);
+    this.nfaRangeStart = new Int32Array(numRules);
+    this.nfaRangeEnd = new Int32Array(numRules);
+    const opts = fullOptions({ maxStates: limits.maxNfaStates });
+    for (let r = 0; r < numRules; r++) {
+      const rule = grammar.rules[r]!;
+      nfa.ruleName = rule.name;
+      opts.ruleName = rule.name;
+      this.nfaRangeStart[r] = nfa.size;
+      const start = nfa.newState();
+      this.nfaStart[r] = start;
+      this.nfaEnd[r] = build(rule.body, nfa, start, opts);
+      this.nfaRangeEnd[r] = nfa.size;
+    }
+    for (let e = 0; e < nfa.refCount; e++) {
+      const q = nfa.refRule[e]!;
+      if (!(q >= 0 && q < numRules)) {
+        throw new GrammarError('unsupported', `A rule references an unknown rule index ${q}`);
       }
     }
-    numStates += dfa.numStates;
-    if (numStates > limits.maxTotalStates) {
+    const n = nfa.size;
+    this.nfaRule = new Int32Array(n);
+    for (let r = 0; r < numRules; r++) this.nfaRule.fill(r, this.nfaRangeStart[r]!, this.nfaRangeEnd[r]!);
+
+    const { classMaps, numClasses } = this.byteClasses();
+    this.classMaps = classMaps;
+    this.numClasses = numClasses;
+    const reverse = this.reverseEdges();
+    this.productive = new Uint8Array(numRules);
+    this.live = this.fixRules(reverse, true, this.productive);
+    this.nullable = new Uint8Array(numRules);
+    this.canEnd = this.fixRules(reverse, false, this.nullable);
+    this.first = this.computeFirst();
+    this.follow = this.computeFollow();
+    const ends = new Uint8Array(n);
+    for (let r = 0; r < numRules; r++) ends[this.nfaEnd[r]!] = 1;
+    this.closure = epsilonClosure(nfa, ends);
+    this.ruleStart = new Int32Array(numRules);
+    for (let r = 0; r < numRules; r++) this.ruleStart[r] = this.intern(this.closure([this.nfaStart[r]!]));
+  }
+
+  /**
+   * The next state from DFA state `g` on byte `b` (-1 if none), computing it on first use.
+   */
+  step(g: number, b: number): number {
+    const r = this.stateRule[g]!;
+    const slot = this.transBase[g]! + this.classMaps[(r << 8) | b]!;
+    const known = this.trans[slot]!;
+    if (known !== MISSING) return known;
+    const nfa = this.nfa;
+    const targets: number[] = [];
+    for (const s of this.members[g]!) {
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+        if (nfa.byteLo[e]! <= b && b <= nfa.byteHi[e]! && this.live[nfa.byteTo[e]!])
+          targets.push(nfa.byteTo[e]!);
+      }
+    }
+    const next = targets.length === 0 ? -1 : this.intern(this.closure(targets));
+    this.trans[slot] = next;
+    return next;
+  }
+
+  /** Interns a set of important NFA states (dead ones are dropped) as a DFA state; -1 if none is live. */
+  private intern(set: number[]): number {
+    const liveSet = set.filter((s) => this.live[s] === 1);
+    if (liveSet.length === 0) return -1;
+    const key = liveSet.join(',');
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    const g = this.numStates;
+    if (g >= this.maxDfaStates) {
       throw new GrammarError(
         'limit',
-        `Grammar too large: more than ${limits.maxTotalStates} automaton states in total`,
+        `Grammar too large: more than ${this.maxDfaStates} automaton states were needed`,
       );
     }
-    dfas.push(dfa);
-  }
-
-  const ruleStart = new Int32Array(numRules);
-  const stateRule = new Int32Array(numStates);
-  const final = new Uint8Array(numStates);
-  const classMaps = new Uint8Array(numRules * 256);
-  const transBase = new Int32Array(numStates);
-  let transSize = 0;
-  for (const d of dfas) transSize += d.numStates * d.numClasses;
-  const trans = new Int32Array(transSize);
-  let refCount = 0;
-  for (const d of dfas) refCount += d.refRule.length;
-  const refStart = new Int32Array(numStates + 1);
-  const refRule = new Int32Array(refCount);
-  const refNext = new Int32Array(refCount);
-
-  let base = 0;
-  let tb = 0;
-  let rb = 0;
-  for (let r = 0; r < numRules; r++) {
-    const d = dfas[r]!;
-    ruleStart[r] = base;
-    classMaps.set(d.classMap, r * 256);
-    for (let s = 0; s < d.numStates; s++) {
-      const g = base + s;
-      stateRule[g] = r;
-      final[g] = d.final[s]!;
-      transBase[g] = tb;
-      for (let c = 0; c < d.numClasses; c++) {
-        const t = d.trans[s * d.numClasses + c]!;
-        trans[tb++] = t < 0 ? -1 : base + t;
-      }
-      refStart[g] = rb;
-      for (let i = d.refStart[s]!; i < d.refStart[s + 1]!; i++) {
-        refRule[rb] = d.refRule[i]!;
-        refNext[rb] = base + d.refNext[i]!;
-        rb++;
-      }
-    }
-    base += d.numStates;
-  }
-  refStart[numStates] = rb;
-
-  trim(numStates, ruleStart, stateRule, final, transBase, trans, refStart, refRule, refNext, dfas);
-  const compactRefs = compactRefEdges(numStates, refStart, refRule, refNext);
-  const nullable = computeNullable(numRules, numStates, ruleStart, final, compactRefs);
-  const hasBytes = new Uint8Array(numStates);
-  for (let g = 0; g < numStates; g++) {
-    const r = stateRule[g]!;
-    const n = dfas[r]!.numClasses;
-    for (let c = 0; c < n; c++) {
-      if (trans[transBase[g]! + c]! >= 0) {
-        hasBytes[g] = 1;
-        break;
-      }
-    }
-  }
-  const tables = {
-    numRules,
-    ruleNames: grammar.rules.map((r) => r.name),
-    root: grammar.root,
-    ruleStart,
-    nullable,
-    numStates,
-    stateRule,
-    final,
-    hasBytes,
-    classMaps,
-    transBase,
-    trans,
-    refStart: compactRefs.refStart,
-    refRule: compactRefs.refRule,
-    refNext: compactRefs.refNext,
-    exitBytes: new Int32Array(0),
-    ruleDfas: dfas,
-  };
-  return { ...tables, exitBytes: computeExitBytes(tables) };
-}
-
-/**
- * Marks live states (those that can reach their rule's end through bytes and productive rules), then cuts
- * every transition and reference edge into a dead state or an unproductive rule (marked by -1).
- */
-function trim(
-  numStates: number,
-  ruleStart: Int32Array,
-  stateRule: Int32Array,
-  final: Uint8Array,
-  transBase: Int32Array,
-  trans: Int32Array,
-  refStart: Int32Array,
-  refRule: Int32Array,
-  refNext: Int32Array,
-  dfas: readonly RuleDfa[],
-): void {
-  const live = new Uint8Array(numStates);
-  for (let g = 0; g < numStates; g++) live[g] = final[g]!;
-  const productive = (r: number): boolean => live[ruleStart[r]!] === 1;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let g = numStates - 1; g >= 0; g--) {
-      if (live[g]) continue;
-      const n = dfas[stateRule[g]!]!.numClasses;
-      let ok = false;
-      for (let c = 0; c < n && !ok; c++) {
-        const t = trans[transBase[g]! + c]!;
-        if (t >= 0 && live[t]) ok = true;
-      }
-      for (let i = refStart[g]!; i < refStart[g + 1]! && !ok; i++) {
-        if (live[refNext[i]!] && productive(refRule[i]!)) ok = true;
-      }
-      if (ok) {
-        live[g] = 1;
-        changed = true;
-      }
-    }
-  }
-  for (let g = 0; g < numStates; g++) {
-    const n = dfas[stateRule[g]!]!.numClasses;
-    for (let c = 0; c < n; c++) {
-      const i = transBase[g]! + c;
-      const t = trans[i]!;
-      if (t >= 0 && !live[t]) trans[i] = -1;
-    }
-    for (let i = refStart[g]!; i < refStart[g + 1]!; i++) {
-      if (!live[refNext[i]!] || !productive(refRule[i]!)) refRule[i] = -1;
-    }
-  }
-}
-
-interface RefEdges {
-  refStart: Int32Array;
-  refRule: Int32Array;
-  refNext: Int32Array;
-}
-
-/** Drops reference edges cut by `trim`. */
-function compactRefEdges(
-  numStates: number,
-  refStart: Int32Array,
-  refRule: Int32Array,
-  refNext: Int32Array,
-): RefEdges {
-  let count = 0;
-  for (let i = 0; i < refRule.length; i++) if (refRule[i]! >= 0) count++;
-  const start = new Int32Array(numStates + 1);
-  const rule = new Int32Array(count);
-  const next = new Int32Array(count);
-  let k = 0;
-  for (let g = 0; g < numStates; g++) {
-    start[g] = k;
-    for (let i = refStart[g]!; i < refStart[g + 1]!; i++) {
-      if (refRule[i]! < 0) continue;
-      rule[k] = refRule[i]!;
-      next[k] = refNext[i]!;
-      k++;
-    }
-  }
-  start[numStates] = k;
-  return { refStart: start, refRule: rule, refNext: next };
-}
-
-/** A rule is nullable if its start reaches a final state through references to nullable rules only. */
-function computeNullable(
-  numRules: number,
-  numStates: number,
-  ruleStart: Int32Array,
-  final: Uint8Array,
-  refs: RefEdges,
-): Uint8Array {
-  const nullable = new Uint8Array(numRules);
-  // epsilonFinal[g]: g reaches a final state of its rule via nullable references only.
-  const epsFinal = new Uint8Array(numStates);
-  for (let g = 0; g < numStates; g++) epsFinal[g] = final[g]!;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let g = numStates - 1; g >= 0; g--) {
-      if (epsFinal[g]) continue;
-      for (let i = refs.refStart[g]!; i < refs.refStart[g + 1]!; i++) {
-        if (nullable[refs.refRule[i]!] && epsFinal[refs.refNext[i]!]) {
-          epsFinal[g] = 1;
-          changed = true;
-          break;
+    this.ensureStateCapacity(g + 1);
+    this.numStates++;
+    this.ids.set(key, g);
+    this.members.push(liveSet);
+    const r = this.nfaRule[liveSet[0]!]!;
+    const nfa = this.nfa;
+    this.stateRule[g] = r;
+    let hasBytes = 0;
+    let isFinal = 0;
+    const end = this.nfaEnd[r]!;
+    const refTargets = new Map<number, number[]>();
+    const exit = this.exitBytes;
+    for (const s of liveSet) {
+      if (s === end) isFinal = 1;
+      if (!hasBytes) {
+        for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+          if (this.live[nfa.byteTo[e]!]) {
+            hasBytes = 1;
+            break;
+          }
         }
       }
-    }
-    for (let r = 0; r < numRules; r++) {
-      if (!nullable[r] && epsFinal[ruleStart[r]!]) {
-        nullable[r] = 1;
-        changed = true;
+      if (this.canEnd[s]) this.orInto(exit, g * W, this.follow, r * W);
+      for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+        const q = nfa.refRule[e]!;
+        const t = nfa.refTo[e]!;
+        if (!this.productive[q] || !this.live[t]) continue;
+        this.orInto(exit, g * W, this.first, this.nfaStart[q]! * W);
+        if (this.nullable[q]) {
+          this.orInto(exit, g * W, this.first, t * W);
+          if (this.canEnd[t]) this.orInto(exit, g * W, this.follow, r * W);
+        }
+        const list = refTargets.get(q);
+        if (list) list.push(t);
+        else refTargets.set(q, [t]);
       }
     }
-  }
-  return nullable;
-}
-
-/** FIRST and FOLLOW at the byte level, combined into the per-state exit byte sets. */
-function computeExitBytes(t: Omit<GrammarTables, 'exitBytes'>): Int32Array {
-  const W = BYTE_SET_WORDS;
-  const { numStates, numRules } = t;
-  // first[g]: bytes that can come next from state g (own bytes, or through references).
-  const first = new Int32Array(numStates * W);
-  // canEnd[g]: g reaches its rule's end through nullable references only.
-  const canEnd = new Uint8Array(numStates);
-  for (let g = 0; g < numStates; g++) {
-    canEnd[g] = t.final[g]!;
-    const r = t.stateRule[g]!;
-    const n = t.ruleDfas[r]!.numClasses;
-    const cm = r * 256;
-    for (let b = 0; b < 256; b++) {
-      const c = t.classMaps[cm + b]!;
-      if (c < n && t.trans[t.transBase[g]! + c]! >= 0) first[g * W + (b >> 5)]! |= 1 << (b & 31);
+    this.final[g] = isFinal;
+    this.hasBytes[g] = hasBytes;
+    const classes = this.numClasses[r]!;
+    if (this.transSize + classes > this.trans.length)
+      this.trans = growI32(this.trans, this.transSize + classes);
+    this.transBase[g] = this.transSize;
+    this.trans.fill(MISSING, this.transSize, this.transSize + classes);
+    this.transSize += classes;
+    // Reference edges (targets interned recursively; this state's id is already registered).
+    const refs: number[] = [];
+    for (const [q, tos] of [...refTargets].sort((a, b) => a[0] - b[0])) {
+      const next = this.intern(this.closure(tos));
+      if (next >= 0) refs.push(q, next);
     }
+    if (this.refSize + refs.length / 2 > this.refRule.length) {
+      this.refRule = growI32(this.refRule, this.refSize + refs.length);
+      this.refNext = growI32(this.refNext, this.refSize + refs.length);
+    }
+    this.refOff[g] = this.refSize;
+    this.refLen[g] = refs.length / 2;
+    for (let i = 0; i < refs.length; i += 2) {
+      this.refRule[this.refSize] = refs[i]!;
+      this.refNext[this.refSize] = refs[i + 1]!;
+      this.refSize++;
+    }
+    return g;
   }
-  const orInto = (dst: Int32Array, di: number, src: Int32Array, si: number): boolean => {
+
+  private ensureStateCapacity(n: number): void {
+    if (n <= this.stateRule.length) return;
+    this.stateRule = growI32(this.stateRule, n);
+    this.final = growU8(this.final, n);
+    this.hasBytes = growU8(this.hasBytes, n);
+    this.transBase = growI32(this.transBase, n);
+    this.refOff = growI32(this.refOff, n);
+    this.refLen = growI32(this.refLen, n);
+    this.exitBytes = growI32(this.exitBytes, this.stateRule.length * W);
+  }
+
+  private orInto(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
     let changed = false;
     for (let w = 0; w < W; w++) {
       const v = dst[di + w]! | src[si + w]!;
@@ -310,46 +261,161 @@ function computeExitBytes(t: Omit<GrammarTables, 'exitBytes'>): Int32Array {
       }
     }
     return changed;
-  };
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let g = numStates - 1; g >= 0; g--) {
-      for (let i = t.refStart[g]!; i < t.refStart[g + 1]!; i++) {
-        const q = t.refRule[i]!;
-        const next = t.refNext[i]!;
-        if (orInto(first, g * W, first, t.ruleStart[q]! * W)) changed = true;
-        if (t.nullable[q]) {
-          if (orInto(first, g * W, first, next * W)) changed = true;
-          if (canEnd[next] && !canEnd[g]) {
-            canEnd[g] = 1;
-            changed = true;
-          }
+  }
+
+  /** Per rule: byte classes from the boundaries of all its byte edges. */
+  private byteClasses(): { classMaps: Uint8Array; numClasses: Int32Array } {
+    const nfa = this.nfa;
+    const classMaps = new Uint8Array(this.numRules * 256);
+    const numClasses = new Int32Array(this.numRules);
+    const cut = new Uint8Array(257);
+    for (let r = 0; r < this.numRules; r++) {
+      cut.fill(0);
+      for (let s = this.nfaRangeStart[r]!; s < this.nfaRangeEnd[r]!; s++) {
+        for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+          cut[nfa.byteLo[e]!] = 1;
+          cut[nfa.byteHi[e]! + 1] = 1;
+        }
+      }
+      let c = 0;
+      for (let b = 0; b < 256; b++) {
+        if (cut[b] && b > 0) c++;
+        classMaps[r * 256 + b] = c;
+      }
+      numClasses[r] = c + 1;
+    }
+    return { classMaps, numClasses };
+  }
+
+  /**
+   * Reverse edges in CSR form: for each NFA state, its predecessors, each tagged with -1 (epsilon),
+   * -2 (byte) or the referenced rule (a reference edge).
+   */
+  private reverseEdges(): { start: Int32Array; from: Int32Array; tag: Int32Array } {
+    const nfa = this.nfa;
+    const n = nfa.size;
+    const start = new Int32Array(n + 1);
+    for (let e = 0; e < nfa.epsCount; e++) start[nfa.epsTo[e]! + 1]!++;
+    for (let e = 0; e < nfa.byteCount; e++) start[nfa.byteTo[e]! + 1]!++;
+    for (let e = 0; e < nfa.refCount; e++) start[nfa.refTo[e]! + 1]!++;
+    for (let s = 0; s < n; s++) start[s + 1]! += start[s]!;
+    const fill = start.slice(0, n);
+    const from = new Int32Array(start[n]!);
+    const tag = new Int32Array(start[n]!);
+    for (let s = 0; s < n; s++) {
+      for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) {
+        const k = fill[nfa.epsTo[e]!]!++;
+        from[k] = s;
+        tag[k] = -1;
+      }
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+        const k = fill[nfa.byteTo[e]!]!++;
+        from[k] = s;
+        tag[k] = -2;
+      }
+      for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+        const k = fill[nfa.refTo[e]!]!++;
+        from[k] = s;
+        tag[k] = nfa.refRule[e]!;
+      }
+    }
+    return { start, from, tag };
+  }
+
+  /**
+   * Backward reachability from every rule's end, following epsilon edges, byte edges (if `bytes`), and
+   * reference edges to rules already in `ruleSet`; a rule joins `ruleSet` once its start is reached.
+   * Repeats until `ruleSet` is stable. With bytes: liveness and productive rules; without: "can end
+   * without input" and nullable rules.
+   */
+  private fixRules(
+    rev: { start: Int32Array; from: Int32Array; tag: Int32Array },
+    bytes: boolean,
+    ruleSet: Uint8Array,
+  ): Uint8Array {
+    const n = this.nfa.size;
+    let reached = new Uint8Array(n);
+    for (;;) {
+      reached = new Uint8Array(n);
+      const stack: number[] = [];
+      for (let r = 0; r < this.numRules; r++) {
+        const e = this.nfaEnd[r]!;
+        if (!reached[e]) {
+          reached[e] = 1;
+          stack.push(e);
+        }
+      }
+      while (stack.length > 0) {
+        const t = stack.pop()!;
+        for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
+          const s = rev.from[k]!;
+          if (reached[s]) continue;
+          const tag = rev.tag[k]!;
+          if (tag === -2 ? !bytes : tag >= 0 && !ruleSet[tag]) continue;
+          reached[s] = 1;
+          stack.push(s);
+        }
+      }
+      let changed = false;
+      for (let r = 0; r < this.numRules; r++) {
+        if (!ruleSet[r] && reached[this.nfaStart[r]!]) {
+          ruleSet[r] = 1;
+          changed = true;
+        }
+      }
+      if (!changed) return reached;
+    }
+  }
+
+  /** Byte-level FIRST of every NFA state (fixpoint over epsilon, byte and reference edges). */
+  private computeFirst(): Int32Array {
+    const nfa = this.nfa;
+    const n = nfa.size;
+    const first = new Int32Array(n * W);
+    for (let s = 0; s < n; s++) {
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+        if (!this.live[nfa.byteTo[e]!]) continue;
+        for (let b = nfa.byteLo[e]!; b <= nfa.byteHi[e]!; b++) first[s * W + (b >> 5)]! |= 1 << (b & 31);
+      }
+    }
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let s = n - 1; s >= 0; s--) {
+        if (!this.live[s]) continue;
+        for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) {
+          if (this.live[nfa.epsTo[e]!] && this.orInto(first, s * W, first, nfa.epsTo[e]! * W)) changed = true;
+        }
+        for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+          const q = nfa.refRule[e]!;
+          const t = nfa.refTo[e]!;
+          if (!this.productive[q] || !this.live[t]) continue;
+          if (this.orInto(first, s * W, first, this.nfaStart[q]! * W)) changed = true;
+          if (this.nullable[q] && this.orInto(first, s * W, first, t * W)) changed = true;
         }
       }
     }
+    return first;
   }
-  const follow = new Int32Array(numRules * W);
-  changed = true;
-  while (changed) {
-    changed = false;
-    for (let g = 0; g < numStates; g++) {
-      for (let i = t.refStart[g]!; i < t.refStart[g + 1]!; i++) {
-        const q = t.refRule[i]!;
-        const next = t.refNext[i]!;
-        if (orInto(follow, q * W, first, next * W)) changed = true;
-        if (canEnd[next] && orInto(follow, q * W, follow, t.stateRule[g]! * W)) changed = true;
+
+  /** Byte-level FOLLOW of every rule: what may come right after it ends. */
+  private computeFollow(): Int32Array {
+    const nfa = this.nfa;
+    const follow = new Int32Array(this.numRules * W);
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let s = 0; s < nfa.size; s++) {
+        if (!this.live[s]) continue;
+        for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+          const q = nfa.refRule[e]!;
+          const t = nfa.refTo[e]!;
+          if (!this.productive[q] || !this.live[t]) continue;
+          if (this.orInto(follow, q * W, this.first, t * W)) changed = true;
+          if (this.canEnd[t] && this.orInto(follow, q * W, follow, this.nfaRule[s]! * W)) changed = true;
+        }
       }
     }
+    return follow;
   }
-  const exit = new Int32Array(numStates * W);
-  for (let g = 0; g < numStates; g++) {
-    if (canEnd[g]) orInto(exit, g * W, follow, t.stateRule[g]! * W);
-    for (let i = t.refStart[g]!; i < t.refStart[g + 1]!; i++) {
-      const q = t.refRule[i]!;
-      orInto(exit, g * W, first, t.ruleStart[q]! * W);
-      if (t.nullable[q]) orInto(exit, g * W, first, t.refNext[i]! * W);
-    }
-  }
-  return exit;
 }

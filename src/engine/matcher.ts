@@ -37,7 +37,7 @@ export class GrammarMatcher {
   private history: number[] = [];
   private stopAccepted = false;
   // Scratch space and the one-entry mask cache.
-  private readonly stateStamp: Int32Array;
+  private stateStamp: Int32Array;
   private stamp = 0;
   private uncertain = new Int32Array(256);
   private readonly ancestors = new Int32Array(0x10000);
@@ -54,7 +54,7 @@ export class GrammarMatcher {
     this.terminateWithoutStopToken = options.terminateWithoutStopToken ?? false;
     this.maxRollbackTokens = options.maxRollbackTokens ?? -1;
     this.parser = new EarleyParser(compiled.tables);
-    this.stateStamp = new Int32Array(compiled.tables.numStates);
+    this.stateStamp = new Int32Array(Math.max(64, compiled.tables.numStates));
   }
 
   /** True once a stop token was accepted (or, with `terminateWithoutStopToken`, once complete). */
@@ -230,6 +230,11 @@ export class GrammarMatcher {
     const p = this.parser;
     const [from, to] = p.currentRowRange();
     const stamp = ++this.stamp;
+    if (this.stateStamp.length < t.numStates) {
+      const grown = new Int32Array(t.numStates * 2);
+      grown.set(this.stateStamp);
+      this.stateStamp = grown;
+    }
     let nUncertain = 0;
     let sources = 0;
     for (let i = from; i < to; i++) {

@@ -12,7 +12,7 @@
  * the rule and shared by every grammar compiled for the same tokenizer.
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
-import { BYTE_SET_WORDS, type GrammarTables } from './grammar-tables.js';
+import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
 
 /** The tokenizer facts the engine needs (satisfied by `TokenizerInfo`). */
 export interface EngineTokenizer {
@@ -73,10 +73,10 @@ export class TokenizerContext {
     return this.cache.size;
   }
 
-  /** The token set of global state `g` of `tables`, whose rule has signature `ruleKey`. */
+  /** The token set of DFA state `g` of `tables`, whose rule has signature `ruleKey`. */
   tokenSet(tables: GrammarTables, ruleKey: string, g: number): StateTokenSet {
-    const local = g - tables.ruleStart[tables.stateRule[g]!]!;
-    const key = `${ruleKey}:${local}`;
+    const base = tables.nfaRangeStart[tables.stateRule[g]!]!;
+    const key = `${ruleKey}:${tables.members[g]!.map((s) => s - base).join(',')}`;
     let set = this.cache.get(key);
     if (set) {
       // Refresh recency (Map iteration order is insertion order).
@@ -99,10 +99,10 @@ export class TokenizerContext {
     const trie = this.trie;
     const { bytes, depth, token, subtreeEnd } = trie;
     const stack = this.stateStack;
-    const trans = t.trans;
-    const transBase = t.transBase;
+    let trans = t.trans;
+    let transBase = t.transBase;
     const classMaps = t.classMaps;
-    const exit = t.exitBytes;
+    let exit = t.exitBytes;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
     let nAccepted = 0;
@@ -124,7 +124,14 @@ export class TokenizerContext {
         i = subtreeEnd[i]!;
         continue;
       }
-      const next = trans[transBase[s]! + classMaps[cm | b]!]!;
+      let next = trans[transBase[s]! + classMaps[cm | b]!]!;
+      if (next === MISSING) {
+        next = t.step(s, b);
+        // New states may have reallocated the tables.
+        trans = t.trans;
+        transBase = t.transBase;
+        exit = t.exitBytes;
+      }
       if (next < 0) {
         i = subtreeEnd[i]!;
         continue;
@@ -172,28 +179,41 @@ export function tokenizerContext(tokenizer: EngineTokenizer): TokenizerContext {
 }
 
 /**
- * A 64-bit hash (two 32-bit lanes) of everything a token-set walk reads from a rule: its byte classes,
- * transitions (as local ids) and per-state exit byte sets. Used as the cross-grammar cache key.
+ * A 64-bit hash (two 32-bit lanes) of everything a token-set walk can read about a rule: its NFA (edges
+ * relative to the rule's first state), which states are live or can end, what may follow the rule, and
+ * the FIRST sets and nullability of the rules it references. Used as the cross-grammar cache key, so equal
+ * rules in different grammars (a JSON string, "any JSON value") share their token sets.
  */
 export function ruleSignature(t: GrammarTables, rule: number): string {
-  const dfa = t.ruleDfas[rule]!;
-  const first = t.ruleStart[rule]!;
-  let h1 = 0x811c9dc5 ^ dfa.numStates;
-  let h2 = 0x9747b28c ^ dfa.numClasses;
+  const nfa = t.nfa;
+  const base = t.nfaRangeStart[rule]!;
+  const end = t.nfaRangeEnd[rule]!;
+  let h1 = 0x811c9dc5 ^ (end - base);
+  let h2 = 0x9747b28c ^ (t.nfaEnd[rule]! - base);
   const mix = (v: number): void => {
     h1 = Math.imul(h1 ^ v, 0x01000193);
     h2 = Math.imul(h2 ^ (v + 0x9e3779b9), 0x85ebca6b);
     h2 ^= h2 >>> 13;
   };
-  for (let b = 0; b < 256; b++) mix(dfa.classMap[b]!);
-  for (let s = 0; s < dfa.numStates; s++) {
-    const g = first + s;
-    const base = t.transBase[g]!;
-    for (let c = 0; c < dfa.numClasses; c++) {
-      const next = t.trans[base + c]!;
-      mix(next < 0 ? -1 : next - first);
+  const W = BYTE_SET_WORDS;
+  for (let w = 0; w < W; w++) mix(t.follow[rule * W + w]!);
+  for (let s = base; s < end; s++) {
+    mix(-1 - (t.live[s]! | (t.canEnd[s]! << 1)));
+    for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) mix(nfa.epsTo[e]! - base);
+    mix(-7);
+    for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+      mix(nfa.byteLo[e]!);
+      mix(nfa.byteHi[e]!);
+      mix(nfa.byteTo[e]! - base);
     }
-    for (let w = 0; w < BYTE_SET_WORDS; w++) mix(t.exitBytes[g * BYTE_SET_WORDS + w]!);
+    mix(-8);
+    for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+      const q = nfa.refRule[e]!;
+      mix(nfa.refTo[e]! - base);
+      mix(t.productive[q]! | (t.nullable[q]! << 1));
+      for (let w = 0; w < W; w++) mix(t.first[t.nfaStart[q]! * W + w]!);
+    }
+    mix(-9);
   }
-  return `${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}.${dfa.numStates}.${dfa.numClasses}`;
+  return `${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}.${end - base}`;
 }
