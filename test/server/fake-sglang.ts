@@ -66,7 +66,10 @@ export async function startFakeSglang(): Promise<FakeSglang> {
       if (!parsed.stream)
         return json(200, { text: 'abc', output_ids: [1, 2, 3], meta_info: meta('f00d', true, 3) });
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let i = 1; i <= 3; i++) {
+      // As many chunks as max_new_tokens asks for (default 3), 5 ms apart: tests can make a stream last.
+      const count =
+        (parsed as { sampling_params?: { max_new_tokens?: number } }).sampling_params?.max_new_tokens ?? 3;
+      for (let i = 1; i <= count; i++) {
         res.write(
           `data: ${JSON.stringify({ text: 'abc'.slice(0, i), output_ids: [1, 2, 3].slice(0, i), meta_info: meta('f00d', i === 3, i) })}\n\n`,
         );

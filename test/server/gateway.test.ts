@@ -103,6 +103,24 @@ describe('gateway mode', () => {
     expect(await fail.json()).toMatchObject({ message: 'boom' });
   });
 
+  test('forwarded generation requests obey --max-running-requests / --max-queued-requests', async () => {
+    const limited = await start({ upstream: fake.url, maxRunningRequests: 1, maxQueuedRequests: 1 });
+    try {
+      const body = { text: 'Hello', stream: true, sampling_params: { max_new_tokens: 60 } };
+      const results = await Promise.all([1, 2, 3].map(() => post(`${limited.url}/generate`, body)));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+      expect(results.find((r) => r.status === 503)!.body).toEqual({
+        object: 'error',
+        message: 'The request queue is full.',
+        type: '503',
+        param: null,
+        code: 503,
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('upstream failures map to 502 and 503 with the error body', async () => {
     const hangup = await fetch(`${gw.url}/hangup`);
     expect(hangup.status).toBe(502);

@@ -60,6 +60,38 @@ function upstreamError(upstream: string, error: unknown): HttpError {
   return new HttpError(502, `The upstream SGLang server ${upstream} failed: ${detail}`);
 }
 
+/**
+ * Admission control for forwarded generation requests: `maxRunning` are in flight at once, up to `maxQueued` wait
+ * for a slot, beyond that the request gets a 503 (the same limits as the embedded server).
+ */
+export class ConcurrencyLimiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly maxRunning: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  /** Resolves with a release function once a slot is free; throws a 503 when the queue is full. */
+  async acquire(): Promise<() => void> {
+    if (this.running >= this.maxRunning) {
+      if (this.waiting.length >= this.maxQueued) throw new HttpError(503, 'The request queue is full.');
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    };
+  }
+}
+
 /** Forwards a request and relays the response, streaming bodies chunk by chunk. */
 async function forward(
   ctx: ServerContext,
@@ -128,6 +160,22 @@ function validateGenerate(ctx: ServerContext, body: unknown): void {
 
 /** Registers gateway routes: validated forwarding for generation, plain proxying for the rest. */
 export function registerGatewayRoutes(app: FastifyInstance, ctx: ServerContext, upstream: string): void {
+  const limiter = new ConcurrencyLimiter(ctx.options.maxRunningRequests, ctx.options.maxQueuedRequests);
+  const forwardLimited = async (request: FastifyRequest, reply: FastifyReply, body: Buffer | undefined) => {
+    let release: () => void;
+    try {
+      release = await limiter.acquire();
+    } catch (error) {
+      return sendFlatError(reply, error);
+    }
+    try {
+      // The client may have left while it waited for a slot.
+      if (request.raw.socket.destroyed) return undefined;
+      return await forward(ctx, upstream, request, reply, body);
+    } finally {
+      release();
+    }
+  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -142,7 +190,7 @@ export function registerGatewayRoutes(app: FastifyInstance, ctx: ServerContext, 
       }
       return sendFlatError(reply, error);
     }
-    return forward(ctx, upstream, request, reply, raw);
+    return forwardLimited(request, reply, raw);
   });
 
   for (const [path, kind] of [
@@ -156,7 +204,7 @@ export function registerGatewayRoutes(app: FastifyInstance, ctx: ServerContext, 
       } catch (error) {
         return sendFlatError(reply, error);
       }
-      return forward(ctx, upstream, request, reply, raw);
+      return forwardLimited(request, reply, raw);
     });
   }
 
