@@ -71,7 +71,7 @@ export async function startFakeSglang(): Promise<FakeSglang> {
         (parsed as { sampling_params?: { max_new_tokens?: number } }).sampling_params?.max_new_tokens ?? 3;
       for (let i = 1; i <= count; i++) {
         res.write(
-          `data: ${JSON.stringify({ text: 'abc'.slice(0, i), output_ids: [1, 2, 3].slice(0, i), meta_info: meta('f00d', i === 3, i) })}\n\n`,
+          `data: ${JSON.stringify({ text: 'abc'.slice(0, i), output_ids: [1, 2, 3].slice(0, i), meta_info: meta('f00d', i === count, i) })}\n\n`,
         );
         await sleep(5);
       }
