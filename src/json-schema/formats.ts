@@ -12,6 +12,8 @@
  *   up to 63 characters followed by at most 7 labels of up to 26 characters (at most 252 characters), which
  *   keeps the automaton small.
  * - `byte`: ajv tests its base64 regex in multiline mode; the grammar generates single-line base64 only.
+ * - Seconds: ajv parses them as a double, so `59.999999999999999` (17 nines) counts as 60 and fails; the grammar
+ *   accepts exactly the fractions that stay below the next integer.
  * Dates are exact, leap years included. Inside the JSON text, characters appear raw; `"`, `\`, control
  * characters and `/` may also be written as JSON escapes.
  */
@@ -27,6 +29,7 @@ import {
   plus,
   repeat,
   seq,
+  star,
 } from '../engine/ir.js';
 import type { RegexNode } from '../regex/ast.js';
 import { caseFold } from '../regex/charsets.js';
@@ -175,28 +178,41 @@ function fullDate(): Expr {
   );
 }
 
+/**
+ * ajv reads the seconds as a double: `59.999999999999999` becomes 60 (and `60.99…` 61) and fails. Doubles in
+ * [32, 64) are 2^-47 apart, so a fraction rounds up to the next integer from 1 - 2^-48 on (ties go to the even 60).
+ */
+const LAST_SAFE_FRACTION = '999999999999996447286321199499070644378662109375'; // 1 - 2^-48, exactly
+
+/** `(\.[0-9]+)?` restricted to fractions below 0.{@link LAST_SAFE_FRACTION} (digit by digit). */
+function safeSecondFraction(): Expr {
+  const f = LAST_SAFE_FRACTION;
+  const parts: Expr[] = [];
+  for (let i = 0; i < f.length; i++) {
+    const c = f.charCodeAt(i) - 0x30;
+    if (c > 0) parts.push(seq(literal(f.slice(0, i)), digitIn(0, c - 1), star(DIGIT)));
+    if (i > 0) parts.push(literal(f.slice(0, i))); // a proper prefix of f is below it (f's last digit is not 0)
+  }
+  return optional(seq(literal('.'), alt(...parts)));
+}
+
 /** `HH:MM:SS(.frac)?` plus an offset (`required`) or an optional offset. */
 function fullTime(offsetRequired: boolean): Expr {
   const colon = literal(':');
   const hour = alt(seq(digitIn(0, 1), DIGIT), seq(digitIn(2, 2), digitIn(0, 3)));
   const minute = seq(digitIn(0, 5), DIGIT);
   const fraction = optional(seq(literal('.'), plus(DIGIT)));
+  const safeFraction = safeSecondFraction();
+  const upTo58 = alt(seq(digitIn(0, 4), DIGIT), seq(digitIn(5, 5), digitIn(0, 8)));
+  const second = alt(seq(upTo58, fraction), seq(literal('59'), safeFraction));
   const sign = formatCharExpr([0x2b, 0x2b, 0x2d, 0x2d]);
   const z = anyCase('z');
   // Offset `[+-]HH(:?MM)?` with HH ≤ 23 and MM ≤ 59 (ajv reads a missing MM as 0).
   const offset = alt(z, seq(sign, hour, optional(seq(optional(colon), minute))));
-  const regular = seq(
-    hour,
-    colon,
-    minute,
-    colon,
-    minute,
-    fraction,
-    offsetRequired ? offset : optional(offset),
-  );
+  const regular = seq(hour, colon, minute, colon, second, offsetRequired ? offset : optional(offset));
   // The leap second, only at 23:59 UTC.
   const zeroOffset = alt(z, seq(sign, literal('00'), optional(seq(optional(colon), literal('00')))));
-  const leap = seq(literal('23:59:60'), fraction, offsetRequired ? zeroOffset : optional(zeroOffset));
+  const leap = seq(literal('23:59:60'), safeFraction, offsetRequired ? zeroOffset : optional(zeroOffset));
   return alt(regular, leap);
 }
 

@@ -401,6 +401,30 @@ describe('formatExpr', () => {
     );
   });
 
+  it('seconds: only fractions that ajv does not round up to the next second (it parses them as doubles)', () => {
+    expect(acceptsValue('time', '12:00:59.999999999999996Z')).toBe(true);
+    expect(acceptsValue('time', '12:00:59.999999999999999Z')).toBe(false);
+    expect(acceptsValue('time', '12:00:59.999999999999996447286321199499070644378662109375Z')).toBe(false);
+    expect(acceptsValue('time', '12:00:59.999999999999996447286321199499070644378662109374999Z')).toBe(true);
+    expect(acceptsValue('date-time', '1985-04-12T00:59:59.999999999999999999Z')).toBe(false);
+    expect(acceptsValue('time', '23:59:60.99999999999999999Z')).toBe(false);
+    const fraction = fc.oneof(
+      fc.integer({ min: 10, max: 60 }).map((n) => '9'.repeat(n)),
+      fc
+        .tuple(fc.integer({ min: 13, max: 16 }), fc.stringMatching(/^[0-9]{1,40}$/))
+        .map(([n, tail]) => '9'.repeat(n) + tail),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('12:00:59', '23:59:60', '00:00:58'), fraction, (time, frac) => {
+        const value = `${time}.${frac}Z`;
+        const ok = ajvValid('time', value);
+        const got = acceptsValue('time', value);
+        if (got !== ok) throw new Error(`${value}: grammar ${got}, ajv ${ok}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('maps number formats to numeric constraints', () => {
     expect(numberFormat('int32')).toEqual({ integer: true, minimum: '-2147483648', maximum: '2147483647' });
     expect(numberFormat('int64')).toEqual({ integer: true });
