@@ -3,7 +3,7 @@ export { createServer, type LogitkitServer } from './app.js';
 export { BadRequestError, type FlatErrorBody, HttpError, type NativeErrorBody } from './errors.js';
 export type { CompiledConstraint, GrammarBackend, GrammarKind, TokenMatcher } from './grammar.js';
 export { loadNgramModel, NgramModel } from './model/ngram.js';
-export { parseNpy, parseSafetensors, ReplayModel } from './model/replay.js';
+export { ReplayModel } from './model/replay.js';
 export type { LanguageModel, SequenceView } from './model/types.js';
 export { UniformModel } from './model/uniform.js';
 export type { ServerOptions } from './options.js';

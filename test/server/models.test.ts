@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadNgramModel, parseNpy, parseSafetensors } from '../../src/server/index.js';
+import { loadNgramModel } from '../../src/server/index.js';
 import { fromTokenizerInfo } from '../../src/server/tokenizer.js';
 import { post, start, TINY, tinyTokenizer } from './helpers.js';
 
@@ -39,21 +39,27 @@ function safetensors(rows: number, cols: number, fill: (r: number, c: number) =>
 }
 
 describe('replay model', () => {
+  test('a missing or malformed file fails at start-up with the file named', async () => {
+    await expect(start({ model: 'replay:/nonexistent/logits.npy' })).rejects.toThrow(
+      /\/nonexistent\/logits\.npy/,
+    );
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'logitkit-replay-'));
   // Step r prefers token 65 + r ("A", "B", "C"), then EOS.
   const fill = (r: number, c: number) => (r < 3 ? (c === 65 + r ? 10 : 0) : c === TINY.eos ? 10 : 0);
 
-  test('parsers read .npy and .safetensors', () => {
-    const a = parseNpy(npy(2, 3, (r, c) => r * 3 + c));
-    expect([a.rows, a.cols, [...a.data]]).toEqual([2, 3, [0, 1, 2, 3, 4, 5]]);
-    const b = parseSafetensors(safetensors(1, 4, (_r, c) => -c));
-    expect([b.rows, b.cols, [...b.data]]).toEqual([1, 4, [-0, -1, -2, -3]]);
-    expect(() => parseNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a \.npy file/);
-  });
-
   for (const [ext, bytes] of [
     ['npy', npy(4, TINY.vocabSize, fill)],
     ['safetensors', safetensors(4, TINY.vocabSize, fill)],
+    [
+      'json',
+      new TextEncoder().encode(
+        JSON.stringify(
+          Array.from({ length: 4 }, (_, r) => Array.from({ length: TINY.vocabSize }, (_, c) => fill(r, c))),
+        ),
+      ),
+    ],
   ] as const) {
     test(`--model replay:FILE.${ext} drives generation and /model_info names it`, async () => {
       const file = join(dir, `logits.${ext}`);
