@@ -54,14 +54,8 @@ export function engineGrammarBackend(info: TokenizerInfo): GrammarBackend {
           return wrap(compiler.compileRegex(source));
         case 'ebnf':
           return wrap(compiler.compileEbnf(source));
-        case 'structural_tag': {
-          const compileTag = (
-            compiler as unknown as { compileStructuralTag?: (tag: string) => CompiledGrammar }
-          ).compileStructuralTag;
-          if (typeof compileTag !== 'function')
-            throw new Error('structural_tag is not supported by this build of logitkit');
-          return wrap(compileTag.call(compiler, source));
-        }
+        case 'structural_tag':
+          return wrap(compiler.compileStructuralTag(source));
       }
     },
   };

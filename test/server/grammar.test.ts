@@ -112,3 +112,50 @@ describe('constrained generation', () => {
     expect((await info()).internal_states[0]!.grammar_cache.size).toBe(0);
   });
 });
+
+describe('structural tags', () => {
+  const tag = {
+    type: 'structural_tag',
+    format: {
+      type: 'tag',
+      begin: '<f>',
+      content: { type: 'json_schema', json_schema: schema },
+      end: '</f>',
+    },
+  };
+
+  test('native structural_tag and OpenAI response_format structural_tag', async () => {
+    const r = await post(`${s.url}/generate`, {
+      text: 'call:',
+      sampling_params: { structural_tag: JSON.stringify(tag), max_new_tokens: 200, sampling_seed: 1 },
+    });
+    expect(r.status).toBe(200);
+    const text = (r.body as { text: string }).text;
+    const match = /^<f>([\s\S]*)<\/f>$/.exec(text);
+    expect(match).not.toBeNull();
+    expect(validate(JSON.parse(match![1]!))).toBe(true);
+    const chat = await post(`${s.url}/v1/chat/completions`, {
+      model: 'x',
+      messages: [{ role: 'user', content: 'call' }],
+      response_format: tag,
+      max_tokens: 200,
+      seed: 2,
+    });
+    const content = (chat.body as { choices: { message: { content: string } }[] }).choices[0]!.message
+      .content;
+    expect(content).toMatch(/^<f>[\s\S]*<\/f>$/);
+  });
+
+  test('a bad structural tag is a 400 naming the problem', async () => {
+    const r = await post(`${s.url}/generate`, {
+      text: 'x',
+      sampling_params: {
+        structural_tag: JSON.stringify({ type: 'structural_tag', format: { type: 'nonsense' } }),
+      },
+    });
+    expect(r.status).toBe(400);
+    expect((r.body as { error: { message: string } }).error.message).toMatch(
+      /^Failed to compile structural_tag grammar: .+/,
+    );
+  });
+});
