@@ -80,7 +80,7 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
   const buf = scanner.buf;
   const n = buf.length;
   // (keyStart, keyEnd, id) triples, grown by doubling.
-  let entries = new Uint32Array(3 * 65536);
+  let entries = new Uint32Array(3 * 1024);
   let count = 0;
   let maxId = -1;
   pos = scanner.expect(pos, 0x7b);

@@ -521,7 +521,7 @@ describe('fast file loader vs JSON.parse', () => {
           expect(Array.from(fromFile.tokenBytesOffsets)).toEqual(Array.from(fromObject.tokenBytesOffsets));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
