@@ -128,6 +128,70 @@ function isAllowed(mask: Int32Array | undefined, id: number): boolean {
   return mask === undefined || ((mask[id >>> 5]! >>> (id & 31)) & 1) === 1;
 }
 
+/**
+ * Selection scan inner loop: appends (id, logit) of every token after `from` with logit > thr until
+ * the buffer holds `cap` entries. Returns the next index to scan; the count goes to `count[0]`.
+ */
+function appendAbove(
+  logits: Float32Array,
+  from: number,
+  thr: number,
+  ids: Int32Array,
+  vals: Float64Array,
+  n: number,
+  cap: number,
+  count: Int32Array,
+): number {
+  const v = logits.length;
+  let i = from;
+  for (; i < v; i++) {
+    const x = logits[i]!;
+    if (x > thr) {
+      ids[n] = i;
+      vals[n] = x;
+      if (++n === cap) {
+        i++;
+        break;
+      }
+    }
+  }
+  count[0] = n;
+  return i;
+}
+
+/** {@link appendAbove} for a masked row (words without an allowed token are skipped). */
+function appendAboveMasked(
+  logits: Float32Array,
+  mask: Int32Array,
+  from: number,
+  thr: number,
+  ids: Int32Array,
+  vals: Float64Array,
+  n: number,
+  cap: number,
+  count: Int32Array,
+): number {
+  const v = logits.length;
+  let i = from;
+  for (; i < v; i++) {
+    if ((i & 31) === 0 && mask[i >>> 5] === 0) {
+      i += 31; // a word with no allowed token
+      continue;
+    }
+    const x = logits[i]!;
+    if (x > thr && ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1) {
+      ids[n] = i;
+      vals[n] = x;
+      if (++n === cap) {
+        i++;
+        break;
+      }
+    }
+  }
+  count[0] = n;
+  return i;
+}
+
 function histBucket(u: number): number {
   return u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
 }
@@ -194,11 +258,8 @@ function crossingBucket(
   return HIST_BUCKETS;
 }
 
-/**
- * Dense path, pass 2: tokens of buckets before `crossing` go to the kept arrays (ascending ids), tokens
- * of the crossing bucket to the side arrays. Writes the two counts into `sizes`.
- */
-function collectDense(
+/** Dense path, pass 2: tokens of buckets before `crossing`, in ascending ids; returns their count. */
+function collectBefore(
   logits: Float32Array,
   weights: Float64Array,
   m: number,
@@ -206,29 +267,40 @@ function collectDense(
   crossing: number,
   keptIds: Int32Array,
   keptWeights: Float64Array,
-  sideIds: Int32Array,
-  sideVals: Float64Array,
-  sizes: Int32Array,
-): void {
+): number {
   let kept = 0;
-  let side = 0;
   const v = logits.length;
   for (let i = 0; i < v; i++) {
     const w = weights[i]!;
-    if (w < 0) continue;
-    const b = histBucket((m - logits[i]!) * invT);
-    if (b < crossing) {
+    if (w >= 0 && histBucket((m - logits[i]!) * invT) < crossing) {
       keptIds[kept] = i;
       keptWeights[kept] = w;
       kept++;
-    } else if (b === crossing) {
-      sideIds[side] = i;
-      sideVals[side] = logits[i]!;
-      side++;
     }
   }
-  sizes[0] = kept;
-  sizes[1] = side;
+  return kept;
+}
+
+/** Dense path, pass 3: the tokens of the crossing bucket (ids and logits); returns their count. */
+function collectBucket(
+  logits: Float32Array,
+  weights: Float64Array,
+  m: number,
+  invT: number,
+  bucket: number,
+  ids: Int32Array,
+  vals: Float64Array,
+): number {
+  let n = 0;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    if (weights[i]! >= 0 && histBucket((m - logits[i]!) * invT) === bucket) {
+      ids[n] = i;
+      vals[n] = logits[i]!;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Outcome of a filter decision. */
@@ -404,38 +476,15 @@ export class LogitsPipeline {
     let thr = Number.NEGATIVE_INFINITY;
     let n = 0;
     let compacted = false;
-    // The inner loops only append; compaction happens outside them, which keeps the hot loops small.
+    // The loops only append (small functions, so V8 optimises them fully); compaction happens here.
+    const count = this.scanCount;
     let i = 0;
     while (i < v) {
-      if (mask === undefined) {
-        for (; i < v; i++) {
-          const x = logits[i]!;
-          if (x > thr) {
-            ids[n] = i;
-            vals[n] = x;
-            if (++n === cap) {
-              i++;
-              break;
-            }
-          }
-        }
-      } else {
-        for (; i < v; i++) {
-          if ((i & 31) === 0 && mask[i >>> 5] === 0) {
-            i += 31; // a word with no allowed token
-            continue;
-          }
-          const x = logits[i]!;
-          if (x > thr && ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1) {
-            ids[n] = i;
-            vals[n] = x;
-            if (++n === cap) {
-              i++;
-              break;
-            }
-          }
-        }
-      }
+      i =
+        mask === undefined
+          ? appendAbove(logits, i, thr, ids, vals, n, cap, count)
+          : appendAboveMasked(logits, mask, i, thr, ids, vals, n, cap, count);
+      n = count[0]!;
       if (n === cap && i < v) {
         selectTop(ids, vals, n, keep);
         n = keep;
@@ -454,6 +503,7 @@ export class LogitsPipeline {
     this.scanCompacted = compacted;
     return n;
   }
+  private readonly scanCount = new Int32Array(1);
   private scanThreshold = Number.NEGATIVE_INFINITY;
   private scanCompacted = false;
 
@@ -662,21 +712,9 @@ export class LogitsPipeline {
     // earlier buckets are kept; the crossing bucket goes to the side buffer
     const sideIds = this.bufIds;
     const sideVals = this.bufVals;
-    const sizes = this.denseSizes;
-    collectDense(
-      logits,
-      weights,
-      m,
-      invT,
-      crossing,
-      this.keptIds,
-      this.keptWeights,
-      sideIds,
-      sideVals,
-      sizes,
-    );
-    const kept = sizes[0]!;
-    const side = sizes[1]!;
+    const kept = collectBefore(logits, weights, m, invT, crossing, this.keptIds, this.keptWeights);
+    const side =
+      crossing < HIST_BUCKETS ? collectBucket(logits, weights, m, invT, crossing, sideIds, sideVals) : 0;
     const keptMass = this.sumKept(kept);
     // exact decisions inside the crossing bucket, in sampling order
     sortCandidates(sideIds, sideVals, side);
@@ -711,7 +749,6 @@ export class LogitsPipeline {
     this.keptCount = kept + accepted;
     this.keptTotal = total;
   }
-  private readonly denseSizes = new Int32Array(2);
   private sumKept(count: number): number {
     let total = 0;
     for (let i = 0; i < count; i++) total += this.keptWeights[i]!;
