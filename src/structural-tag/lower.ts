@@ -33,6 +33,7 @@ import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../json-schema/inde
 import { regexToExpr } from '../regex/index.js';
 import { embedGrammar } from './embed.js';
 import { type Format, fail, type TagFormat } from './format.js';
+import { distinctBytes, textAutomata } from './free-text.js';
 
 /** What the lowering needs from a tokenizer (for `token` formats). */
 export interface StructuralTagTokenizer {
@@ -56,11 +57,16 @@ const ANY_TEXT = star(chars([0, MAX_CODE_POINT]));
 
 type FormatOf<T extends Format['type']> = Extract<Format, { type: T }>;
 
+/** The enclosing tag's end, when free text at the tail of its content stops at it. */
+interface Tail {
+  stops: Uint8Array[];
+  endExpr: Expr;
+}
+
 export class StructuralTagLowerer {
   readonly builder = new GrammarBuilder();
   readonly warnings: string[] = [];
   private readonly schemaRules = new Map<string, number>();
-  private tokenIndex: Map<string, number> | undefined;
 
   constructor(private readonly options: StructuralTagOptions = {}) {}
 
@@ -72,7 +78,7 @@ export class StructuralTagLowerer {
   }
 
   /** `ends`: end strings of the nearest enclosing tag, excluded from free text. */
-  private lower(f: Format, ends: readonly string[]): Expr {
+  private lower(f: Format, ends: readonly Uint8Array[]): Expr {
     switch (f.type) {
       case 'const_string':
         return literal(f.value);
@@ -86,8 +92,10 @@ export class StructuralTagLowerer {
         } catch (e) {
           return rethrow(e, `${f.path}/pattern`);
         }
-      case 'any_text':
-        return this.freeText([...f.excludes, ...ends]);
+      case 'any_text': {
+        const excludes = distinctBytes([...f.excludes, ...ends]);
+        return excludes.length === 0 ? ANY_TEXT : textAutomata([], excludes).free;
+      }
       case 'sequence':
         return seq(...f.elements.map((e) => this.lower(e, ends)));
       case 'or':
@@ -123,80 +131,77 @@ export class StructuralTagLowerer {
     }
   }
 
-  private asRule(name: string, content: Format, ends: readonly string[]): Expr {
+  /**
+   * A tag's content followed by the tag's end (`endExpr`). Unlimited content (free text at the tail) stops at
+   * the FIRST occurrence of an end string, which it consumes (XGrammar's detected end strings), so text such as
+   * `x\n</p>` followed by the end `\n</p>\n` cannot hide an earlier end.
+   */
+  private lowerTail(f: Format, ends: readonly Uint8Array[], endExpr: Expr): Expr {
+    const stops = distinctBytes(ends);
+    if (stops.length === 0 || !isUnlimited(f)) return seq(this.lower(f, ends), endExpr);
+    switch (f.type) {
+      case 'any_text':
+        return alt(...textAutomata(stops, distinctBytes(f.excludes)).first);
+      case 'sequence': {
+        const init = f.elements.slice(0, -1).map((e) => this.lower(e, ends));
+        return seq(...init, this.lowerTail(f.elements[f.elements.length - 1]!, ends, endExpr));
+      }
+      case 'or':
+        return alt(...f.elements.map((e) => this.lowerTail(e, ends, endExpr)));
+      case 'triggered_tags':
+        return this.triggeredTags(f, ends, { stops, endExpr });
+      case 'dispatch':
+        return this.dispatch(f, ends, { stops, endExpr });
+      default:
+        return seq(this.lower(f, ends), endExpr);
+    }
+  }
+
+  private asRule(name: string, content: Format, ends: readonly Uint8Array[]): Expr {
     const rule = this.builder.addRule(name);
     this.builder.setBody(rule, this.lower(content, ends));
     return ref(rule);
   }
 
-  /** Any text (valid UTF-8) without the given strings; one Aho–Corasick DFA when there are any. */
-  private freeText(excludes: readonly string[]): Expr {
-    const patterns = [...new Set(excludes.filter((e) => e !== ''))];
-    if (patterns.length === 0) return ANY_TEXT;
-    return lowerTagDispatch({
-      tags: [],
-      excludes: patterns.map((p) => utf8.encode(p)),
-      loopAfterDispatch: false,
-      trieEndsOnly: false,
-    }).expr;
+  /** The bytes of a tag's begin or end (a string, or a `token` format's bytes). */
+  private partBytes(part: string | Format): Uint8Array {
+    return typeof part === 'string' ? utf8.encode(part) : this.tokenBytes(part as FormatOf<'token'>);
   }
 
-  /** The text of a tag's begin or end (a string, or a `token` format's bytes). */
-  private text(part: string | Format): string | Uint8Array {
-    return typeof part === 'string' ? part : this.tokenBytes(part as FormatOf<'token'>);
-  }
-
-  private partExpr(part: string | Format): Expr {
-    const t = this.text(part);
-    return typeof t === 'string' ? literal(t) : bytes(t);
-  }
-
-  private endStrings(tag: TagFormat): string[] {
-    return tag.end.map((e) => {
-      const t = this.text(e);
-      return typeof t === 'string' ? t : new TextDecoder().decode(t);
-    });
-  }
-
-  private tag(tag: TagFormat): Expr {
-    const ends = this.endStrings(tag);
-    if (isUnlimited(tag.content) && ends.every((e) => e === '')) {
+  private endOf(tag: TagFormat): { ends: Uint8Array[]; endExpr: Expr } {
+    const ends = tag.end.map((e) => this.partBytes(e));
+    if (isUnlimited(tag.content) && ends.every((e) => e.length === 0)) {
       fail(
         tag.path,
         'a tag whose content is unlimited (any_text or triggered_tags) needs a non-empty end string',
       );
     }
-    return seq(
-      this.partExpr(tag.begin),
-      this.lower(tag.content, ends),
-      alt(...tag.end.map((e) => this.partExpr(e))),
-    );
+    return { ends, endExpr: alt(...ends.map(bytes)) };
+  }
+
+  private tag(tag: TagFormat): Expr {
+    const { ends, endExpr } = this.endOf(tag);
+    return seq(bytes(this.partBytes(tag.begin)), this.lowerTail(tag.content, ends, endExpr));
   }
 
   /** `begin-without-trigger content end` of one tag of a triggered_tags. */
   private tagAfterTrigger(tag: TagFormat, trigger: string): Expr {
+    const { ends, endExpr } = this.endOf(tag);
     const begin = tag.begin as string;
-    const content = this.lower(tag.content, this.endStrings(tag));
-    return seq(literal(begin.slice(trigger.length)), content, alt(...tag.end.map((e) => this.partExpr(e))));
+    return seq(literal(begin.slice(trigger.length)), this.lowerTail(tag.content, ends, endExpr));
   }
 
-  private triggeredTags(f: FormatOf<'triggered_tags'>, ends: readonly string[]): Expr {
+  private triggeredTags(f: FormatOf<'triggered_tags'>, ends: readonly Uint8Array[], tail?: Tail): Expr {
     const groups: TagFormat[][] = f.triggers.map(() => []);
-    f.tags.forEach((tag) => {
+    for (const tag of f.tags) {
       if (typeof tag.begin !== 'string') fail(`${tag.path}/begin`, 'triggered_tags tags need a string begin');
       const begin = tag.begin;
       const matched = f.triggers.flatMap((t, j) => (begin.startsWith(t) ? [j] : []));
-      if (matched.length === 0) {
+      if (matched.length === 0)
         fail(tag.path, 'One tag does not match any trigger in a triggered tags format');
-      }
-      if (matched.length > 1) {
-        fail(tag.path, 'One tag matches multiple triggers in a triggered tags format');
-      }
-      if (isUnlimited(tag.content) && this.endStrings(tag).every((e) => e === '')) {
-        fail(tag.path, 'a tag whose content is unlimited needs a non-empty end string');
-      }
+      if (matched.length > 1) fail(tag.path, 'One tag matches multiple triggers in a triggered tags format');
       groups[matched[0]!]!.push(tag);
-    });
+    }
     if (f.atLeastOne && f.stopAfterFirst) return alt(...f.tags.map((tag) => this.tag(tag)));
     const tags = f.triggers.flatMap((trigger, j) => {
       const group = groups[j]!;
@@ -206,28 +211,37 @@ export class StructuralTagLowerer {
       return [{ bytes: utf8.encode(trigger), rule }];
     });
     const lonely = f.triggers.filter((_, j) => groups[j]!.length === 0);
-    const body = this.tagDispatch(tags, [...f.excludes, ...lonely, ...ends], !f.stopAfterFirst);
+    const excludes = distinctBytes([...f.excludes, ...lonely, ...(tail ? [] : ends)]);
+    const body = this.tagDispatch(tags, excludes, !f.stopAfterFirst, tail);
     if (!f.atLeastOne) return body;
     const first = this.builder.addRule('first_tag');
     this.builder.setBody(first, alt(...f.tags.map((tag) => this.tag(tag))));
     return seq(ref(first), body);
   }
 
-  /** Free text with tags, as its own rule (so the free-text DFA is rule-local). */
+  /**
+   * Free text with tags, as its own rule (so the free text is one rule-local automaton). With `tail`, the
+   * text ends at the first stop string (consumed); a non-looping dispatch is followed by the end instead.
+   */
   private tagDispatch(
     tags: Array<{ bytes: Uint8Array; rule: number }>,
-    excludes: string[],
+    excludes: Uint8Array[],
     loop: boolean,
+    tail?: Tail,
   ): Expr {
-    const patterns = [...new Set(excludes.filter((e) => e !== ''))].map((e) => utf8.encode(e));
     const rule = this.builder.addRule('free_text');
-    const { expr } = lowerTagDispatch({
-      tags,
-      excludes: patterns,
-      loopAfterDispatch: loop,
-      trieEndsOnly: false,
-    });
-    this.builder.setBody(rule, expr);
+    let body: Expr;
+    if (!tail) {
+      body = lowerTagDispatch({ tags, excludes, loopAfterDispatch: loop, trieEndsOnly: false }).expr;
+    } else {
+      const { first } = textAutomata([...tags.map((t) => t.bytes), ...tail.stops], excludes);
+      const dispatches = tags.map((t, i) => seq(first[i]!, ref(t.rule)));
+      const endings = alt(...first.slice(tags.length));
+      body = loop
+        ? seq(star(alt(...dispatches)), endings)
+        : alt(...dispatches.map((d) => seq(d, tail.endExpr)), endings);
+    }
+    this.builder.setBody(rule, body);
     return ref(rule);
   }
 
@@ -238,13 +252,13 @@ export class StructuralTagLowerer {
     return f.atLeastOne ? list : optional(list);
   }
 
-  private dispatch(f: FormatOf<'dispatch'>, ends: readonly string[]): Expr {
+  private dispatch(f: FormatOf<'dispatch'>, ends: readonly Uint8Array[], tail?: Tail): Expr {
     const tags = f.rules.map(({ trigger, format }) => {
       const rule = this.builder.addRule('dispatch');
       this.builder.setBody(rule, this.lower(format, ends));
       return { bytes: utf8.encode(trigger), rule };
     });
-    return this.tagDispatch(tags, [...f.excludes, ...ends], f.loop);
+    return this.tagDispatch(tags, distinctBytes([...f.excludes, ...(tail ? [] : ends)]), f.loop, tail);
   }
 
   private jsonSchema(f: FormatOf<'json_schema'>): number {
@@ -309,18 +323,15 @@ export class StructuralTagLowerer {
 
   /** The id of the token whose bytes are exactly `text` (the first non-special one, else the first). */
   private lookupToken(tokenizer: StructuralTagTokenizer, text: string): number | undefined {
-    if (!this.tokenIndex) {
-      this.tokenIndex = new Map();
-      const decoder = new TextDecoder('utf-8', { fatal: false });
-      for (let id = 0; id < tokenizer.vocabSize; id++) {
-        const key = decoder.decode(tokenizer.tokenBytes(id));
-        const existing = this.tokenIndex.get(key);
-        if (existing === undefined || (tokenizer.isSpecial?.(existing) && !tokenizer.isSpecial(id))) {
-          this.tokenIndex.set(key, id);
-        }
-      }
+    const target = utf8.encode(text);
+    let found: number | undefined;
+    for (let id = 0; id < tokenizer.vocabSize; id++) {
+      const candidate = tokenizer.tokenBytes(id);
+      if (candidate.length !== target.length || !candidate.every((b, i) => b === target[i])) continue;
+      if (!tokenizer.isSpecial?.(id)) return id;
+      found ??= id;
     }
-    return this.tokenIndex.get(text);
+    return found;
   }
 }
 

@@ -90,6 +90,13 @@ describe('tag', () => {
       ['<t>a</t>b</t>', '<t>a'],
     );
   });
+  it('free text stops at the first occurrence of the end, also one overlapping the end (border)', () => {
+    expectLanguage(
+      { type: 'tag', begin: '<p>', content: { type: 'any_text' }, end: '\n</p>\n' },
+      ['<p>x\n</p>\n', '<p>x\n</p\n</p>\n'],
+      ['<p>x\n</p>\n</p>\n', '<p>x\n</p>'],
+    );
+  });
   it('end detection reaches free text inside sequences and triggered_tags', () => {
     const format = {
       type: 'tag',

@@ -147,6 +147,20 @@ const CASES: Case[] = [
     strings: ['<o>[</o>]x</o>', '<o>[a]]</o>', '<o>[a]b</o>c</o>', '<o>[]</o>'],
   },
   {
+    name: 'free text stops at the first end string (end with a border)',
+    format: tag('<p>', { type: 'any_text' }, '\n</p>\n'),
+    strings: ['<p>a\n</p>\n', '<p>a\n</p>\n</p>\n', '<p>\n</p>\n', '<p>a\n</p>\n\n</p>\n', '<p>\n</p>'],
+  },
+  {
+    name: 'triggered_tags stop_after_first inside a tag',
+    format: tag(
+      '<r>',
+      { type: 'triggered_tags', triggers: ['<f'], tags: [tag('<f>', int, '</f>')], stop_after_first: true },
+      '</r>',
+    ),
+    strings: ['<r></r>', '<r>a<f>1</f></r>', '<r>a<f>1</f>b</r>', '<r><f>1</f><f>2</f></r>', '<r>a</r>'],
+  },
+  {
     name: 'triggered_tags inside a tag',
     format: tag(
       '<think>',
