@@ -91,6 +91,12 @@ export class EngineTotals {
   }
 }
 
+/** `a / b` as `1.23×` (two significant digits below 0.1). */
+const ratio = (/** @type {number} */ a, /** @type {number} */ b) => {
+  const r = a / b;
+  return Number.isFinite(r) ? `${r < 0.1 ? r.toPrecision(2) : r.toFixed(2)}×` : '-';
+};
+
 /** @param {number} x */
 const fmt = (x) =>
   Number.isNaN(x)
@@ -121,14 +127,14 @@ export function formatTable(engines, totals) {
       rows.push([
         `${kind.toUpperCase()} ${key}`,
         ...values.map(fmt),
-        ...values.slice(1).map((v) => `${(v / b).toFixed(2)}×`),
+        ...values.slice(1).map((v) => ratio(v, b)),
       ]);
     }
   }
   const cpuRow = (/** @type {string} */ label, /** @type {(t: EngineTotals) => number} */ f) => {
     const values = engines.map((e) => f(/** @type {EngineTotals} */ (totals.get(e))));
     const b = values[0] ?? Number.NaN;
-    rows.push([label, ...values.map(fmt), ...values.slice(1).map((v) => `${(v / b).toFixed(2)}×`)]);
+    rows.push([label, ...values.map(fmt), ...values.slice(1).map((v) => ratio(v, b))]);
   };
   cpuRow('TBM cpu avg', (t) => (t.tokens ? t.tbmCpuTotal / t.tokens : Number.NaN));
   cpuRow('TTFM cpu avg', (t) => t.ttfmCpu.summary().avg);
