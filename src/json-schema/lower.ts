@@ -121,17 +121,20 @@ function makeLayout(options: LowerOptions): Layout {
   };
 }
 
-const sizeCache = new WeakMap<Expr, number>();
-/** Size of an expression as a tree (what the engine's NFA construction walks). */
-function treeSize(e: Expr): number {
-  const cached = sizeCache.get(e);
-  if (cached !== undefined) return cached;
-  let n = 1;
-  if (e.kind === 'seq' || e.kind === 'alt' || e.kind === 'and') for (const i of e.items) n += treeSize(i);
-  else if (e.kind === 'repeat')
-    n += treeSize(e.item) * Math.min(Math.max(e.max === Infinity ? e.min + 1 : e.max, 1), 1e6);
-  sizeCache.set(e, n);
-  return n;
+/** True if the expression, as a tree (what the engine's NFA construction walks), has more than `limit` nodes. */
+function exceeds(e: Expr, limit: number): boolean {
+  let count = 0;
+  const stack: Array<[Expr, number]> = [[e, 1]];
+  while (stack.length > 0) {
+    const [x, times] = stack.pop()!;
+    count += times;
+    if (count > limit) return true;
+    if (x.kind === 'seq' || x.kind === 'alt' || x.kind === 'and')
+      for (const i of x.items) stack.push([i, times]);
+    else if (x.kind === 'repeat')
+      stack.push([x.item, times * Math.max(1, x.max === Infinity ? x.min + 1 : x.max)]);
+  }
+  return false;
 }
 
 /** A regular expression's DFA and its complement within all JSON string contents. */
@@ -561,7 +564,13 @@ export class Lowerer {
           e = seq(optional(seq(sep, member)), absent);
         } else e = alt(present, absent);
       }
-      if (treeSize(e) > 400 && e.kind !== 'ref')
+      // Long chains become rules every few properties (keeps flattening and expression size linear).
+      if (
+        e.kind !== 'ref' &&
+        e.kind !== 'nothing' &&
+        e.kind !== 'empty' &&
+        (i % 16 === 15 || exceeds(e, 400))
+      )
         e = this.rule(`objrest:${this.facetId(f)}:${d}:${key}`, 'object_rest', () => e);
       memo.set(key, e);
       return e;

@@ -32,6 +32,20 @@ export function stringContentLiteral(value: string): Expr {
   return seq(...[...value].map((ch) => jsonStringCharExpr([ch.codePointAt(0)!, ch.codePointAt(0)!])));
 }
 
+const exceptCache = new Map<string, Expr>();
+/** One char unit whose decoded code point is none of `cps` (cached: key tries repeat the same sets). */
+function charUnitExcept(cps: number[]): Expr {
+  const taken = normalizeRanges(cps.flatMap((c) => [c, c]));
+  const key = taken.join(',');
+  let e = exceptCache.get(key);
+  if (!e) {
+    e = jsonStringCharExpr(subtractRanges([0, MAX_CODE_POINT], taken));
+    if (exceptCache.size > 4096) exceptCache.clear();
+    exceptCache.set(key, e);
+  }
+  return e;
+}
+
 /**
  * String content whose decoded value is NOT in `excluded` (a trie complement over char units, so the
  * expression stays linear in the total length of the excluded strings).
@@ -57,8 +71,7 @@ export function stringContentExcluding(excluded: readonly string[]): Expr {
   }
   const anyRest = star(ANY_CHAR_UNIT);
   const build = (n: TrieNode): Expr => {
-    const taken = normalizeRanges([...n.children.keys()].flatMap((c) => [c, c]));
-    const parts: Expr[] = [seq(jsonStringCharExpr(subtractRanges([0, MAX_CODE_POINT], taken)), anyRest)];
+    const parts: Expr[] = [seq(charUnitExcept([...n.children.keys()]), anyRest)];
     if (!n.end) parts.push(literal(''));
     for (const [cp, child] of n.children) parts.push(seq(jsonStringCharExpr([cp, cp]), build(child)));
     return alt(...parts);
