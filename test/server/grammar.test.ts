@@ -159,3 +159,80 @@ describe('structural tags', () => {
     );
   });
 });
+
+describe('tool calls', () => {
+  const weather = {
+    type: 'function' as const,
+    function: {
+      name: 'get_weather',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string', maxLength: 10 } },
+        required: ['city'],
+        additionalProperties: false,
+      },
+    },
+  };
+
+  test('a named tool_choice forces one call, parsed into tool_calls', async () => {
+    for (const toolChoice of [{ type: 'function', function: { name: 'get_weather' } }, 'required'] as const) {
+      const r = await client.chat.completions.create({
+        model: 'x',
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [weather],
+        tool_choice: toolChoice,
+        max_tokens: 120,
+        seed: 4,
+      });
+      const choice = r.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      const call = choice.message.tool_calls![0]! as {
+        type: string;
+        function: { name: string; arguments: string };
+      };
+      expect(call.type).toBe('function');
+      expect(call.function.name).toBe('get_weather');
+      const args = JSON.parse(call.function.arguments) as { city: string };
+      expect(typeof args.city).toBe('string');
+      expect(args.city.length).toBeLessThanOrEqual(10);
+    }
+  });
+
+  test('streamed tool calls arrive as a tool_calls delta before the finish chunk', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'x',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weather],
+      tool_choice: 'required',
+      max_tokens: 120,
+      seed: 5,
+      stream: true,
+    });
+    const calls: { function?: { name?: string; arguments?: string } }[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta.tool_calls) calls.push(...choice.delta.tool_calls);
+      if (choice?.finish_reason) finish = choice.finish_reason;
+    }
+    expect(finish).toBe('tool_calls');
+    expect(calls[0]!.function!.name).toBe('get_weather');
+    expect(JSON.parse(calls[0]!.function!.arguments!)).toHaveProperty('city');
+  });
+
+  test('tool_choice validation', async () => {
+    const r = await post(`${s.url}/v1/chat/completions`, {
+      model: 'x',
+      messages: [{ role: 'user', content: 'a' }],
+      tools: [weather],
+      tool_choice: { type: 'function', function: { name: 'nope' } },
+    });
+    expect(r.body).toEqual({
+      object: 'error',
+      message: "Tool 'nope' not found in tools list.",
+      type: 'BadRequest',
+      param: null,
+      code: 400,
+    });
+  });
+});

@@ -13,6 +13,7 @@ import type { Json } from '../sampling-params.js';
 import type { PreparedItem } from '../service.js';
 import { disconnectSignal, EventStream } from '../sse.js';
 import { decodeTokens, tokenText, utf8Bytes } from '../tokenizer.js';
+import { parseToolCalls, toolCallStyle, toolConstraint } from '../tools.js';
 import { chatMessages } from './native.js';
 
 type Dict = { [key: string]: Json };
@@ -542,6 +543,16 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
   if (typeof maxTokens === 'number' && maxTokens <= 0)
     throw new BadRequestError('max_tokens must be positive', 'BadRequest');
   const sp: Dict = { ...commonParams(body), max_new_tokens: maxTokens };
+  const tools = body.tools as Json[] | null | undefined;
+  const style = toolCallStyle(ctx.tokenizer.chatTemplate);
+  const useTools = !!tools && tools.length > 0 && body.tool_choice !== 'none';
+  if (useTools) {
+    // With tools, special tokens stay in the text (SGLang forces skip_special_tokens off).
+    sp.skip_special_tokens = false;
+    const constraint = toolConstraint(tools, body.tool_choice, style);
+    const hasOther = ['json_schema', 'regex', 'ebnf', 'structural_tag'].some((k) => sp[k] !== undefined);
+    if (constraint && !hasOther) sp.structural_tag = constraint;
+  }
   const kwargs = body.chat_template_kwargs as Dict | undefined;
   if (kwargs && typeof kwargs.spaces_between_special_tokens === 'boolean') {
     sp.spaces_between_special_tokens = kwargs.spaces_between_special_tokens;
@@ -584,6 +595,8 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
           .run(
             p,
             (update) => {
+              // With tools the text may be a call: it is parsed once complete and sent as tool_calls.
+              if (useTools) return;
               const delta = update.text.startsWith(sent) ? update.text.slice(sent.length) : update.text;
               sent = update.text;
               const fresh = update.outputTokenLogprobs.slice(sentTokens);
@@ -614,6 +627,28 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
               events.send(streamErrorChunk(error));
               return;
             }
+            let toolFinish = false;
+            if (useTools) {
+              const parsed = parseToolCalls(u.text, tools!, style);
+              toolFinish = parsed.calls.length > 0 && u.finishReason?.type === 'stop';
+              const delta: Dict = { reasoning_content: null };
+              if (parsed.content !== '') delta.content = parsed.content;
+              if (parsed.calls.length > 0) delta.tool_calls = parsed.calls as unknown as Json;
+              events.send({
+                ...base(),
+                choices: [
+                  {
+                    index,
+                    delta,
+                    logprobs: wantLogprobs
+                      ? chatLogprobs(ctx, u.outputTokenLogprobs, u.outputTopLogprobs)
+                      : null,
+                    finish_reason: null,
+                    matched_stop: null,
+                  },
+                ],
+              });
+            }
             events.send({
               ...base(),
               choices: [
@@ -621,8 +656,8 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
                   index,
                   delta: { reasoning_content: null },
                   logprobs: null,
-                  finish_reason: finishReasonName(u.finishReason),
-                  matched_stop: matchedStop(u.finishReason),
+                  finish_reason: toolFinish ? 'tool_calls' : finishReasonName(u.finishReason),
+                  matched_stop: toolFinish ? null : matchedStop(u.finishReason),
                 },
               ],
             });
@@ -647,13 +682,24 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
     object: 'chat.completion',
     created: job.created,
     model: job.model,
-    choices: updates.map((u, index) => ({
-      index,
-      message: { role: 'assistant', content: u.text, reasoning_content: null, tool_calls: null },
-      logprobs: wantLogprobs ? chatLogprobs(ctx, u.outputTokenLogprobs, u.outputTopLogprobs) : null,
-      finish_reason: finishReasonName(u.finishReason),
-      matched_stop: matchedStop(u.finishReason),
-    })),
+    choices: updates.map((u, index) => {
+      const parsed = useTools ? parseToolCalls(u.text, tools!, style) : { content: u.text, calls: [] };
+      const called = parsed.calls.length > 0;
+      // A parsed call turns finish_reason "stop" into "tool_calls" (and matched_stop into null), §5.3.
+      const toolFinish = called && u.finishReason?.type === 'stop';
+      return {
+        index,
+        message: {
+          role: 'assistant',
+          content: called && parsed.content === '' ? null : parsed.content,
+          reasoning_content: null,
+          tool_calls: called ? parsed.calls : null,
+        },
+        logprobs: wantLogprobs ? chatLogprobs(ctx, u.outputTokenLogprobs, u.outputTopLogprobs) : null,
+        finish_reason: toolFinish ? 'tool_calls' : finishReasonName(u.finishReason),
+        matched_stop: toolFinish ? null : matchedStop(u.finishReason),
+      };
+    }),
     usage: usageOf(updates, job.n),
     metadata: { weight_version: 'default' },
   });
