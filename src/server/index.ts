@@ -4,6 +4,6 @@ export { BadRequestError, type FlatErrorBody, HttpError, type NativeErrorBody } 
 export type { CompiledConstraint, GrammarBackend, GrammarKind, TokenMatcher } from './grammar.js';
 export { loadNgramModel, NgramModel } from './model/ngram.js';
 export { ReplayModel } from './model/replay.js';
-export type { LanguageModel, SequenceView } from './model/types.js';
+export type { LanguageModel as EmbeddedModel, SequenceView } from './model/types.js';
 export { UniformModel } from './model/uniform.js';
 export type { ServerOptions } from './options.js';
