@@ -192,6 +192,74 @@ function appendAboveMasked(
   return i;
 }
 
+/** Index of the largest logit (lowest id on ties), -1 when every logit is -inf or NaN. */
+function argmaxPlain(logits: Float32Array): number {
+  let best = -1;
+  let bestVal = Number.NEGATIVE_INFINITY;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    const x = logits[i]!;
+    if (x > bestVal) {
+      bestVal = x;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** {@link argmaxPlain} over the tokens allowed by `mask`. */
+function argmaxMasked(logits: Float32Array, mask: Int32Array): number {
+  let best = -1;
+  let bestVal = Number.NEGATIVE_INFINITY;
+  const v = logits.length;
+  for (let w = 0, base = 0; base < v; w++, base += 32) {
+    const bits = mask[w]!;
+    if (bits === 0) continue;
+    const end = Math.min(base + 32, v);
+    for (let i = base; i < end; i++) {
+      const x = logits[i]!;
+      if (x > bestVal && ((bits >>> (i - base)) & 1) === 1) {
+        bestVal = x;
+        best = i;
+      }
+    }
+  }
+  return best;
+}
+
+/** Z = Σ exp((x - M) / T) over allowed tokens, exactly (one pass). */
+function exactZ(logits: Float32Array, mask: Int32Array | undefined, m: number, invT: number): number {
+  let z = 0;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    const x = logits[i]!;
+    if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) z += expNonPositive((x - m) * invT);
+  }
+  return z;
+}
+
+/** Every allowed finite token with weight exp((x - M) / T), ascending ids; returns the count. */
+function weighAll(
+  logits: Float32Array,
+  mask: Int32Array | undefined,
+  m: number,
+  invT: number,
+  ids: Int32Array,
+  weights: Float64Array,
+): number {
+  let n = 0;
+  const v = logits.length;
+  for (let i = 0; i < v; i++) {
+    const x = logits[i]!;
+    if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) {
+      ids[n] = i;
+      weights[n] = expNonPositive((x - m) * invT);
+      n++;
+    }
+  }
+  return n;
+}
+
 function histBucket(u: number): number {
   return u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
 }
@@ -434,32 +502,8 @@ export class LogitsPipeline {
 
   /** Argmax over allowed, non-NaN logits; ties go to the lowest id. -1 when nothing is allowed. */
   argmax(logits: Float32Array, mask?: Int32Array): number {
-    let best = -1;
-    let bestVal = Number.NEGATIVE_INFINITY;
-    const v = logits.length;
-    if (mask === undefined) {
-      for (let i = 0; i < v; i++) {
-        const x = logits[i]!;
-        if (x > bestVal) {
-          bestVal = x;
-          best = i;
-        }
-      }
-    } else {
-      for (let w = 0, base = 0; base < v; w++, base += 32) {
-        const bits = mask[w]!;
-        if (bits === 0) continue;
-        const end = Math.min(base + 32, v);
-        for (let i = base; i < end; i++) {
-          const x = logits[i]!;
-          if (x > bestVal && ((bits >>> (i - base)) & 1) === 1) {
-            bestVal = x;
-            best = i;
-          }
-        }
-      }
-    }
-    this.maxLogit = bestVal;
+    const best = mask === undefined ? argmaxPlain(logits) : argmaxMasked(logits, mask);
+    this.maxLogit = best < 0 ? Number.NEGATIVE_INFINITY : logits[best]!;
     return best;
   }
 
@@ -506,17 +550,6 @@ export class LogitsPipeline {
   private readonly scanCount = new Int32Array(1);
   private scanThreshold = Number.NEGATIVE_INFINITY;
   private scanCompacted = false;
-
-  /** Z = Σ exp((x - M) / T) over allowed tokens, exactly (one pass). */
-  private exactZ(logits: Float32Array, mask: Int32Array | undefined, m: number, invT: number): number {
-    let z = 0;
-    const v = logits.length;
-    for (let i = 0; i < v; i++) {
-      const x = logits[i]!;
-      if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) z += expNonPositive((x - m) * invT);
-    }
-    return z;
-  }
 
   /**
    * Runs temperature, softmax and top-k / top-p / min-p on an edited row and stores the kept tokens
@@ -580,7 +613,7 @@ export class LogitsPipeline {
           return;
         }
         if (decision === Decision.NeedExactZ) {
-          if (Number.isNaN(z)) z = needTopP ? this.exactZ(logits, mask, m, invT) : s;
+          if (Number.isNaN(z)) z = needTopP ? exactZ(logits, mask, m, invT) : s;
           decision = this.decide(n, topK, params, z, z, tailMax, 0);
         }
       }
@@ -796,23 +829,12 @@ export class LogitsPipeline {
       this.keepInfinite(n);
       return;
     }
-    const invT = 1 / params.temperature;
-    let n = 0;
-    let total = 0;
-    if (m > Number.NEGATIVE_INFINITY) {
-      for (let i = 0; i < v; i++) {
-        const x = logits[i]!;
-        if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) {
-          const w = expNonPositive((x - m) * invT);
-          this.keptIds[n] = i;
-          this.keptWeights[n] = w;
-          total += w;
-          n++;
-        }
-      }
-    }
+    const n =
+      m > Number.NEGATIVE_INFINITY
+        ? weighAll(logits, mask, m, 1 / params.temperature, this.keptIds, this.keptWeights)
+        : 0;
     this.keptCount = n;
-    this.keptTotal = total;
+    this.keptTotal = this.sumKept(n);
   }
 
   /** Samples a kept token by inversion in ascending id order; -1 when nothing is kept. */
@@ -865,7 +887,7 @@ export class LogitsPipeline {
     this.argmax(logits, mask);
     const m = this.maxLogit;
     if (!(m > Number.NEGATIVE_INFINITY)) return { m, logZ: Number.NaN };
-    return { m, logZ: Math.log(this.exactZ(logits, mask, m, 1 / temperature)) };
+    return { m, logZ: Math.log(exactZ(logits, mask, m, 1 / temperature)) };
   }
 
   /**
