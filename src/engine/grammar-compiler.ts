@@ -10,7 +10,7 @@ import { type StructuralTagOptions, structuralTagToGrammar } from '../structural
 import { CompiledGrammar } from './compiled-grammar.js';
 import type { GrammarLimits } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
-import type { EngineTokenizer } from './token-sets.js';
+import { type EngineTokenizer, tokenizerContext } from './token-sets.js';
 
 export interface GrammarCompilerOptions {
   /** Cache compiled grammars by source and options (default true). */
@@ -32,6 +32,8 @@ export class GrammarCompiler {
   ) {
     this.cacheEnabled = options.cache ?? true;
     this.cacheSize = options.cacheSize ?? 1024;
+    // Per-tokenizer precomputation (token slices) happens here, not in the first compile or mask.
+    tokenizerContext(tokenizer).precompute();
   }
 
   /** Compiles a grammar in XGrammar's EBNF dialect (SGLang's `ebnf`). */

@@ -13,6 +13,7 @@
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
+import { buildTokenSlice, JSON_STRING_RAW_RANGES, loopsOnSlice, type TokenSlice } from './slices.js';
 
 /** The tokenizer facts the engine needs (satisfied by `TokenizerInfo`). */
 export interface EngineTokenizer {
@@ -45,6 +46,7 @@ export class TokenizerContext {
   private readonly stateStack: Int32Array;
   private readonly list: Int32Array;
   private uncertain: Int32Array;
+  private slice: TokenSlice | undefined;
 
   constructor(
     readonly tokenizer: EngineTokenizer,
@@ -95,8 +97,25 @@ export class TokenizerContext {
     return set;
   }
 
+  /** The JSON-string-body slice (built once per tokenizer, on first use or by `precompute`). */
+  get jsonStringSlice(): TokenSlice {
+    this.slice ??= buildTokenSlice(JSON_STRING_RAW_RANGES, this.tokenizer.vocabSize, this.trie, (id) =>
+      this.tokenizer.tokenBytes(id),
+    );
+    return this.slice;
+  }
+
+  /** Builds the per-tokenizer precomputations now instead of on the first mask that needs them. */
+  precompute(): void {
+    void this.jsonStringSlice;
+  }
+
   private compute(t: GrammarTables, g: number): StateTokenSet {
-    const trie = this.trie;
+    // States that loop on every JSON-string character accept that whole slice; walk only the rest.
+    const slice = this.jsonStringSlice;
+    const sliced = slice.size > 0 && loopsOnSlice(t, g, slice);
+    const trie = sliced ? slice.rest : this.trie;
+    const toFull = sliced ? slice.restToFull : null;
     const { bytes, depth, token, subtreeEnd } = trie;
     const stack = this.stateStack;
     let trans = t.trans;
@@ -120,7 +139,7 @@ export class TokenizerContext {
           grown.set(this.uncertain);
           this.uncertain = grown;
         }
-        this.uncertain[nUncertain++] = i;
+        this.uncertain[nUncertain++] = toFull ? toFull[i]! : i;
         i = subtreeEnd[i]!;
         continue;
       }
@@ -143,8 +162,8 @@ export class TokenizerContext {
     }
     const uncertain = this.uncertain.slice(0, nUncertain);
     // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: use whichever is smaller.
-    if (nAccepted > this.vocabWords) {
-      const bits = new Int32Array(this.vocabWords);
+    if (sliced || nAccepted > this.vocabWords) {
+      const bits = sliced ? slice.bits.slice() : new Int32Array(this.vocabWords);
       for (let k = 0; k < nAccepted; k++) {
         const tok = this.list[k]!;
         bits[tok >> 5]! |= 1 << (tok & 31);

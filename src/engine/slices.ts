@@ -1,0 +1,114 @@
+/**
+ * Token slices (llguidance's "slicer", adapted to per-state token sets).
+ *
+ * Inside a JSON string most of the vocabulary is allowed: every token made only of complete code points
+ * that a JSON string may hold raw. Walking the whole trie to find that out costs a few milliseconds per
+ * new DFA state. A slice precomputes, once per tokenizer, the set of such tokens (a bitset) and a trie of
+ * all the *other* tokens. When a DFA state provably loops on every character of the slice (checked by
+ * simulating the slice's UTF-8 automaton against the state, a few hundred steps), its token set is the
+ * slice bitset plus a walk of the much smaller remainder trie.
+ */
+import { buildTokenTrie, type TokenTrie } from '../vocabulary/trie.js';
+import { dfaAccepts, exprToDfa } from './automaton.js';
+import type { GrammarTables } from './grammar-tables.js';
+import { type ByteDfa, chars, star } from './ir.js';
+
+/** Code points a JSON string may contain raw: everything but `"`, `\` and U+0000..U+001F. */
+export const JSON_STRING_RAW_RANGES: readonly number[] = [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x10ffff];
+
+export interface TokenSlice {
+  /** Tokens whose bytes are complete characters of the slice (bitset over token ids). */
+  readonly bits: Int32Array;
+  /** Number of tokens in the slice. */
+  readonly size: number;
+  /** Trie of every other (non-special) token. */
+  readonly rest: TokenTrie;
+  /** Node of `rest` → the node with the same path in the full trie. */
+  readonly restToFull: Int32Array;
+  /** UTF-8 automaton of "any sequence of slice characters"; state 0 is both start and "char complete". */
+  readonly chars: ByteDfa;
+}
+
+/** Most (slice state, DFA state) pairs explored when checking that a state loops on a slice. */
+const MAX_LOOP_CHECK_PAIRS = 4096;
+
+/** Builds a slice for a code point set over a tokenizer's vocabulary. */
+export function buildTokenSlice(
+  ranges: readonly number[],
+  vocabSize: number,
+  full: TokenTrie,
+  tokenBytes: (id: number) => Uint8Array,
+): TokenSlice {
+  const automaton = exprToDfa(star(chars(ranges)));
+  const bits = new Int32Array(Math.ceil(vocabSize / 32));
+  const bytes: (Uint8Array | null)[] = new Array(vocabSize).fill(null);
+  let size = 0;
+  for (let id = 0; id < vocabSize; id++) {
+    if (full.tokenNode[id]! < 0) continue;
+    const b = tokenBytes(id);
+    if (dfaAccepts(automaton, b)) {
+      bits[id >> 5]! |= 1 << (id & 31);
+      size++;
+    } else {
+      bytes[id] = b;
+    }
+  }
+  const rest = buildTokenTrie(bytes, (id) => bytes[id] === null);
+  return { bits, size, rest, restToFull: mapNodes(rest, full), chars: automaton };
+}
+
+/** Maps every node of a sub-trie to the full trie's node with the same path. */
+function mapNodes(sub: TokenTrie, full: TokenTrie): Int32Array {
+  const map = new Int32Array(sub.nodeCount);
+  const stack = new Int32Array(0x10000);
+  map[0] = 0;
+  stack[0] = 0;
+  for (let i = 1; i < sub.nodeCount; i++) {
+    const d = sub.depth[i]!;
+    const parent = stack[d - 1]!;
+    const b = sub.bytes[i]!;
+    // Children of `parent` in the full trie: parent+1, then each next sibling after a subtree.
+    let c = parent + 1;
+    const end = full.subtreeEnd[parent]!;
+    while (c < end && full.bytes[c]! !== b) c = full.subtreeEnd[c]!;
+    // Duplicate-bytes tokens are extra leaves with the same byte: match them by token id when present.
+    const tok = sub.token[i]!;
+    if (tok >= 0 && full.tokenNode[tok]! >= 0 && full.depth[full.tokenNode[tok]!] === d)
+      c = full.tokenNode[tok]!;
+    map[i] = c;
+    stack[d] = c;
+  }
+  return map;
+}
+
+/**
+ * True if every complete character of the slice takes DFA state `g` back to `g` (so each slice token is
+ * accepted from `g` without leaving its rule). Explores (slice state, DFA state) pairs; may create DFA
+ * states lazily.
+ */
+export function loopsOnSlice(tables: GrammarTables, g: number, slice: TokenSlice): boolean {
+  const dfa = slice.chars;
+  const seen = new Set<number>();
+  const stack: number[] = [0, g];
+  seen.add(g * 1024);
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    const q = stack.pop()!;
+    for (let b = 0; b < 256; b++) {
+      const q2 = dfa.transitions[q * 256 + b]!;
+      if (q2 < 0) continue;
+      const s2 = tables.step(s, b);
+      if (s2 < 0) return false;
+      if (q2 === 0) {
+        if (s2 !== g) return false;
+        continue;
+      }
+      const key = s2 * 1024 + q2;
+      if (seen.has(key)) continue;
+      if (seen.size >= MAX_LOOP_CHECK_PAIRS || q2 >= 1024) return false;
+      seen.add(key);
+      stack.push(q2, s2);
+    }
+  }
+  return true;
+}
