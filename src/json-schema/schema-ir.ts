@@ -255,7 +255,8 @@ export function isUnconstrainedArray(f: ArrayFacet): boolean {
     f.minItems === 0 &&
     f.maxItems === Number.POSITIVE_INFINITY &&
     !f.uniqueItems &&
-    !f.contains?.length
+    !f.contains?.length &&
+    f.evaluatedItems !== 'all'
   );
 }
 
@@ -268,6 +269,7 @@ export function isUnconstrainedObject(f: ObjectFacet): boolean {
     f.propertyNames === undefined &&
     f.minProperties === 0 &&
     f.maxProperties === Number.POSITIVE_INFINITY &&
-    f.dependentRequired.size === 0
+    f.dependentRequired.size === 0 &&
+    f.evaluated !== 'all'
   );
 }
