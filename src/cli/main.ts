@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './check.js';
 import { registerCheckEbnfCommand } from './check-ebnf.js';
 import { registerSampleCommand } from './sample.js';
 import { registerServeCommand } from './serve.js';
@@ -18,6 +19,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerVocabCommand,
   registerSampleCommand,
   registerServeCommand,
+  registerCheckCommand,
   registerCheckEbnfCommand,
   registerSidecarCommand,
 ];
