@@ -78,10 +78,13 @@ export class GrammarCompiler {
     options: Omit<StructuralTagOptions, 'tokenizer'> = {},
   ): CompiledGrammar {
     const text = typeof tag === 'string' ? tag : JSON.stringify(tag);
-    return this.cached(`structural-tag\0${JSON.stringify(options)}\0${text}`, () => {
+    const build = (): CompiledGrammar => {
       const { grammar, warnings } = structuralTagToGrammar(tag, { ...options, tokenizer: this.tokenizer });
       return this.compileGrammar(grammar, warnings);
-    });
+    };
+    // a remote loader function cannot be part of the key
+    if (typeof options.jsonSchema?.remotes === 'function') return build();
+    return this.cached(`structural-tag\0${JSON.stringify(options)}\0${text}`, build);
   }
 
   /** The built-in JSON grammar (any JSON value; the `json_object` response format). */

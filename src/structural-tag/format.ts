@@ -159,6 +159,15 @@ class FormatParser {
         }
         const upper = max === -1 ? Number.POSITIVE_INFINITY : max;
         if (upper < min) fail(path, `repeat format has max ${max} < min ${min}`);
+        if (Math.max(min, max) > MAX_REPEAT) {
+          throw new GrammarError(
+            'limit',
+            `Invalid structural tag at ${path}: repeat bounds above ${MAX_REPEAT}`,
+            {
+              pointer: path,
+            },
+          );
+        }
         return { path, type, min, max: upper, content: this.content(obj, type, path) };
       }
       case 'tag':
@@ -310,6 +319,9 @@ class FormatParser {
     return value;
   }
 }
+
+/** Largest `min`/`max` of a `repeat` format (counted repetition is unrolled by the engine). */
+export const MAX_REPEAT = 10_000;
 
 /** How deeply formats may nest (a guard against stack exhaustion). */
 export const MAX_FORMAT_DEPTH = 200;

@@ -9,7 +9,7 @@ import { parseStructuralTag } from './format.js';
 import { StructuralTagLowerer, type StructuralTagOptions } from './lower.js';
 
 export { embedGrammar } from './embed.js';
-export { type Format, MAX_FORMAT_DEPTH, parseStructuralTag, type TagFormat } from './format.js';
+export { type Format, MAX_FORMAT_DEPTH, MAX_REPEAT, parseStructuralTag, type TagFormat } from './format.js';
 export type { StructuralTagOptions, StructuralTagTokenizer } from './lower.js';
 export {
   structuralTagForTools,

@@ -295,6 +295,14 @@ describe('legacy form and envelopes', () => {
     expect(ebnf.line).toBe(1);
     expect(errorOf({ format: { type: 'regex', pattern: '(' } }).pointer).toMatch(/^\/format\/pattern/);
   });
+  it('limits: repeat bounds and nesting depth', () => {
+    const big = errorOf({ format: { type: 'repeat', min: 0, max: 1e9, content: { value: 'a' } } });
+    expect(big.kind).toBe('limit');
+    expect(big.pointer).toBe('/format');
+    let deep: object = { value: 'x' };
+    for (let i = 0; i < 300; i++) deep = { type: 'optional', content: deep };
+    expect(errorOf({ format: deep }).message).toMatch(/nested deeper than 200/);
+  });
   it('token-level formats are clear errors without a tokenizer or for id-level constraints', () => {
     expect(errorOf({ format: { type: 'token', token: 5 } }).pointer).toBe('/format');
     const e = errorOf({
