@@ -12,8 +12,8 @@
  *   up to 63 characters followed by at most 7 labels of up to 26 characters (at most 252 characters), which
  *   keeps the automaton small.
  * - `byte`: ajv tests its base64 regex in multiline mode; the grammar generates single-line base64 only.
- * - Seconds: ajv parses them as a double, so `59.999999999999999` (17 nines) counts as 60 and fails; the grammar
- *   accepts exactly the fractions that stay below the next integer.
+ * - Seconds: ajv parses them as a double, so `59.999999999999999` (17 nines) counts as 60 and fails; after `59`
+ *   (and the leap second's `60`) the grammar allows at most 13 leading nines in the fraction.
  * Dates are exact, leap years included. Inside the JSON text, characters appear raw; `"`, `\`, control
  * characters and `/` may also be written as JSON escapes.
  */
@@ -180,20 +180,14 @@ function fullDate(): Expr {
 
 /**
  * ajv reads the seconds as a double: `59.999999999999999` becomes 60 (and `60.99…` 61) and fails. Doubles in
- * [32, 64) are 2^-47 apart, so a fraction rounds up to the next integer from 1 - 2^-48 on (ties go to the even 60).
+ * [32, 64) are 2^-47 apart, so fractions from 1 - 2^-48 = 0.99999999999999644… on round up. After `59` and
+ * `60` the grammar allows fractions with at most 13 leading nines (all below that), which keeps the automaton
+ * small; the exact boundary would need a 48-digit comparison.
  */
-const LAST_SAFE_FRACTION = '999999999999996447286321199499070644378662109375'; // 1 - 2^-48, exactly
-
-/** `(\.[0-9]+)?` restricted to fractions below 0.{@link LAST_SAFE_FRACTION} (digit by digit). */
 function safeSecondFraction(): Expr {
-  const f = LAST_SAFE_FRACTION;
-  const parts: Expr[] = [];
-  for (let i = 0; i < f.length; i++) {
-    const c = f.charCodeAt(i) - 0x30;
-    if (c > 0) parts.push(seq(literal(f.slice(0, i)), digitIn(0, c - 1), star(DIGIT)));
-    if (i > 0) parts.push(literal(f.slice(0, i))); // a proper prefix of f is below it (f's last digit is not 0)
-  }
-  return optional(seq(literal('.'), alt(...parts)));
+  const nine = literal('9');
+  const belowBoundary = alt(seq(repeat(nine, 0, 13), digitIn(0, 8), star(DIGIT)), repeat(nine, 1, 13));
+  return optional(seq(literal('.'), belowBoundary));
 }
 
 /** `HH:MM:SS(.frac)?` plus an offset (`required`) or an optional offset. */

@@ -401,11 +401,12 @@ describe('formatExpr', () => {
     );
   });
 
-  it('seconds: only fractions that ajv does not round up to the next second (it parses them as doubles)', () => {
-    expect(acceptsValue('time', '12:00:59.999999999999996Z')).toBe(true);
+  it('seconds: no fraction that ajv rounds up to the next second (it parses them as doubles)', () => {
+    expect(acceptsValue('time', '12:00:59.9999999999999Z')).toBe(true);
+    expect(acceptsValue('time', '12:00:59.99999999999998999999Z')).toBe(true);
+    expect(acceptsValue('time', '12:00:58.99999999999999999999Z')).toBe(true);
     expect(acceptsValue('time', '12:00:59.999999999999999Z')).toBe(false);
-    expect(acceptsValue('time', '12:00:59.999999999999996447286321199499070644378662109375Z')).toBe(false);
-    expect(acceptsValue('time', '12:00:59.999999999999996447286321199499070644378662109374999Z')).toBe(true);
+    expect(acceptsValue('time', '12:00:59.99999999999999Z')).toBe(false); // valid, but beyond the 13-nines subset
     expect(acceptsValue('date-time', '1985-04-12T00:59:59.999999999999999999Z')).toBe(false);
     expect(acceptsValue('time', '23:59:60.99999999999999999Z')).toBe(false);
     const fraction = fc.oneof(
@@ -419,7 +420,9 @@ describe('formatExpr', () => {
         const value = `${time}.${frac}Z`;
         const ok = ajvValid('time', value);
         const got = acceptsValue('time', value);
-        if (got !== ok) throw new Error(`${value}: grammar ${got}, ajv ${ok}`);
+        const inSubset = time.endsWith('58') || !frac.startsWith('9'.repeat(14));
+        if (got && !ok) throw new Error(`${value}: grammar accepts, ajv rejects`);
+        if (ok && inSubset && !got) throw new Error(`${value}: grammar rejects, ajv accepts`);
       }),
       { numRuns: 500 },
     );
