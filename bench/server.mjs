@@ -80,7 +80,8 @@ async function streamOne(base, body) {
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of response.body) text += decoder.decode(chunk, { stream: true });
-  if (!text.endsWith('data: [DONE]\n\n')) throw new Error(`stream did not end with [DONE]: ${text.slice(-80)}`);
+  if (!text.endsWith('data: [DONE]\n\n'))
+    throw new Error(`stream did not end with [DONE]: ${text.slice(-80)}`);
   return text.split('\n\n').length - 2;
 }
 
@@ -182,9 +183,13 @@ try {
     console.log(JSON.stringify({ machine, command, preset, newTokens, startupSeconds, rows }, null, 2));
   } else {
     console.log(`# logitkit serve benchmark\n\nmachine: ${machine}\ncommand: ${command}`);
-    console.log(`tokenizer: ${preset}; model: uniform; ${newTokens} new tokens per request (ignore_eos; a JSON schema may end earlier)`);
+    console.log(
+      `tokenizer: ${preset}; model: uniform; ${newTokens} new tokens per request (ignore_eos; a JSON schema may end earlier)`,
+    );
     console.log(`server start-up (process spawn to /health 200): ${startupSeconds.toFixed(2)} s\n`);
-    console.log('| constraint | clients | requests | tokens | req/s | tok/s | server µs/token (excl. model) | model µs/token | p50 ms | p99 ms |');
+    console.log(
+      '| constraint | clients | requests | tokens | req/s | tok/s | server µs/token (excl. model) | model µs/token | p50 ms | p99 ms |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       console.log(
