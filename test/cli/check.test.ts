@@ -84,6 +84,7 @@ describe('check --regex', () => {
       expect(s.oracle).toEqual({ oracle: 'RegExp', valid: true, errors: [] });
     }
     expect(report.maskMicros!.count).toBeGreaterThanOrEqual(16);
+    expect(report.maskMicros!.first).toBeGreaterThan(0);
   });
 
   it('the same seed gives the same samples; another seed other samples', () => {
@@ -113,6 +114,18 @@ describe('check --regex', () => {
     const text = check({ regex: '[a-z]+b', samples: 3, maxTokens: 1, seed: 3 });
     expect(text.out.match(/truncated at 1 tokens/g)).toHaveLength(3);
     expect(text.code).toBe(0);
+  });
+
+  it('groups tokens by first character so a flood of whitespace tokens does not drown the structure', () => {
+    // 400 space-run tokens and one "x": uniform draws pick "x" once in 401 steps, grouped draws once in 2.
+    const spaces = Array.from({ length: 400 }, (_, i) => ' '.repeat(i + 1));
+    const wide = TokenizerInfo.fromVocab(['<eos>', 'x', ...spaces], { eosTokenIds: [0] });
+    const options = { regex: ' *x', samples: 10, maxTokens: 32, seed: 4, tokenizerInfo: wide };
+    const grouped = checkJson(options).report.samples;
+    expect(grouped.every((s) => s.end === 'eos' && /^ *x$/.test(s.text))).toBe(true);
+    const uniform = checkJson({ ...options, uniform: true }).report.samples;
+    expect(uniform.filter((s) => s.end === 'truncated').length).toBeGreaterThanOrEqual(8);
+    expect(uniform.every((s) => s.end === 'truncated' || /^ *x$/.test(s.text))).toBe(true);
   });
 
   it('prints a syntax error with a caret and exits 1', () => {

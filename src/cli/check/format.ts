@@ -73,7 +73,8 @@ export function formatCheckReport(report: CheckReport): { out: string; err: stri
   const mask = report.maskMicros;
   if (mask)
     lines.push(
-      `mask time: p50 ${mask.p50} µs, p99 ${mask.p99} µs, max ${mask.max} µs over ${mask.count} masks`,
+      `mask time: p50 ${mask.p50} µs, p99 ${mask.p99} µs, max ${mask.max} µs over ${mask.count} masks ` +
+        `(first mask ${mask.first} µs, cold caches)`,
     );
   if (report.problems > 0) lines.push(`FAILED: ${report.problems} disagreement(s) or problem sample(s)`);
   return { out: `${lines.join('\n')}\n`, err: '' };

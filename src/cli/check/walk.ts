@@ -34,6 +34,8 @@ export interface WalkOptions {
   maxTokens?: number;
   /** Chance of stopping whenever the sentence is complete and more could follow (default 0.3). */
   stopProbability?: number;
+  /** How a token is picked among the allowed ones (default `grouped`). */
+  strategy?: WalkStrategy;
 }
 
 export interface WalkResult {
@@ -46,9 +48,30 @@ export interface WalkResult {
 export const DEFAULT_MAX_WALK_TOKENS = 256;
 
 /**
- * Draws `count` random sentences. Each step draws uniformly among the allowed non-stop tokens; when the
- * sentence is complete it stops instead with probability `stopProbability` (always, if nothing else is
- * allowed), so most walks end well before the cap.
+ * How a step picks among the allowed tokens.
+ * - `grouped` (default): allowed tokens are grouped by the class of their first byte (ASCII letters and `_`,
+ *   digits, whitespace, non-ASCII, and each other ASCII byte on its own); a group is drawn uniformly, then a
+ *   token within it. With a real vocabulary, plain uniform draws are swamped by the thousands of
+ *   whitespace and word tokens: JSON samples become pages of indentation and strings never close. Grouping
+ *   gives a closing quote or bracket a fair chance at every step, so samples show the grammar's structure.
+ * - `uniform`: every allowed token equally likely.
+ */
+export type WalkStrategy = 'grouped' | 'uniform';
+
+/** Group of a token by its first byte (see {@link WalkStrategy}); -1 for an empty token. */
+function firstByteGroup(byte: number): number {
+  if ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f) return 0;
+  if (byte >= 0x30 && byte <= 0x39) return 1;
+  if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) return 2;
+  if (byte >= 0x80) return 3;
+  return 4 + byte;
+}
+const GROUP_COUNT = 4 + 0x80;
+
+/**
+ * Draws `count` random sentences. Each step draws among the allowed non-stop tokens (see
+ * {@link WalkStrategy}); when the sentence is complete it stops instead with probability `stopProbability`
+ * (always, if nothing else is allowed), so most walks end well before the cap.
  */
 export function randomWalks(compiled: CompiledGrammar, options: WalkOptions): WalkResult {
   const tokenizer = compiled.tokenizer;
@@ -61,6 +84,26 @@ export function randomWalks(compiled: CompiledGrammar, options: WalkOptions): Wa
   const maskMicros: number[] = [];
   const walks: Walk[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: false });
+  const grouped = (options.strategy ?? 'grouped') === 'grouped';
+  const groupOf = new Int16Array(grouped ? vocabSize : 0);
+  for (let t = 0; t < groupOf.length; t++) {
+    const bytes = tokenizer.tokenBytes(t);
+    groupOf[t] = bytes.length === 0 ? -1 : firstByteGroup(bytes[0]!);
+  }
+  const groupSizes = new Int32Array(GROUP_COUNT);
+  const pick = (choices: readonly number[]): number => {
+    if (!grouped) return choices[Math.floor(rng.nextFloat() * choices.length)]!;
+    groupSizes.fill(0);
+    let groups = 0;
+    for (const t of choices) if (groupOf[t]! >= 0 && groupSizes[groupOf[t]!]!++ === 0) groups++;
+    if (groups === 0) return choices[Math.floor(rng.nextFloat() * choices.length)]!;
+    let g = Math.floor(rng.nextFloat() * groups);
+    let group = 0;
+    while (groupSizes[group] === 0 || g-- > 0) group++;
+    let k = Math.floor(rng.nextFloat() * groupSizes[group]!);
+    for (const t of choices) if (groupOf[t] === group && k-- === 0) return t;
+    throw new Error('unreachable: the drawn group is empty');
+  };
   for (let i = 0; i < options.count; i++) {
     const matcher = new GrammarMatcher(compiled);
     const stops = new Set(matcher.stopTokenIds);
@@ -80,7 +123,7 @@ export function randomWalks(compiled: CompiledGrammar, options: WalkOptions): Wa
         end = 'dead-end';
         break;
       }
-      const token = choices[Math.floor(rng.nextFloat() * choices.length)]!;
+      const token = pick(choices);
       if (!matcher.acceptToken(token))
         throw new Error(`the matcher rejected token ${token}, which its own mask allowed`);
       tokens.push(token);
