@@ -162,6 +162,8 @@ function modeOf(options: CheckOptions): { mode: CheckMode; input: string } {
   if (options.dot && mode !== 'regex') throw new CheckUsageError('--dot is for --regex');
   if (options.flavor && mode !== 'regex') throw new CheckUsageError('--flavor is for --regex');
   if (options.root !== undefined && mode !== 'ebnf') throw new CheckUsageError('--root is for --ebnf');
+  if (options.compat !== undefined && mode !== 'ebnf' && mode !== 'json-schema')
+    throw new CheckUsageError('--compat is for --ebnf and --json-schema');
   return { mode, input: options[key] as string };
 }
 

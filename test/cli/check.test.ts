@@ -347,6 +347,19 @@ describe('usage and the command line', () => {
     const dot = await cli(['check', '--ebnf', 'x.ebnf', '--dot']);
     expect(dot).toMatchObject({ code: 2, err: 'error: --dot is for --regex\n' });
     expect((await cli(['check', '--regex', 'a', '--instance', 'x.json'])).code).toBe(2);
+    expect((await cli(['check', '--regex', 'a', '--compat', 'xgrammar'])).code).toBe(2);
+    expect((await cli(['check', '--regex', 'a', '--root', 'x'])).code).toBe(2);
+  });
+
+  it('loads --tokenizer files; a bad tokenizer path is an error, exit 1', async () => {
+    const fixture = join(import.meta.dirname, '../fixtures/tokenizers/byte-level');
+    const r = await cli(['check', '--regex', '[a-z]+ [0-9]{2}', '--tokenizer', fixture, '--samples', '3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('byte-level/tokenizer.json (278 tokens;');
+    expect(r.out.match(/complete, RegExp accepts/g)).toHaveLength(3);
+    const bad = await cli(['check', '--regex', 'a', '--tokenizer', join(dir, 'none')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^error: .*none: cannot read tokenizer/);
   });
 
   it('--regex --dot through the CLI needs no tokenizer', async () => {
