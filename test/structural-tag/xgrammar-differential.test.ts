@@ -207,3 +207,75 @@ describe('structural tags agree with XGrammar', () => {
     });
   }
 });
+
+/**
+ * Random strings over a small alphabet built from the tags' own characters, so triggers, partial triggers,
+ * ends and excludes occur often. No pattern is an infix of another one here (where XGrammar's trie-node-only
+ * detection differs by design, see README).
+ */
+describe('random strings agree with XGrammar', () => {
+  const digit = { type: 'regex', pattern: '[0-9]' };
+  const RANDOM: Array<{ name: string; format: object; alphabet: string[]; begin?: string; end?: string }> = [
+    {
+      name: 'triggered_tags with excludes',
+      format: {
+        type: 'triggered_tags',
+        triggers: ['<f'],
+        tags: [tag('<f>', digit, '</f>'), tag('<fx>', { type: 'any_text' }, '</fx>')],
+        excludes: ['!!'],
+      },
+      alphabet: ['<', 'f', '>', '/', 'x', '1', '!', ' ', '<f>', '</f>', '<fx>', '</fx>'],
+    },
+    {
+      name: 'tag with free text and an overlapping end',
+      format: tag('[', { type: 'sequence', elements: [{ type: 'any_text' }] }, ']]'),
+      alphabet: ['[', ']', 'a', ']]'],
+      begin: '[',
+      end: ']]',
+    },
+    {
+      name: 'stop_after_first inside a tag',
+      format: tag(
+        '<r>',
+        {
+          type: 'triggered_tags',
+          triggers: ['<f'],
+          tags: [tag('<f>', digit, '</f>')],
+          stop_after_first: true,
+        },
+        '</r>',
+      ),
+      alphabet: ['<r>', '</r>', '<f>', '</f>', '1', 'a', '<', '/', 'r', '>'],
+      begin: '<r>',
+      end: '</r>',
+    },
+  ];
+  for (const c of RANDOM) {
+    it(c.name, async () => {
+      const { grammar } = structuralTagToGrammar({ type: 'structural_tag', format: c.format });
+      const compiled = CompiledGrammar.fromGrammar(grammar, null);
+      const xg = await xgrammarStructuralTag({ type: 'structural_tag', format: c.format });
+      let seed = 12345;
+      const random = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const mismatches: string[] = [];
+      let accepted = 0;
+      for (let k = 0; k < 400; k++) {
+        // most strings start (and half end) like the tag, so accepted strings are common too
+        const parts = c.begin && k % 4 !== 0 ? [c.begin] : [];
+        const length = 1 + random(8);
+        for (let i = 0; i < length; i++) parts.push(c.alphabet[random(c.alphabet.length)]!);
+        if (c.end && k % 2 === 0) parts.push(c.end);
+        const s = parts.join('');
+        const ours = grammarAcceptsString(compiled, s);
+        if (ours) accepted++;
+        if (ours !== xg.accepts(s)) mismatches.push(`${JSON.stringify(s)}: logitkit ${ours}`);
+      }
+      xg.dispose();
+      expect(mismatches).toEqual([]);
+      expect(accepted).toBeGreaterThan(5);
+    });
+  }
+});
