@@ -133,10 +133,17 @@ class Worker {
    * @returns {Promise<any>}
    */
   async run(path) {
-    if (!this.child) await this.start();
+    const name = path.split('/').pop();
+    if (!this.child) {
+      try {
+        await this.start();
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        return { file: name, status: 'crash', message, ttfmUs: 0, tbmUs: [], tests: [] };
+      }
+    }
     const child = /** @type {import('node:child_process').ChildProcess} */ (this.child);
     let compiledUs = 0;
-    const name = path.split('/').pop();
     const result = await new Promise((done) => {
       const finish = (/** @type {any} */ r) => {
         clearTimeout(timer);
@@ -146,7 +153,10 @@ class Worker {
       };
       const onMessage = (/** @type {any} */ msg) => {
         if (msg?.type === 'compiled') compiledUs = msg.ttfmUs;
-        else if (msg?.type === 'result') finish(msg.result);
+        else if (msg?.type === 'result') {
+          if (msg.restart) this.stop();
+          finish(msg.result);
+        }
       };
       const onExit = (/** @type {number | null} */ code, /** @type {string | null} */ signal) => {
         this.child = undefined;

@@ -151,7 +151,7 @@ export function formatTable(engines, totals) {
   count('passing', (t) => t.counts.pass ?? 0);
   count('compile error', (t) => t.counts.compile_error ?? 0);
   count('timeout', (t) => t.counts.timeout ?? 0);
-  count('crash (worker died)', (t) => (t.counts.crash ?? 0) + (t.counts.harness_error ?? 0));
+  count('crash / unreadable file', (t) => (t.counts.crash ?? 0) + (t.counts.harness_error ?? 0));
   count('validation error', (t) => t.counts.validation_error ?? 0);
   count('invalidation error', (t) => t.counts.invalidation_error ?? 0);
   count('  … of which grammar incomplete at end', (t) => t.invalidIncomplete);

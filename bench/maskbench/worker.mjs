@@ -141,5 +141,6 @@ process.on('message', async (/** @type {any} */ msg) => {
       tests: [],
     };
   }
-  send({ type: 'result', result });
+  // An aborted WASM runtime (XGrammar's `Aborted()`) is not usable any more: ask the parent for a new worker.
+  send({ type: 'result', result, restart: /\bAborted\(/.test(result.message) });
 });
