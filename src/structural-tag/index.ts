@@ -3,6 +3,7 @@
  * with constrained segments such as tool calls, lowered to the grammar IR. See README.md for the supported
  * formats and the token-level limitations.
  */
+import { CompiledGrammar } from '../engine/compiled-grammar.js';
 import { GrammarError } from '../engine/errors.js';
 import type { Grammar } from '../engine/ir.js';
 import { parseStructuralTag } from './format.js';

@@ -130,6 +130,21 @@ describe('tag', () => {
     };
     expectLanguage(format, ['<o>[</o>]x</o>', '<o>[a]]</o>'], ['<o>[a]b</o>c</o>', '<o>[a]b]']);
   });
+  it('dispatch and or at the tail of a tag', () => {
+    const dispatch = { type: 'dispatch', rules: [['#', { type: 'regex', pattern: '[0-9]' }]] };
+    expectLanguage(
+      { type: 'tag', begin: '(', content: dispatch, end: ')' },
+      ['()', '(a#1b#2)', '(#1)'],
+      ['(#a)', '(a)b)', '(a'],
+    );
+    expectLanguage(
+      { type: 'tag', begin: '(', content: { ...dispatch, loop: false }, end: ')' },
+      ['(a#1)', '(ab)'],
+      ['(a#1b)', '(#1#2)'],
+    );
+    const or = { type: 'or', elements: [{ type: 'any_text' }, num] };
+    expectLanguage({ type: 'tag', begin: '(', content: or, end: ')' }, ['(x y)', '(12)', '()'], ['(x)y)']);
+  });
   it('a tag with unlimited content needs a non-empty end', () => {
     const e = errorOf({
       type: 'structural_tag',
