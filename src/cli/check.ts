@@ -189,7 +189,11 @@ interface FrontEnd {
   xgrammarIgnored: XGrammarGap[];
   /** Compiles for the tokenizer (timed by the caller); throws GrammarError. */
   compile(compiler: GrammarCompiler): CompiledGrammar;
+  /** An independent verdict per text (ajv, RegExp), or undefined where there is no oracle. */
+  oracle(texts: readonly string[]): Array<OracleVerdict | undefined>;
 }
+
+const noOracle = (texts: readonly string[]): undefined[] => texts.map(() => undefined);
 
 function ebnfFrontEnd(source: string, options: CheckOptions): FrontEnd {
   const ebnfOptions = { root: options.root ?? 'root', compat: options.compat ?? 'default' };
@@ -199,6 +203,7 @@ function ebnfFrontEnd(source: string, options: CheckOptions): FrontEnd {
     warnings: warnings.map(({ message, kind, line, column }) => ({ message, kind, line, column })),
     xgrammarIgnored: [],
     compile: (compiler) => compiler.compileEbnf(source, ebnfOptions),
+    oracle: noOracle,
   };
 }
 
@@ -214,6 +219,10 @@ function regexFrontEnd(pattern: string, flavor: RegexFlavor): FrontEnd {
     warnings: checked.warnings.map(located),
     xgrammarIgnored: [],
     compile: (compiler) => compiler.compileRegex(pattern, { flavor }),
+    oracle: (texts) => {
+      const oracle = checked.ok ? regexOracle(pattern, flavor, checked.warnings.length > 0) : null;
+      return texts.map((text) => oracle?.(text));
+    },
   };
 }
 
@@ -224,6 +233,7 @@ function jsonSchemaFrontEnd(text: string, schemaOptions: JsonSchemaOptions): Fro
     warnings: checked.warnings.map((w) => ({ message: w.message, pointer: w.pointer, keyword: w.keyword })),
     xgrammarIgnored: checked.xgrammarIgnored,
     compile: (compiler) => compiler.compileJsonSchema(text, schemaOptions),
+    oracle: (texts) => ajvVerdicts(text, texts, schemaOptions),
   };
 }
 
@@ -234,6 +244,7 @@ function structuralTagFrontEnd(text: string, tokenizer: TokenizerInfo): FrontEnd
     warnings: checked.warnings.map((message) => ({ message })),
     xgrammarIgnored: [],
     compile: (compiler) => compiler.compileStructuralTag(text),
+    oracle: noOracle,
   };
 }
 
@@ -262,7 +273,6 @@ function grammarAccepts(compiled: CompiledGrammar, text: string): boolean {
  */
 export function buildCheckReport(options: CheckOptions): CheckReport {
   const { mode, input } = modeOf(options);
-  const samples = options.samples ?? 5;
   const seed = options.seed ?? 0;
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_WALK_TOKENS;
   const flavor = options.flavor ?? 'sglang';
@@ -345,23 +355,29 @@ export function buildCheckReport(options: CheckOptions): CheckReport {
     ...(options.testString ?? []).map((text) => ({ from: '--test-string', input: text })),
     ...instances,
   ];
+  exercise(report, compiled, frontEnd, checks, options);
+  report.ok = true;
+  return report;
+}
+
+/**
+ * Fills the report's tests (test strings and instances: grammar verdict vs oracle), random samples (with the
+ * oracle's verdict on complete ones), mask times and problem count.
+ */
+function exercise(
+  report: CheckReport,
+  compiled: CompiledGrammar,
+  frontEnd: FrontEnd,
+  checks: ReadonlyArray<{ from: string; input: string }>,
+  options: CheckOptions,
+): void {
   const walked = randomWalks(compiled, {
-    count: samples,
-    seed,
-    maxTokens,
+    count: options.samples ?? 5,
+    seed: report.seed,
+    maxTokens: report.maxTokens,
     strategy: options.uniform ? 'uniform' : 'grouped',
   });
-  let oracleOf: (texts: string[]) => Array<OracleVerdict | undefined>;
-  if (mode === 'json-schema') {
-    oracleOf = (texts) => ajvVerdicts(source, texts, schemaOptions);
-  } else if (mode === 'regex') {
-    const oracle = regexOracle(source, flavor, report.warnings.length > 0);
-    oracleOf = (texts) => texts.map((t) => oracle?.(t));
-  } else {
-    oracleOf = (texts) => texts.map(() => undefined);
-  }
-  const verdicts = oracleOf([...checks.map((c) => c.input), ...walked.walks.map((w) => w.text)]);
-
+  const verdicts = frontEnd.oracle([...checks.map((c) => c.input), ...walked.walks.map((w) => w.text)]);
   report.tests = checks.map((check, i) => {
     const accepted = grammarAccepts(compiled, check.input);
     const oracle = verdicts[i];
@@ -382,19 +398,18 @@ export function buildCheckReport(options: CheckOptions): CheckReport {
       problem: walk.end === 'dead-end' || (!!oracle && !oracle.valid),
     };
   });
-  if (walked.maskMicros.length > 0) {
+  const micros = walked.maskMicros;
+  if (micros.length > 0) {
     report.maskMicros = {
-      count: walked.maskMicros.length,
-      first: roundTo(walked.maskMicros[0]!, 1),
-      p50: roundTo(quantile(walked.maskMicros, 0.5), 1),
-      p99: roundTo(quantile(walked.maskMicros, 0.99), 1),
-      max: roundTo(quantile(walked.maskMicros, 1), 1),
+      count: micros.length,
+      first: roundTo(micros[0]!, 1),
+      p50: roundTo(quantile(micros, 0.5), 1),
+      p99: roundTo(quantile(micros, 0.99), 1),
+      max: roundTo(quantile(micros, 1), 1),
     };
   }
   report.problems =
     report.tests.filter((t) => t.disagrees).length + report.samples.filter((s) => s.problem).length;
-  report.ok = true;
-  return report;
 }
 
 /** The exit code for a report: 1 for a compile error or any disagreement, else 0. */
