@@ -41,13 +41,17 @@ export interface CheckStructuralTagResult {
   warnings: string[];
 }
 
-/** `logitkit check --structural-tag`: the compile error (with its JSON pointer), if any, and warnings. */
+/**
+ * `logitkit check --structural-tag`: the error (with its JSON pointer), if any, and warnings. The grammar is
+ * also built into the engine's automata (without a tokenizer), so automaton size limits are reported too.
+ */
 export function checkStructuralTag(
   tagText: string,
   options: StructuralTagOptions = {},
 ): CheckStructuralTagResult {
   try {
-    const { warnings } = structuralTagToGrammar(tagText, options);
+    const { grammar, warnings } = structuralTagToGrammar(tagText, options);
+    CompiledGrammar.fromGrammar(grammar, null);
     return { errors: [], warnings };
   } catch (e) {
     if (!(e instanceof GrammarError)) throw e;
