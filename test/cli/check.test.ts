@@ -281,6 +281,12 @@ describe('check --json-schema', () => {
     const { report } = checkJson({ jsonSchema: path });
     expect(report.ok).toBe(false);
     expect(report.errors.some((e) => e.pointer === '/properties/a/minimum')).toBe(true);
+    // A schema logitkit refuses still lists what XGrammar would silently skip.
+    const refused = { type: 'array', items: { type: 'string' }, uniqueItems: true };
+    const u = check({ jsonSchema: file('unique.json', JSON.stringify(refused)) });
+    expect(u.code).toBe(1);
+    expect(u.err).toMatch(/error: .*uniqueItems/);
+    expect(u.err).toContain('NOT enforce 1 keyword(s):\n  /uniqueItems (uniqueItems): ignored');
     const notJson = check({ jsonSchema: file('not-json.json', '{"type": ') });
     expect(notJson.code).toBe(1);
     expect(notJson.err).toMatch(/does not compile\nerror: /);

@@ -27,6 +27,16 @@ function oracleText(o: OracleVerdict): string {
   return `${o.oracle} ${o.valid ? 'accepts' : 'rejects'}${why}`;
 }
 
+/** The keywords XGrammar would accept without enforcing them, if any. */
+function gapLines(report: CheckReport): string[] {
+  const gaps = report.xgrammarIgnored;
+  if (gaps.length === 0) return [];
+  return [
+    `XGrammar (SGLang's default grammar backend) would accept this schema but NOT enforce ${gaps.length} keyword(s):`,
+    ...gaps.map((gap) => `  ${gap.pointer} (${gap.keyword}): ${gap.reason}`),
+  ];
+}
+
 /** Text for stdout (the report) and stderr (a compile error), each possibly empty. */
 export function formatCheckReport(report: CheckReport): { out: string; err: string } {
   if (!report.ok) {
@@ -35,7 +45,7 @@ export function formatCheckReport(report: CheckReport): { out: string; err: stri
       ...report.errors.flatMap(errorLines),
     ];
     const warnings = report.warnings.map((w) => `warning${where(w)}: ${w.message}`);
-    return { out: '', err: `${[...lines, ...warnings].join('\n')}\n` };
+    return { out: '', err: `${[...lines, ...warnings, ...gapLines(report)].join('\n')}\n` };
   }
   const lines: string[] = [];
   const tok = report.tokenizer;
@@ -46,12 +56,7 @@ export function formatCheckReport(report: CheckReport): { out: string; err: stri
   );
   for (const w of report.warnings)
     lines.push(`warning${where(w)}${w.kind ? ` [${w.kind}]` : ''}: ${w.message}`);
-  if (report.xgrammarIgnored.length > 0) {
-    lines.push(
-      `XGrammar (SGLang's default grammar backend) would accept this schema but NOT enforce ${report.xgrammarIgnored.length} keyword(s):`,
-    );
-    for (const gap of report.xgrammarIgnored) lines.push(`  ${gap.pointer} (${gap.keyword}): ${gap.reason}`);
-  }
+  lines.push(...gapLines(report));
   if (report.tests.length > 0) lines.push('tests:');
   for (const t of report.tests) {
     const head = t.disagrees ? '  !! DISAGREEMENT' : ' ';
