@@ -44,9 +44,13 @@ export class TokenizerContext {
   private cacheBytes = 0;
   // Scratch for walks (one walk at a time: JS is single-threaded).
   private readonly stateStack: Int32Array;
-  private readonly list: Int32Array;
   private uncertain: Int32Array;
+  private nUncertain = 0;
+  private readonly scratchBits: Int32Array;
   private slice: TokenSlice | undefined;
+  private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
+  private fullToRestCache: Int32Array | undefined;
+  private readonly loopCache = new WeakMap<GrammarTables, Int8Array>();
 
   constructor(
     readonly tokenizer: EngineTokenizer,
@@ -66,7 +70,7 @@ export class TokenizerContext {
       if (d > maxDepth) maxDepth = d;
     }
     this.stateStack = new Int32Array(maxDepth + 2);
-    this.list = new Int32Array(tokenizer.vocabSize);
+    this.scratchBits = new Int32Array(this.vocabWords);
     this.uncertain = new Int32Array(1024);
   }
 
@@ -107,39 +111,115 @@ export class TokenizerContext {
 
   /** Builds the per-tokenizer precomputations now instead of on the first mask that needs them. */
   precompute(): void {
-    void this.jsonStringSlice;
+    void this.sliceOrder;
+    void this.fullToRest;
+  }
+
+  /** 1 if DFA state `g` of `t` loops on the JSON-string slice, 0 if not (cached per grammar). */
+  private loops(t: GrammarTables, g: number): boolean {
+    let cache = this.loopCache.get(t);
+    if (!cache || cache.length <= g) {
+      const grown = new Int8Array(Math.max(64, (g + 1) * 2)).fill(-1);
+      if (cache) grown.set(cache);
+      cache = grown;
+      this.loopCache.set(t, cache);
+    }
+    let v = cache[g]!;
+    if (v < 0) {
+      v = loopsOnSlice(t, g, this.jsonStringSlice) ? 1 : 0;
+      // loopsOnSlice may have created states; the cache array is still ours (states only grow).
+      this.loopCache.get(t)![g] = v;
+    }
+    return v === 1;
   }
 
   private compute(t: GrammarTables, g: number): StateTokenSet {
-    // States that loop on every JSON-string character accept that whole slice; walk only the rest.
     const slice = this.jsonStringSlice;
-    const sliced = slice.size > 0 && loopsOnSlice(t, g, slice);
-    const trie = sliced ? slice.rest : this.trie;
-    const toFull = sliced ? slice.restToFull : null;
+    const bits = this.scratchBits;
+    bits.fill(0);
+    this.nUncertain = 0;
+    if (slice.size > 0 && this.loops(t, g)) {
+      // The whole slice is accepted; walk only the remainder trie.
+      bits.set(slice.bits);
+      this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
+    } else {
+      this.walk(t, this.trie, null, 1, this.trie.nodeCount, g, 0, slice.size > 0);
+    }
+    const uncertain = this.uncertain.slice(0, this.nUncertain);
+    let count = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let v = bits[w]!;
+      while (v !== 0) {
+        v &= v - 1;
+        count++;
+      }
+    }
+    // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: keep whichever is smaller.
+    if (count > this.vocabWords) {
+      const copy = bits.slice();
+      return {
+        acceptedBits: copy,
+        acceptedList: null,
+        uncertain,
+        bytes: copy.byteLength + uncertain.byteLength + 64,
+      };
+    }
+    const list = new Int32Array(count);
+    let k = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let v = bits[w]!;
+      while (v !== 0) {
+        list[k++] = w * 32 + (31 - Math.clz32(v & -v));
+        v &= v - 1;
+      }
+    }
+    return {
+      acceptedBits: null,
+      acceptedList: list,
+      uncertain,
+      bytes: list.byteLength + uncertain.byteLength + 64,
+    };
+  }
+
+  /**
+   * Walks trie nodes `from .. to-1` (a run of whole subtrees whose parent is at depth `baseDepth`, in
+   * state `stack[baseDepth]`, here `g` when `baseDepth` is 0) with the rule's DFA alone. Accepted tokens go
+   * to `scratchBits`, uncertain subtrees (as full-trie nodes) to `uncertain`. With `shortcut`, a node whose
+   * state loops on the JSON-string slice takes all slice tokens below it from the slice's token order and
+   * walks only the remainder trie below it.
+   */
+  private walk(
+    t: GrammarTables,
+    trie: TokenTrie,
+    toFull: Int32Array | null,
+    from: number,
+    to: number,
+    g: number,
+    baseDepth: number,
+    shortcut: boolean,
+  ): void {
     const { bytes, depth, token, subtreeEnd } = trie;
     const stack = this.stateStack;
+    const bits = this.scratchBits;
     let trans = t.trans;
     let transBase = t.transBase;
     const classMaps = t.classMaps;
     let exit = t.exitBytes;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
-    let nAccepted = 0;
-    let nUncertain = 0;
-    stack[0] = g;
-    const n = trie.nodeCount;
-    let i = 1;
-    while (i < n) {
+    if (baseDepth === 0) stack[0] = g;
+    let i = from;
+    while (i < to) {
       const d = depth[i]!;
       const s = stack[d - 1]!;
       const b = bytes[i]!;
       if (d > 1 && (exit[s * W + (b >> 5)]! & (1 << (b & 31))) !== 0) {
-        if (nUncertain === this.uncertain.length) {
-          const grown = new Int32Array(nUncertain * 2);
+        if (this.nUncertain === this.uncertain.length) {
+          const grown = new Int32Array(this.nUncertain * 2);
           grown.set(this.uncertain);
           this.uncertain = grown;
         }
-        this.uncertain[nUncertain++] = toFull ? toFull[i]! : i;
+        this.uncertain[this.nUncertain++] = toFull ? toFull[i]! : i;
         i = subtreeEnd[i]!;
         continue;
       }
@@ -156,34 +236,71 @@ export class TokenizerContext {
         continue;
       }
       const tok = token[i]!;
-      if (tok >= 0) this.list[nAccepted++] = tok;
+      if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
       stack[d] = next;
+      const end = subtreeEnd[i]!;
+      if (shortcut && end - i > SHORTCUT_MIN_SUBTREE && this.loops(t, next)) {
+        this.takeSliceSubtree(t, i, d, next);
+        trans = t.trans;
+        transBase = t.transBase;
+        exit = t.exitBytes;
+        i = end;
+        continue;
+      }
       i++;
     }
-    const uncertain = this.uncertain.slice(0, nUncertain);
-    // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: use whichever is smaller.
-    if (sliced || nAccepted > this.vocabWords) {
-      const bits = sliced ? slice.bits.slice() : new Int32Array(this.vocabWords);
-      for (let k = 0; k < nAccepted; k++) {
-        const tok = this.list[k]!;
-        bits[tok >> 5]! |= 1 << (tok & 31);
-      }
-      return {
-        acceptedBits: bits,
-        acceptedList: null,
-        uncertain,
-        bytes: bits.byteLength + uncertain.byteLength + 64,
-      };
+  }
+
+  /** Below full-trie node `n` (depth `d`, state `s` looping on the slice): slice tokens, then the rest. */
+  private takeSliceSubtree(t: GrammarTables, n: number, d: number, s: number): void {
+    const slice = this.jsonStringSlice;
+    const { order, start } = this.sliceOrder;
+    const bits = this.scratchBits;
+    const endK = start[this.trie.subtreeEnd[n]!]!;
+    for (let k = start[n + 1]!; k < endK; k++) {
+      const tok = order[k]!;
+      bits[tok >> 5]! |= 1 << (tok & 31);
     }
-    const list = this.list.slice(0, nAccepted);
-    return {
-      acceptedBits: null,
-      acceptedList: list,
-      uncertain,
-      bytes: list.byteLength + uncertain.byteLength + 64,
-    };
+    const m = this.fullToRest[n]!;
+    if (m >= 0) {
+      this.stateStack[d] = s;
+      this.walk(t, slice.rest, slice.restToFull, m + 1, slice.rest.subtreeEnd[m]!, s, d, false);
+    }
+  }
+
+  /** Slice tokens in full-trie DFS order; `start[i]` = how many of them sit at nodes before `i`. */
+  private get sliceOrder(): { order: Int32Array; start: Int32Array } {
+    if (!this.sliceOrderCache) {
+      const slice = this.jsonStringSlice;
+      const { token, nodeCount } = this.trie;
+      const start = new Int32Array(nodeCount + 1);
+      const order = new Int32Array(slice.size);
+      let k = 0;
+      for (let i = 0; i < nodeCount; i++) {
+        start[i] = k;
+        const tok = token[i]!;
+        if (tok >= 0 && (slice.bits[tok >> 5]! & (1 << (tok & 31))) !== 0) order[k++] = tok;
+      }
+      start[nodeCount] = k;
+      this.sliceOrderCache = { order, start };
+    }
+    return this.sliceOrderCache;
+  }
+
+  /** Full-trie node → remainder-trie node with the same path, or -1. */
+  private get fullToRest(): Int32Array {
+    if (!this.fullToRestCache) {
+      const slice = this.jsonStringSlice;
+      const map = new Int32Array(this.trie.nodeCount).fill(-1);
+      for (let m = 0; m < slice.rest.nodeCount; m++) map[slice.restToFull[m]!] = m;
+      this.fullToRestCache = map;
+    }
+    return this.fullToRestCache;
   }
 }
+
+/** Subtrees smaller than this are walked node by node (the shortcut's bookkeeping costs more). */
+const SHORTCUT_MIN_SUBTREE = 32;
 
 const contexts = new WeakMap<EngineTokenizer, TokenizerContext>();
 
