@@ -8,6 +8,7 @@
  *
  *   npm run bench:structural-tag -- [--passes N] [--style llama-3|qwen] [--engine logitkit,xgrammar] [--trace]
  *
+ * `LOGITKIT_DIST=DIR` loads logitkit from another build directory than dist/.
  * Pass 1 starts with cold per-state token-set caches; the table shows all passes and the warm ones (2..N), as
  * wall time and as process CPU time (user + system, `process.cpuUsage`), which moves much less than wall time
  * when other jobs compete for the cores. XGrammar's times include its async JS wrapper.
