@@ -112,7 +112,7 @@ describe('check --regex', () => {
     );
     // No single token of the tiny vocabulary completes '[a-z]+b': every walk is cut, which is not a failure.
     const text = check({ regex: '[a-z]+b', samples: 3, maxTokens: 1, seed: 3 });
-    expect(text.out.match(/truncated at 1 tokens/g)).toHaveLength(3);
+    expect(text.out.match(/\(1 token, truncated at 1 token\)/g)).toHaveLength(3);
     expect(text.code).toBe(0);
   });
 

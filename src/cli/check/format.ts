@@ -18,6 +18,10 @@ function errorLines(d: CheckDiagnostic): string[] {
   return lines;
 }
 
+function tokens(n: number): string {
+  return n === 1 ? '1 token' : `${n} tokens`;
+}
+
 function verdict(accepted: boolean): string {
   return accepted ? 'accepts' : 'rejects';
 }
@@ -68,12 +72,12 @@ export function formatCheckReport(report: CheckReport): { out: string; err: stri
   for (const [i, s] of report.samples.entries()) {
     const end =
       s.end === 'truncated'
-        ? `truncated at ${report.maxTokens} tokens`
+        ? `truncated at ${tokens(report.maxTokens)}`
         : s.end === 'dead-end'
           ? '!! DEAD END: no token allowed before the sentence was complete'
           : 'complete';
     const oracle = s.oracle ? `, ${s.oracle.valid ? '' : '!! '}${oracleText(s.oracle)}` : '';
-    lines.push(`  ${i + 1}. ${JSON.stringify(s.text)} (${s.tokens} tokens, ${end}${oracle})`);
+    lines.push(`  ${i + 1}. ${JSON.stringify(s.text)} (${tokens(s.tokens)}, ${end}${oracle})`);
   }
   const mask = report.maskMicros;
   if (mask)
