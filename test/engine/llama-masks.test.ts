@@ -1,0 +1,69 @@
+/**
+ * Token masks with a real 128k vocabulary equal brute force (every token tried with acceptToken), along
+ * instances that exercise the fast paths: the JSON-string slice, subtree shortcuts in key exclusions,
+ * bounded strings, patterns, and uncertain (rule-crossing) subtrees.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allocateTokenBitmask, allowedTokens, GrammarCompiler, GrammarMatcher } from '../../src/index.js';
+import { TokenizerInfo } from '../../src/vocabulary/index.js';
+
+let info: TokenizerInfo;
+let compiler: GrammarCompiler;
+
+beforeAll(async () => {
+  info = await TokenizerInfo.fromPreset('llama-3.1');
+  compiler = new GrammarCompiler(info);
+});
+
+function checkAlong(m: GrammarMatcher, ids: number[], every: number): void {
+  const mask = allocateTokenBitmask(1, info.vocabSize);
+  for (let k = 0; k <= ids.length; k++) {
+    if (k % every === 0 || k === ids.length) {
+      m.fillNextTokenBitmask(mask);
+      const fast = allowedTokens(mask, info.vocabSize);
+      const slow: number[] = [];
+      for (let t = 0; t < info.vocabSize; t++) {
+        if (m.acceptToken(t)) {
+          slow.push(t);
+          m.rollback(1);
+        }
+      }
+      expect(fast.length, `after ${k} tokens`).toBe(slow.length);
+      expect(fast).toEqual(slow);
+    }
+    if (k < ids.length) expect(m.acceptToken(ids[k]!)).toBe(true);
+  }
+}
+
+describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
+  it('JSON Schema with additional properties, bounded strings and a pattern', () => {
+    const g = compiler.compileJsonSchema({
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        nick: { type: 'string', maxLength: 5 },
+        zip: { type: 'string', pattern: '^[0-9]{5}$' },
+      },
+    });
+    checkAlong(
+      new GrammarMatcher(g),
+      info.encode('{"name": "Al \\"x\\"", "nick": "abc", "zip": "12345", "namex": [1, {"a": null}]}'),
+      4,
+    );
+  });
+
+  it('regex and EBNF', () => {
+    checkAlong(
+      new GrammarMatcher(compiler.compileRegex('[a-z]+(, [a-z]+)*')),
+      info.encode('hello, world, abc'),
+      2,
+    );
+    checkAlong(
+      new GrammarMatcher(
+        compiler.compileEbnf('root ::= "[" item ("," item)* "]"\nitem ::= [0-9]+ | "\\"" [^"]* "\\""'),
+      ),
+      info.encode('[12,"ab c",3]'),
+      2,
+    );
+  });
+});
