@@ -403,6 +403,30 @@ function negateObject(f: ObjectFacet): ObjectFacet[] {
   return out;
 }
 
+/**
+ * `a ∧ ¬b`, computed type by type so that only the types both allow need a complement. Arrays whose item
+ * schemas are provably disjoint share at most the empty array, which needs no complement either.
+ */
+export function subtract(a: SchemaNode, b: SchemaNode): SchemaNode {
+  const ua = deref(a);
+  const ub = deref(b);
+  const only = (u: UnionNode, keep: 'array' | 'rest'): UnionNode =>
+    keep === 'array' ? { ...nothingNode(), array: u.array } : { ...u, array: [] };
+  const rest = deref(intersect(only(ua, 'rest'), negate(only(ub, 'rest'))));
+  let array = ua.array;
+  for (const g of ub.array) array = array.flatMap((f) => subtractArray(f, g));
+  return { ...rest, array };
+}
+
+function subtractArray(f: ArrayFacet, g: ArrayFacet): ArrayFacet[] {
+  const plain = (x: ArrayFacet): boolean => x.prefix.length === 0 && !x.contains?.length;
+  if (plain(f) && plain(g) && provablyDisjoint(f.items, g.items)) {
+    const gAcceptsEmpty = g.minItems === 0;
+    return gAcceptsEmpty && f.minItems === 0 ? (f.maxItems >= 1 ? [{ ...f, minItems: 1 }] : []) : [f];
+  }
+  return cross([f], negateArray(g), intersectArrays);
+}
+
 /** True if no value can satisfy both (a sufficient check: the intersection is provably empty). */
 export function provablyDisjoint(a: SchemaNode, b: SchemaNode): boolean {
   return provablyEmpty(intersect(deref(a), deref(b)), 0);

@@ -2,7 +2,14 @@
  * In-place applicators and value lists: `$ref`, `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`,
  * `enum`, `const`, `dependentSchemas`, `dependencies`. Each returns a node that is intersected with its siblings.
  */
-import { intersect, intersectAll, negate, provablyDisjoint, UnsupportedNegation } from '../intersect.js';
+import {
+  intersect,
+  intersectAll,
+  negate,
+  provablyDisjoint,
+  subtract,
+  UnsupportedNegation,
+} from '../intersect.js';
 import { isObject, type JsonValue } from '../ordered-json.js';
 import { escapePointer } from '../resolver.js';
 import {
@@ -113,7 +120,16 @@ function exactlyOne(options: SchemaNode[], ctx: KeywordContext): SchemaNode {
     let part = options[i]!;
     for (let j = 0; j < options.length; j++) {
       if (i === j || provablyDisjoint(options[i]!, options[j]!)) continue;
-      part = intersect(part, negated(options[j]!, ctx, `oneOf with overlapping options ${i} and ${j}`));
+      try {
+        part = subtract(part, options[j]!);
+      } catch (e) {
+        if (e instanceof UnsupportedNegation) {
+          return ctx.fail(
+            `oneOf with overlapping options ${i} and ${j} is not supported here: needs the ${e.message}`,
+          );
+        }
+        throw e;
+      }
     }
     parts.push(part);
   }
