@@ -13,7 +13,7 @@ export type Format = { readonly path: string } & (
   | { type: 'json_schema'; schema: object | boolean; style: string }
   | { type: 'grammar'; grammar: string }
   | { type: 'regex'; pattern: string }
-  | { type: 'any_text'; excludes: string[] }
+  | { type: 'any_text'; excludes: string[]; maxChars?: number }
   | { type: 'sequence' | 'or'; elements: Format[] }
   | { type: 'optional' | 'plus' | 'star'; content: Format }
   | { type: 'repeat'; min: number; max: number; content: Format }
@@ -110,7 +110,7 @@ class FormatParser {
       return type;
     }
     for (const [name, field] of INFERRED) if (field in obj) return name;
-    if (Object.keys(obj).every((k) => k === 'excludes')) return 'any_text';
+    if (Object.keys(obj).every((k) => ['excludes', 'max_chars', 'max_tokens'].includes(k))) return 'any_text';
     return fail(path, 'the format has no "type" field and matches no format type');
   }
 
@@ -134,8 +134,28 @@ class FormatParser {
         return { path, type, grammar: this.string(obj, 'grammar', path, { nonEmpty: true }) };
       case 'regex':
         return { path, type, pattern: this.string(obj, 'pattern', path, { nonEmpty: true }) };
-      case 'any_text':
-        return { path, type, excludes: this.strings(obj, 'excludes', path, false) };
+      case 'any_text': {
+        if (obj.max_tokens !== undefined && obj.max_tokens !== null) {
+          throw new GrammarError(
+            'unsupported',
+            `Unsupported structural tag format at ${path}/max_tokens: a token count cannot be enforced by the ` +
+              'byte-level grammar engine (use max_chars)',
+            { pointer: `${path}/max_tokens` },
+          );
+        }
+        const maxChars = obj.max_chars;
+        const excludes = this.strings(obj, 'excludes', path, false);
+        if (maxChars === undefined || maxChars === null) return { path, type, excludes };
+        if (
+          typeof maxChars !== 'number' ||
+          !Number.isInteger(maxChars) ||
+          maxChars < 0 ||
+          maxChars > MAX_REPEAT
+        ) {
+          fail(`${path}/max_chars`, `max_chars must be an integer from 0 to ${MAX_REPEAT}`);
+        }
+        return { path, type, excludes, maxChars };
+      }
       case 'sequence':
       case 'or': {
         const elements = obj.elements;

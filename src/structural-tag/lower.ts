@@ -16,6 +16,7 @@ import { lowerTagDispatch } from '../ebnf/tag-dispatch.js';
 import { GrammarError } from '../engine/errors.js';
 import {
   alt,
+  and,
   bytes,
   chars,
   type Expr,
@@ -53,7 +54,8 @@ export interface StructuralTagOptions {
 }
 
 const utf8 = new TextEncoder();
-const ANY_TEXT = star(chars([0, MAX_CODE_POINT]));
+const ANY_CHAR = chars([0, MAX_CODE_POINT]);
+const ANY_TEXT = star(ANY_CHAR);
 
 type FormatOf<T extends Format['type']> = Extract<Format, { type: T }>;
 
@@ -94,7 +96,10 @@ export class StructuralTagLowerer {
         }
       case 'any_text': {
         const excludes = distinctBytes([...f.excludes, ...ends]);
-        return excludes.length === 0 ? ANY_TEXT : textAutomata([], excludes).free;
+        if (excludes.length === 0)
+          return f.maxChars === undefined ? ANY_TEXT : repeat(ANY_CHAR, 0, f.maxChars);
+        const free = textAutomata([], excludes).free;
+        return f.maxChars === undefined ? free : and(repeat(ANY_CHAR, 0, f.maxChars), free);
       }
       case 'sequence':
         return seq(...f.elements.map((e) => this.lower(e, ends)));
@@ -140,8 +145,11 @@ export class StructuralTagLowerer {
     const stops = distinctBytes(ends);
     if (stops.length === 0 || !isUnlimited(f)) return seq(this.lower(f, ends), endExpr);
     switch (f.type) {
-      case 'any_text':
-        return alt(...textAutomata(stops, distinctBytes(f.excludes)).first);
+      case 'any_text': {
+        const untilEnd = alt(...textAutomata(stops, distinctBytes(f.excludes)).first);
+        if (f.maxChars === undefined) return untilEnd;
+        return and(untilEnd, seq(repeat(ANY_CHAR, 0, f.maxChars), alt(...stops.map(bytes))));
+      }
       case 'sequence': {
         const init = f.elements.slice(0, -1).map((e) => this.lower(e, ends));
         return seq(...init, this.lowerTail(f.elements[f.elements.length - 1]!, ends, endExpr));

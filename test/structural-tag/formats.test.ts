@@ -48,6 +48,17 @@ describe('basic formats', () => {
       ['', 'a <sto', 'ba d', '<stop'],
       ['x<stop>y', 'bad', 'a bad'],
     ));
+  it('any_text max_chars (characters, not bytes), also inside a tag; max_tokens is refused', () => {
+    expectLanguage({ type: 'any_text', max_chars: 3 }, ['', 'héé', 'abc'], ['abcd']);
+    expectLanguage({ type: 'any_text', max_chars: 3, excludes: ['b'] }, ['ac', 'aaa'], ['ab', 'aaaa']);
+    expectLanguage(
+      { type: 'tag', begin: '<', content: { type: 'any_text', max_chars: 2 }, end: '>' },
+      ['<>', '<ab>', '<é>'],
+      ['<abc>', '<a>b>'],
+    );
+    expect(errorOf({ format: { type: 'any_text', max_tokens: 5 } }).pointer).toBe('/format/max_tokens');
+    expect(errorOf({ format: { type: 'any_text', max_chars: -1 } }).pointer).toBe('/format/max_chars');
+  });
   it('sequence and or', () => {
     expectLanguage(
       { type: 'sequence', elements: [{ type: 'const_string', value: 'n=' }, num] },
