@@ -250,11 +250,24 @@ export class Lowerer {
     if (u.null) parts.push(literal('null'));
     if (u.true) parts.push(literal('true'));
     if (u.false) parts.push(literal('false'));
-    for (const f of u.number) parts.push(this.lowerNumber(f));
-    for (const f of u.string) parts.push(seq(literal('"'), this.stringContent(f), literal('"')));
+    for (const f of u.number) parts.push(this.boxed(f, () => this.lowerNumber(f)));
+    for (const f of u.string)
+      parts.push(this.boxed(f, () => seq(literal('"'), this.stringContent(f), literal('"'))));
     for (const f of u.array) parts.push(this.lowerArray(f, d));
     for (const f of u.object) parts.push(this.lowerObject(f, d));
     return alt(...parts);
+  }
+
+  /**
+   * A primitive's expression, inline when small; a large one (e.g. a long `maxLength`) becomes its own shared
+   * rule so that rules embedding several of them do not multiply automaton sizes.
+   */
+  private boxed(facet: object, build: () => Expr): Expr {
+    const key = `prim:${this.facetId(facet)}`;
+    const known = this.rules.get(key);
+    if (known !== undefined) return ref(known);
+    const e = build();
+    return exceeds(e, 3000) ? this.rule(key, 'value', () => e) : e;
   }
 
   private anyValue(d: number): Expr {
