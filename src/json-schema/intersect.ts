@@ -350,10 +350,18 @@ function negateArray(f: ArrayFacet): ArrayFacet[] {
   if (isUnconstrainedArray(f)) return [];
   const k = f.prefix.length;
   const maxItems = isNothing(f.items) ? Math.min(f.maxItems, k) : f.maxItems;
-  if (f.uniqueItems !== undefined || f.contains?.length || (!isAnyNode(f.items) && maxItems > k)) {
+  const itemWitness = !isAnyNode(f.items) && maxItems > k;
+  if (f.uniqueItems !== undefined || f.contains?.length || (itemWitness && k > 0)) {
     throw new UnsupportedNegation('negation of array item schemas or uniqueItems');
   }
   const out: ArrayFacet[] = [];
+  // Some item does not match `items`: a `contains` of the complement.
+  if (itemWitness) {
+    out.push({
+      ...unconstrainedArray(),
+      contains: [{ node: negate(f.items), min: 1, max: Infinity, pointer: '' }],
+    });
+  }
   if (f.minItems > 0) out.push({ ...unconstrainedArray(), maxItems: f.minItems - 1 });
   if (maxItems < Number.POSITIVE_INFINITY) out.push({ ...unconstrainedArray(), minItems: maxItems + 1 });
   // Some prefix item present and not matching its schema.

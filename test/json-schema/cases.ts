@@ -748,6 +748,30 @@ export const CASES: SchemaCase[] = [
     valid: [{ id: 1, name: 'n' }],
     invalid: [{ id: 1 }, { name: 'n' }, { id: 'x', name: 'n' }],
   },
+  {
+    name: 'oneOf arrays with disjoint items',
+    schema: {
+      oneOf: [
+        { type: 'array', items: { type: 'string' } },
+        { type: 'array', items: { type: 'integer' } },
+        { type: 'string' },
+      ],
+    },
+    valid: [['a'], [1, 2], 'x'],
+    invalid: [[], ['a', 1], null],
+  },
+  {
+    name: 'not array of strings',
+    schema: { not: { type: 'array', items: { type: 'string' } } },
+    valid: [[1], ['a', 2], 'x', null],
+    invalid: [[], ['a', 'b']],
+  },
+  {
+    name: 'oneOf any vs typed array',
+    schema: { oneOf: [{ description: 'anything' }, { type: 'array', items: { type: 'integer' } }] },
+    valid: ['x', ['a'], [1, 'a']],
+    invalid: [[], [1, 2]],
+  },
   // --- unevaluated ---
   {
     name: 'unevaluatedProperties through allOf',
