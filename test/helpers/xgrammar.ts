@@ -65,6 +65,11 @@ let loaded: Promise<XgModule> | undefined;
 /** Messages XGrammar printed through console.error during the current call. */
 let captured: string[] | undefined;
 
+/** The loaded XGrammar module (typed loosely: callers use the parts they need). */
+export function loadXgrammar(): Promise<unknown> {
+  return load();
+}
+
 function load(): Promise<XgModule> {
   loaded ??= (async () => {
     const source = join(root, 'node_modules', '@mlc-ai', 'web-xgrammar', 'lib', 'index.js');
