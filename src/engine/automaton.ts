@@ -184,26 +184,53 @@ export function build(expr: Expr, nfa: Nfa, from: number, opts: Required<Automat
  * so e.g. "any code point" costs a handful of states.
  */
 function buildChars(ranges: readonly number[], nfa: Nfa, from: number): number {
-  const end = nfa.newState();
+  const template = charsTemplate(ranges);
+  // Template state 0 is `from`, 1 the end, the others are fresh.
+  const ids = new Int32Array(template.numStates);
+  ids[0] = from;
+  for (let i = 1; i < template.numStates; i++) ids[i] = nfa.newState();
+  const e = template.edges;
+  for (let i = 0; i < e.length; i += 4) nfa.addBytes(ids[e[i]!]!, e[i + 1]!, e[i + 2]!, ids[e[i + 3]!]!);
+  return ids[1]!;
+}
+
+interface CharsTemplate {
+  readonly numStates: number;
+  /** `from, lo, hi, to` quadruples over template states. */
+  readonly edges: Int32Array;
+}
+
+/** UTF-8 automata of code point classes, by class (front ends repeat the same classes a lot). */
+const charsTemplates = new Map<string, CharsTemplate>();
+
+function charsTemplate(ranges: readonly number[]): CharsTemplate {
+  const key = ranges.join(',');
+  const hit = charsTemplates.get(key);
+  if (hit) return hit;
+  let numStates = 2;
+  const edges: number[] = [];
   const suffixState = new Map<string, number>();
   for (let i = 0; i < ranges.length; i += 2) {
     for (const seq of utf8RangeSequences(ranges[i]!, ranges[i + 1]!)) {
-      let next = end;
-      let key = '';
+      let next = 1;
+      let suffix = '';
       for (let j = seq.length - 2; j >= 2; j -= 2) {
-        key = `${seq[j]},${seq[j + 1]};${key}`;
-        let state = suffixState.get(key);
+        suffix = `${seq[j]},${seq[j + 1]};${suffix}`;
+        let state = suffixState.get(suffix);
         if (state === undefined) {
-          state = nfa.newState();
-          nfa.addBytes(state, seq[j]!, seq[j + 1]!, next);
-          suffixState.set(key, state);
+          state = numStates++;
+          edges.push(state, seq[j]!, seq[j + 1]!, next);
+          suffixState.set(suffix, state);
         }
         next = state;
       }
-      nfa.addBytes(from, seq[0]!, seq[1]!, next);
+      edges.push(0, seq[0]!, seq[1]!, next);
     }
   }
-  return end;
+  const template = { numStates, edges: Int32Array.from(edges) };
+  if (charsTemplates.size >= 4096) charsTemplates.clear();
+  charsTemplates.set(key, template);
+  return template;
 }
 
 /** Copies a byte DFA into the NFA, entered from `from`; returns its (single) end state. */

@@ -36,6 +36,16 @@ function growI32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
   return b;
 }
 
+/** Sets bits `lo..hi` of the 256-bit set at `set[at .. at+8)`. */
+function setByteRange(set: Int32Array, at: number, lo: number, hi: number): void {
+  for (let w = lo >> 5; w <= hi >> 5; w++) {
+    const a = w === lo >> 5 ? lo & 31 : 0;
+    const b = w === hi >> 5 ? hi & 31 : 31;
+    const bits = b === 31 ? -1 << a : ((1 << (b + 1)) - 1) & (-1 << a);
+    set[at + w]! |= bits;
+  }
+}
+
 function growU8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(Math.max(min, a.length * 2));
   b.set(a);
@@ -131,7 +141,7 @@ export class GrammarTables {
     this.live = this.fixRules(reverse, true, this.productive);
     this.nullable = new Uint8Array(numRules);
     this.canEnd = this.fixRules(reverse, false, this.nullable);
-    this.first = this.computeFirst();
+    this.first = this.computeFirst(reverse);
     this.follow = this.computeFollow();
     const ends = new Uint8Array(n);
     for (let r = 0; r < numRules; r++) ends[this.nfaEnd[r]!] = 1;
@@ -334,17 +344,25 @@ export class GrammarTables {
     ruleSet: Uint8Array,
   ): Uint8Array {
     const n = this.nfa.size;
-    let reached = new Uint8Array(n);
-    for (;;) {
-      reached = new Uint8Array(n);
-      const stack: number[] = [];
-      for (let r = 0; r < this.numRules; r++) {
-        const e = this.nfaEnd[r]!;
-        if (!reached[e]) {
-          reached[e] = 1;
-          stack.push(e);
-        }
+    const reached = new Uint8Array(n);
+    const stack: number[] = [];
+    for (let r = 0; r < this.numRules; r++) {
+      const e = this.nfaEnd[r]!;
+      if (!reached[e]) {
+        reached[e] = 1;
+        stack.push(e);
       }
+    }
+    // Reference edges per referenced rule, as indices into the reverse CSR (edge k: from[k] -> its target).
+    const refTarget = new Int32Array(rev.from.length);
+    const byRule: number[][] = Array.from({ length: this.numRules }, () => []);
+    for (let t = 0; t < n; t++) {
+      for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
+        refTarget[k] = t;
+        if (rev.tag[k]! >= 0) byRule[rev.tag[k]!]!.push(k);
+      }
+    }
+    for (;;) {
       while (stack.length > 0) {
         const t = stack.pop()!;
         for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
@@ -358,42 +376,68 @@ export class GrammarTables {
       }
       let changed = false;
       for (let r = 0; r < this.numRules; r++) {
-        if (!ruleSet[r] && reached[this.nfaStart[r]!]) {
-          ruleSet[r] = 1;
-          changed = true;
+        if (ruleSet[r] || !reached[this.nfaStart[r]!]) continue;
+        ruleSet[r] = 1;
+        changed = true;
+        // Edges through the new rule whose target was already reached now reach their source.
+        for (const k of byRule[r]!) {
+          const s = rev.from[k]!;
+          if (!reached[s] && reached[refTarget[k]!]) {
+            reached[s] = 1;
+            stack.push(s);
+          }
         }
       }
       if (!changed) return reached;
     }
   }
 
-  /** Byte-level FIRST of every NFA state (fixpoint over epsilon, byte and reference edges). */
-  private computeFirst(): Int32Array {
+  /** Byte-level FIRST of every NFA state: own byte edges, then a worklist over predecessors. */
+  private computeFirst(rev: { start: Int32Array; from: Int32Array; tag: Int32Array }): Int32Array {
     const nfa = this.nfa;
     const n = nfa.size;
     const first = new Int32Array(n * W);
     for (let s = 0; s < n; s++) {
       for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
-        if (!this.live[nfa.byteTo[e]!]) continue;
-        for (let b = nfa.byteLo[e]!; b <= nfa.byteHi[e]!; b++) first[s * W + (b >> 5)]! |= 1 << (b & 31);
+        if (this.live[nfa.byteTo[e]!]) setByteRange(first, s * W, nfa.byteLo[e]!, nfa.byteHi[e]!);
       }
     }
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (let s = n - 1; s >= 0; s--) {
-        if (!this.live[s]) continue;
-        for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) {
-          if (this.live[nfa.epsTo[e]!] && this.orInto(first, s * W, first, nfa.epsTo[e]! * W)) changed = true;
-        }
-        for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
-          const q = nfa.refRule[e]!;
-          const t = nfa.refTo[e]!;
-          if (!this.productive[q] || !this.live[t]) continue;
-          if (this.orInto(first, s * W, first, this.nfaStart[q]! * W)) changed = true;
-          if (this.nullable[q] && this.orInto(first, s * W, first, t * W)) changed = true;
-        }
+    // Rule starts feed every state referencing the rule; collect those edges per rule.
+    const refSources: number[][] = Array.from({ length: this.numRules }, () => []);
+    for (let s = 0; s < n; s++) {
+      if (!this.live[s]) continue;
+      for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
+        const q = nfa.refRule[e]!;
+        if (this.productive[q] && this.live[nfa.refTo[e]!]) refSources[q]!.push(s);
       }
+    }
+    const ruleOfStart = new Int32Array(n).fill(-1);
+    for (let r = 0; r < this.numRules; r++) ruleOfStart[this.nfaStart[r]!] = r;
+    const queued = new Uint8Array(n);
+    const work: number[] = [];
+    for (let s = n - 1; s >= 0; s--) {
+      if (this.live[s]) {
+        queued[s] = 1;
+        work.push(s);
+      }
+    }
+    while (work.length > 0) {
+      const t = work.pop()!;
+      queued[t] = 0;
+      // Predecessors whose FIRST includes FIRST(t): epsilon edges, and reference edges into t whose rule is
+      // nullable; plus, if t starts a rule, every state referencing that rule.
+      const push = (s: number): void => {
+        if (this.live[s] && this.orInto(first, s * W, first, t * W) && !queued[s]) {
+          queued[s] = 1;
+          work.push(s);
+        }
+      };
+      for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
+        const tag = rev.tag[k]!;
+        if (tag === -1 || (tag >= 0 && this.nullable[tag] && this.productive[tag])) push(rev.from[k]!);
+      }
+      const r = ruleOfStart[t]!;
+      if (r >= 0 && this.productive[r]) for (const s of refSources[r]!) push(s);
     }
     return first;
   }
