@@ -27,7 +27,15 @@ export interface TokenSlice {
   readonly restToFull: Int32Array;
   /** UTF-8 automaton of "any sequence of slice characters"; state 0 is both start and "char complete". */
   readonly chars: ByteDfa;
+  /** Slice tokens of at most `SHORT_TOKEN_CHARS` characters (bitset). */
+  readonly shortBits: Int32Array;
+  /** Trie of the longer slice tokens, and its node → full-trie node map. */
+  readonly long: TokenTrie;
+  readonly longToFull: Int32Array;
 }
+
+/** Slice tokens up to this many characters are taken as a bitset by states with a long enough chain. */
+export const SHORT_TOKEN_CHARS = 16;
 
 /** Most (slice state, DFA state) pairs explored when checking that a state loops on a slice. */
 const MAX_LOOP_CHECK_PAIRS = 4096;
@@ -41,7 +49,9 @@ export function buildTokenSlice(
 ): TokenSlice {
   const automaton = exprToDfa(star(chars(ranges)));
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
+  const shortBits = new Int32Array(bits.length);
   const bytes: (Uint8Array | null)[] = new Array(vocabSize).fill(null);
+  const longBytes: (Uint8Array | null)[] = new Array(vocabSize).fill(null);
   let size = 0;
   for (let id = 0; id < vocabSize; id++) {
     if (full.tokenNode[id]! < 0) continue;
@@ -49,12 +59,26 @@ export function buildTokenSlice(
     if (dfaAccepts(automaton, b)) {
       bits[id >> 5]! |= 1 << (id & 31);
       size++;
+      let chars = 0;
+      for (const x of b) if ((x & 0xc0) !== 0x80) chars++;
+      if (chars <= SHORT_TOKEN_CHARS) shortBits[id >> 5]! |= 1 << (id & 31);
+      else longBytes[id] = b;
     } else {
       bytes[id] = b;
     }
   }
   const rest = buildTokenTrie(bytes, (id) => bytes[id] === null);
-  return { bits, size, rest, restToFull: mapNodes(rest, full), chars: automaton };
+  const long = buildTokenTrie(longBytes, (id) => longBytes[id] === null);
+  return {
+    bits,
+    size,
+    rest,
+    restToFull: mapNodes(rest, full),
+    chars: automaton,
+    shortBits,
+    long,
+    longToFull: mapNodes(long, full),
+  };
 }
 
 /** Maps every node of a sub-trie to the full trie's node with the same path. */
@@ -111,4 +135,37 @@ export function loopsOnSlice(tables: GrammarTables, g: number, slice: TokenSlice
     }
   }
   return true;
+}
+
+/**
+ * The single state every complete slice character takes DFA state `s` to, if there is one (every character
+ * accepted, all landing on the same state), else -1. A chain of such successors is a bounded string body:
+ * from its first state every slice token of at most chain-length characters is accepted.
+ */
+export function sliceSuccessor(tables: GrammarTables, s: number, slice: TokenSlice): number {
+  const dfa = slice.chars;
+  let target = -1;
+  const seen = new Set<number>();
+  const stack: number[] = [0, s];
+  while (stack.length > 0) {
+    const st = stack.pop()!;
+    const q = stack.pop()!;
+    for (let b = 0; b < 256; b++) {
+      const q2 = dfa.transitions[q * 256 + b]!;
+      if (q2 < 0) continue;
+      const s2 = tables.step(st, b);
+      if (s2 < 0) return -1;
+      if (q2 === 0) {
+        if (target < 0) target = s2;
+        else if (s2 !== target) return -1;
+        continue;
+      }
+      const key = s2 * 1024 + q2;
+      if (seen.has(key)) continue;
+      if (seen.size >= MAX_LOOP_CHECK_PAIRS || q2 >= 1024) return -1;
+      seen.add(key);
+      stack.push(q2, s2);
+    }
+  }
+  return target;
 }

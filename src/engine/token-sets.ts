@@ -13,7 +13,14 @@
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
-import { buildTokenSlice, JSON_STRING_RAW_RANGES, loopsOnSlice, type TokenSlice } from './slices.js';
+import {
+  buildTokenSlice,
+  JSON_STRING_RAW_RANGES,
+  loopsOnSlice,
+  SHORT_TOKEN_CHARS,
+  sliceSuccessor,
+  type TokenSlice,
+} from './slices.js';
 
 /** The tokenizer facts the engine needs (satisfied by `TokenizerInfo`). */
 export interface EngineTokenizer {
@@ -51,6 +58,7 @@ export class TokenizerContext {
   private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
   private fullToRestCache: Int32Array | undefined;
   private readonly loopCache = new WeakMap<GrammarTables, Int8Array>();
+  private readonly successorCache = new WeakMap<GrammarTables, Int32Array>();
 
   constructor(
     readonly tokenizer: EngineTokenizer,
@@ -133,6 +141,30 @@ export class TokenizerContext {
     return v === 1;
   }
 
+  /** How many slice-character steps from `g` each lead to a single next state (at most SHORT_TOKEN_CHARS). */
+  private chainLength(t: GrammarTables, g: number): number {
+    let length = 0;
+    let s = g;
+    while (length < SHORT_TOKEN_CHARS) {
+      let cache = this.successorCache.get(t);
+      if (!cache || cache.length <= s) {
+        const grown = new Int32Array(Math.max(64, (s + 1) * 2)).fill(-2);
+        if (cache) grown.set(cache);
+        cache = grown;
+        this.successorCache.set(t, cache);
+      }
+      let next = cache[s]!;
+      if (next === -2) {
+        next = sliceSuccessor(t, s, this.jsonStringSlice);
+        this.successorCache.get(t)![s] = next;
+      }
+      if (next < 0) break;
+      length++;
+      s = next;
+    }
+    return length;
+  }
+
   private compute(t: GrammarTables, g: number): StateTokenSet {
     const slice = this.jsonStringSlice;
     const bits = this.scratchBits;
@@ -142,6 +174,12 @@ export class TokenizerContext {
       // The whole slice is accepted; walk only the remainder trie.
       bits.set(slice.bits);
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
+    } else if (slice.size > 0 && this.chainLength(t, g) >= SHORT_TOKEN_CHARS) {
+      // A bounded string body with room for at least SHORT_TOKEN_CHARS more characters: the short slice
+      // tokens are accepted; walk the remainder and the long slice tokens.
+      bits.set(slice.shortBits);
+      this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
+      this.walk(t, slice.long, slice.longToFull, 1, slice.long.nodeCount, g, 0, false);
     } else {
       this.walk(t, this.trie, null, 1, this.trie.nodeCount, g, 0, slice.size > 0);
     }

@@ -42,12 +42,15 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
       properties: {
         name: { type: 'string' },
         nick: { type: 'string', maxLength: 5 },
+        bio: { type: 'string', minLength: 2, maxLength: 40 },
         zip: { type: 'string', pattern: '^[0-9]{5}$' },
       },
     });
     checkAlong(
       new GrammarMatcher(g),
-      info.encode('{"name": "Al \\"x\\"", "nick": "abc", "zip": "12345", "namex": [1, {"a": null}]}'),
+      info.encode(
+        '{"name": "Al \\"x\\"", "nick": "abc", "bio": "a short bio, \\u00e9 ok", "zip": "12345", "namex": [1, {"a": null}]}',
+      ),
       4,
     );
   });
