@@ -245,6 +245,8 @@ export class TokenizerContext {
     let exit = t.exitBytes;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
+    // Per-state "loops on the slice" flags (-1 unknown), re-read whenever `loops` may have grown them.
+    let loopFlags: Int8Array = this.loopCache.get(t) ?? EMPTY_FLAGS;
     if (baseDepth === 0) stack[0] = g;
     let i = from;
     while (i < to) {
@@ -277,14 +279,20 @@ export class TokenizerContext {
       if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
       stack[d] = next;
       const end = subtreeEnd[i]!;
-      if (shortcut && end - i > SHORTCUT_MIN_SUBTREE && this.loops(t, next)) {
+      if (
+        shortcut &&
+        end - i > SHORTCUT_MIN_SUBTREE &&
+        (next < loopFlags.length && loopFlags[next]! >= 0 ? loopFlags[next] === 1 : this.loops(t, next))
+      ) {
         this.takeSliceSubtree(t, i, d, next);
         trans = t.trans;
         transBase = t.transBase;
         exit = t.exitBytes;
+        loopFlags = this.loopCache.get(t) ?? loopFlags;
         i = end;
         continue;
       }
+      if (shortcut && end - i > SHORTCUT_MIN_SUBTREE) loopFlags = this.loopCache.get(t) ?? loopFlags;
       i++;
     }
   }
@@ -336,6 +344,8 @@ export class TokenizerContext {
     return this.fullToRestCache;
   }
 }
+
+const EMPTY_FLAGS = new Int8Array(0);
 
 /** Subtrees smaller than this are walked node by node (the shortcut's bookkeeping costs more). */
 const SHORTCUT_MIN_SUBTREE = 32;
