@@ -10,6 +10,7 @@
  * - `hostname` (RFC 1123): no final dot; no label with `--` in its 3rd-4th characters (A-labels `xn--…`
  *   would need punycode and IDNA checks).
  * - `uuid`: no `urn:uuid:` prefix.
+ * - `email`: domain labels of at most 63 characters.
  * - `uri`, `uri-reference` (RFC 3986): `//` before an authority (ajv's regex takes a single `/`), RFC
  *   dec-octets in IPv4-in-IPv6 literals, no IPvFuture literals, no `"`, and no colon in the first segment
  *   of a scheme-less relative path.
@@ -79,9 +80,10 @@ interface RegexFormat {
 }
 
 const REGEX_FORMATS: Readonly<Record<string, RegexFormat>> = {
+  // ajv's, with domain labels of at most 63 characters (RFC 1035), as RFC 5321 requires.
   email: {
     source:
-      "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?",
+      "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
     ignoreCase: true,
   },
   ipv4: {

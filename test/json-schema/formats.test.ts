@@ -175,7 +175,13 @@ const CASES: Record<string, { valid: string[]; invalid: string[]; outsideSubset?
     outsideSubset: ['P1Y2D', 'PT1H2S', 'P1YT2H3S'],
   },
   email: {
-    valid: ['joe.bloggs@example.com', "te~st!#$%&'*+/=?^_`{|}-x@ex-ample.co.uk", 'A@B.C', '1@2.3'],
+    valid: [
+      `a@${'b'.repeat(63)}.com`,
+      'joe.bloggs@example.com',
+      "te~st!#$%&'*+/=?^_`{|}-x@ex-ample.co.uk",
+      'A@B.C',
+      '1@2.3',
+    ],
     invalid: [
       '2962',
       '.test@example.com',
@@ -186,6 +192,7 @@ const CASES: Record<string, { valid: string[]; invalid: string[]; outsideSubset?
       'a b@c.d',
       'a@b.c-',
     ],
+    outsideSubset: [`a@${'b'.repeat(64)}.com`],
   },
   hostname: {
     valid: [
