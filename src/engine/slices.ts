@@ -8,7 +8,7 @@
  * simulating the slice's UTF-8 automaton against the state, a few hundred steps), its token set is the
  * slice bitset plus a walk of the much smaller remainder trie.
  */
-import { buildTokenTrie, type TokenTrie } from '../vocabulary/trie.js';
+import type { TokenTrie } from '../vocabulary/trie.js';
 import { dfaAccepts, exprToDfa } from './automaton.js';
 import type { GrammarTables } from './grammar-tables.js';
 import { type ByteDfa, chars, star } from './ir.js';
@@ -50,8 +50,9 @@ export function buildTokenSlice(
   const automaton = exprToDfa(star(chars(ranges)));
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
   const shortBits = new Int32Array(bits.length);
-  const bytes: (Uint8Array | null)[] = new Array(vocabSize).fill(null);
-  const longBytes: (Uint8Array | null)[] = new Array(vocabSize).fill(null);
+  // Which tokens go to the remainder trie and to the long-slice-token trie.
+  const inRest = new Uint8Array(vocabSize);
+  const inLong = new Uint8Array(vocabSize);
   let size = 0;
   for (let id = 0; id < vocabSize; id++) {
     if (full.tokenNode[id]! < 0) continue;
@@ -62,47 +63,78 @@ export function buildTokenSlice(
       let chars = 0;
       for (const x of b) if ((x & 0xc0) !== 0x80) chars++;
       if (chars <= SHORT_TOKEN_CHARS) shortBits[id >> 5]! |= 1 << (id & 31);
-      else longBytes[id] = b;
+      else inLong[id] = 1;
     } else {
-      bytes[id] = b;
+      inRest[id] = 1;
     }
   }
-  const rest = buildTokenTrie(bytes, (id) => bytes[id] === null);
-  const long = buildTokenTrie(longBytes, (id) => longBytes[id] === null);
+  const rest = filterTrie(full, (id) => inRest[id] === 1);
+  const long = filterTrie(full, (id) => inLong[id] === 1);
   return {
     bits,
     size,
-    rest,
-    restToFull: mapNodes(rest, full),
+    rest: rest.trie,
+    restToFull: rest.toFull,
     chars: automaton,
     shortBits,
-    long,
-    longToFull: mapNodes(long, full),
+    long: long.trie,
+    longToFull: long.toFull,
   };
 }
 
-/** Maps every node of a sub-trie to the full trie's node with the same path. */
-function mapNodes(sub: TokenTrie, full: TokenTrie): Int32Array {
-  const map = new Int32Array(sub.nodeCount);
-  const stack = new Int32Array(0x10000);
-  map[0] = 0;
-  stack[0] = 0;
-  for (let i = 1; i < sub.nodeCount; i++) {
-    const d = sub.depth[i]!;
-    const parent = stack[d - 1]!;
-    const b = sub.bytes[i]!;
-    // Children of `parent` in the full trie: parent+1, then each next sibling after a subtree.
-    let c = parent + 1;
-    const end = full.subtreeEnd[parent]!;
-    while (c < end && full.bytes[c]! !== b) c = full.subtreeEnd[c]!;
-    // Duplicate-bytes tokens are extra leaves with the same byte: match them by token id when present.
-    const tok = sub.token[i]!;
-    if (tok >= 0 && full.tokenNode[tok]! >= 0 && full.depth[full.tokenNode[tok]!] === d)
-      c = full.tokenNode[tok]!;
-    map[i] = c;
-    stack[d] = c;
+/**
+ * The sub-trie of the tokens `keep` selects, in one backward and one forward pass over the full trie (same
+ * DFS order, same paths), with each sub-trie node's full-trie node.
+ */
+function filterTrie(full: TokenTrie, keep: (id: number) => boolean): { trie: TokenTrie; toFull: Int32Array } {
+  const n = full.nodeCount;
+  const { bytes, depth, token } = full;
+  // parent[i] from depths (DFS order), then has[i] = "some kept token at or below i".
+  const parent = new Int32Array(n);
+  const lastAtDepth = new Int32Array(0x10001);
+  for (let i = 1; i < n; i++) {
+    const d = depth[i]!;
+    parent[i] = lastAtDepth[d - 1]!;
+    lastAtDepth[d] = i;
   }
-  return map;
+  const has = new Uint8Array(n);
+  for (let i = n - 1; i >= 1; i--) {
+    if (!has[i] && token[i]! >= 0 && keep(token[i]!)) has[i] = 1;
+    if (has[i]) has[parent[i]!] = 1;
+  }
+  has[0] = 1;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (has[i]) count++;
+  const subBytes = new Uint8Array(count);
+  const subDepth = new Uint16Array(count);
+  const subToken = new Int32Array(count).fill(-1);
+  const subtreeEnd = new Uint32Array(count);
+  const tokenNode = new Int32Array(full.tokenNode.length).fill(-1);
+  const toFull = new Int32Array(count);
+  // Open nodes per depth, closed (subtreeEnd set) when a node at the same or smaller depth arrives.
+  const open = new Int32Array(0x10001);
+  let top = -1;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (!has[i]) continue;
+    const d = depth[i]!;
+    while (top >= 0 && subDepth[open[top]!]! >= d && k > 0) subtreeEnd[open[top--]!] = k;
+    subBytes[k] = bytes[i]!;
+    subDepth[k] = d;
+    const tok = token[i]!;
+    if (tok >= 0 && keep(tok)) {
+      subToken[k] = tok;
+      tokenNode[tok] = k;
+    }
+    toFull[k] = i;
+    open[++top] = k;
+    k++;
+  }
+  while (top >= 0) subtreeEnd[open[top--]!] = k;
+  return {
+    trie: { nodeCount: count, bytes: subBytes, depth: subDepth, token: subToken, subtreeEnd, tokenNode },
+    toFull,
+  };
 }
 
 /**
