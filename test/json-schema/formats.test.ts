@@ -192,7 +192,6 @@ const CASES: Record<string, { valid: string[]; invalid: string[]; outsideSubset?
       'a b@c.d',
       'a@b.c-',
     ],
-    outsideSubset: [`a@${'b'.repeat(64)}.com`],
   },
   hostname: {
     valid: [
