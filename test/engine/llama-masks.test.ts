@@ -55,6 +55,22 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
     );
   });
 
+  it('unanchored patterns (near-loop search states) and additional-property keys', () => {
+    const g = compiler.compileJsonSchema({
+      type: 'object',
+      properties: {
+        kind: { type: 'string', pattern: '(LATEX|MATHML)' },
+        note: { type: 'string', pattern: 'x+' },
+      },
+      additionalProperties: { type: 'string', pattern: 'ok' },
+    });
+    checkAlong(
+      new GrammarMatcher(g),
+      info.encode('{"kind": "a MATH LATEX é b", "note": "yxxz", "kinder": "is ok"}'),
+      2,
+    );
+  });
+
   it('regex and EBNF', () => {
     checkAlong(
       new GrammarMatcher(compiler.compileRegex('[a-z]+(, [a-z]+)*')),
