@@ -3,18 +3,9 @@
  * and random mutations of strings. Seeded, so failures reproduce.
  */
 import type { ByteDfa, Expr, Grammar } from '../../src/engine/ir.js';
+import { rng } from '../helpers/rng.js';
 
-/** A small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { dfaAccepts, exprToDfa } from '../../src/engine/automaton.js';
 import type { ByteDfa } from '../../src/engine/ir.js';
 import { formatExpr, numberFormat, STRING_FORMATS } from '../../src/json-schema/formats.js';
+import { rng as prng } from '../helpers/rng.js';
 
 // CommonJS default exports, as seen from NodeNext ESM.
 const Ajv = AjvModule.default;
@@ -41,18 +42,6 @@ const acceptsContent = (format: string, content: string) =>
 /** Whether the grammar accepts a value written the way JSON.stringify writes it. */
 const acceptsValue = (format: string, value: string) =>
   acceptsContent(format, JSON.stringify(value).slice(1, -1));
-
-/** A seeded PRNG (mulberry32) so random walks are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random member of the DFA's language (a random walk that stops at accepting states with some probability). */
 function sample(d: ByteDfa, rand: () => number, stopProbability: number): Uint8Array {

@@ -2,6 +2,7 @@
 import { CompiledGrammar, GrammarMatcher } from '../../src/engine/index.js';
 import { ajvFor, draftOf } from '../../src/json-schema/drafts.js';
 import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../../src/json-schema/index.js';
+import { rng } from '../helpers/rng.js';
 
 export function compileSchema(
   schema: object | boolean | string,
@@ -40,17 +41,7 @@ export function layouts(v: unknown): string[] {
   return [JSON.stringify(v), pythonDumps(v), JSON.stringify(v, null, 2)];
 }
 
-/** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const ALPHABET = [...'{}[],:" 0123456789-.eE+abcdefxyzntrulsAZ_\\/@T:Z'].map((c) => c.charCodeAt(0));
 const CLOSERS = [...'"}]0123456789elrus'].map((c) => c.charCodeAt(0));

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { dfaAccepts, exprToDfa } from '../../src/engine/automaton.js';
 import type { ByteDfa, Expr } from '../../src/engine/ir.js';
+import { rng } from '../helpers/rng.js';
 
 const utf8 = new TextEncoder();
 
@@ -18,17 +19,7 @@ export function accepts(dfa: ByteDfa, text: string): boolean {
   return dfaAccepts(dfa, utf8.encode(text));
 }
 
-/** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

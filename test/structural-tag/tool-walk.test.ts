@@ -10,6 +10,7 @@ import { GrammarCompiler } from '../../src/engine/grammar-compiler.js';
 import { GrammarMatcher } from '../../src/engine/matcher.js';
 import { structuralTagForTools, type ToolCallStyle } from '../../src/structural-tag/index.js';
 import { TokenizerInfo } from '../../src/vocabulary/index.js';
+import { rng } from '../helpers/rng.js';
 
 const TOOLS = [
   {
@@ -40,17 +41,6 @@ const TOOLS = [
     },
   },
 ];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let info: TokenizerInfo;
 /** Ids of short ASCII word tokens, for readable free text. */
