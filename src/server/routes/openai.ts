@@ -244,6 +244,27 @@ function abortError(update: GenerationUpdate): HttpError | null {
   );
 }
 
+/**
+ * Runs every prepared request to completion (aborted if the client goes away). On an abort the flat error
+ * body is sent and null returned.
+ */
+async function runToCompletion(
+  ctx: ServerContext,
+  prepared: readonly PreparedItem[],
+  reply: FastifyReply,
+): Promise<GenerationUpdate[] | null> {
+  const signal = disconnectSignal(reply);
+  const updates = await Promise.all(prepared.map((p) => ctx.service.run(p, undefined, signal)));
+  for (const u of updates) {
+    const error = abortError(u);
+    if (error) {
+      sendFlatError(reply, error);
+      return null;
+    }
+  }
+  return updates;
+}
+
 const STATUS_NAMES: Record<number, string> = {
   400: 'BAD_REQUEST',
   500: 'INTERNAL_SERVER_ERROR',
@@ -473,12 +494,8 @@ async function completions(ctx: ServerContext, rawBody: unknown, reply: FastifyR
     return undefined;
   }
 
-  const signal = disconnectSignal(reply);
-  const updates = await Promise.all(job.prepared.map((p) => ctx.service.run(p, undefined, signal)));
-  for (const u of updates) {
-    const error = abortError(u);
-    if (error) return sendFlatError(reply, error);
-  }
+  const updates = await runToCompletion(ctx, job.prepared, reply);
+  if (!updates) return reply;
   return reply.send({
     id: firstId,
     object: 'text_completion',
@@ -671,12 +688,8 @@ async function chat(ctx: ServerContext, rawBody: unknown, reply: FastifyReply) {
     return undefined;
   }
 
-  const signal = disconnectSignal(reply);
-  const updates = await Promise.all(job.prepared.map((p) => ctx.service.run(p, undefined, signal)));
-  for (const u of updates) {
-    const error = abortError(u);
-    if (error) return sendFlatError(reply, error);
-  }
+  const updates = await runToCompletion(ctx, job.prepared, reply);
+  if (!updates) return reply;
   return reply.send({
     id: firstId,
     object: 'chat.completion',
