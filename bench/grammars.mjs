@@ -13,7 +13,7 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
+import { llamaXgrammarCompiler, loadXgrammar } from './xgrammar-wasm.mjs';
 
 const { values: args } = parseArgs({
   options: { walks: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } },
@@ -81,14 +81,7 @@ function makeWalks(compiled) {
 }
 
 const xgr = loadXgrammar();
-const xtok = await xgr.TokenizerInfo.createTokenizerInfo(
-  llamaEncodedVocab(info.vocabSize),
-  'byte_level',
-  false,
-  info.vocabSize,
-  [...info.eosTokenIds],
-);
-const xcompiler = await xgr.GrammarCompiler.createGrammarCompiler(xtok, false);
+const xcompiler = await llamaXgrammarCompiler(xgr, info.vocabSize, [...info.eosTokenIds]);
 
 const rows = [];
 for (const [name, ebnf] of Object.entries(GRAMMARS)) {

@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
+import { llamaXgrammarCompiler, loadXgrammar } from './xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const _require = createRequire(join(root, 'package.json'));
@@ -89,18 +89,7 @@ async function main() {
   const info = await TokenizerInfo.fromPreset('llama-3.1');
   const rows = [];
   const xgr = engines.includes('xgrammar') ? loadXgrammar() : undefined;
-  const xgCompiler = xgr
-    ? await xgr.GrammarCompiler.createGrammarCompiler(
-        await xgr.TokenizerInfo.createTokenizerInfo(
-          llamaEncodedVocab(info.vocabSize),
-          'byte_level',
-          false,
-          info.vocabSize,
-          STOP_IDS,
-        ),
-        false,
-      )
-    : undefined;
+  const xgCompiler = xgr ? await llamaXgrammarCompiler(xgr, info.vocabSize, STOP_IDS) : undefined;
   const compiler = new engine.GrammarCompiler(info, { cache: false });
   const mask = engine.allocateTokenBitmask(1, info.vocabSize);
 

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { llamaEncodedVocab, loadXgrammar } from './xgrammar-wasm.mjs';
+import { llamaXgrammarCompiler, loadXgrammar } from './xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const _require = createRequire(import.meta.url);
@@ -233,14 +233,7 @@ async function main() {
 
   if (engines.includes('xgrammar')) {
     const xgr = loadXgrammar();
-    const tokenizerInfo = await xgr.TokenizerInfo.createTokenizerInfo(
-      llamaEncodedVocab(info.vocabSize),
-      'byte_level',
-      false,
-      info.vocabSize,
-      STOP_IDS,
-    );
-    const compiler = await xgr.GrammarCompiler.createGrammarCompiler(tokenizerInfo, false);
+    const compiler = await llamaXgrammarCompiler(xgr, info.vocabSize, STOP_IDS);
     const t0 = performance.now();
     const compiled = await compiler.compileStructuralTag(tag);
     const compileMs = performance.now() - t0;

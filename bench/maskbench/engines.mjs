@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { llamaEncodedVocab, loadXgrammar } from '../xgrammar-wasm.mjs';
+import { llamaXgrammarCompiler, loadXgrammar } from '../xgrammar-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const _require = createRequire(join(root, 'package.json'));
@@ -99,14 +99,7 @@ async function logitkitEngine(info) {
 /** @param {any} info @returns {Promise<Engine>} */
 async function xgrammarEngine(info) {
   const xgr = loadXgrammar();
-  const tokenizerInfo = await xgr.TokenizerInfo.createTokenizerInfo(
-    llamaEncodedVocab(info.vocabSize),
-    'byte_level',
-    false,
-    info.vocabSize,
-    STOP_IDS,
-  );
-  const compiler = await xgr.GrammarCompiler.createGrammarCompiler(tokenizerInfo, false);
+  const compiler = await llamaXgrammarCompiler(xgr, info.vocabSize, STOP_IDS);
   return {
     name: 'xgrammar',
     async: true,
