@@ -7,6 +7,7 @@ import type { Grammar } from './ir.js';
 import {
   type EngineTokenizer,
   ruleSignature,
+  type StateTokenSet,
   type TokenizerContext,
   tokenizerContext,
 } from './token-sets.js';
@@ -15,6 +16,7 @@ export class CompiledGrammar {
   /** The tokenizer context (trie, shared token-set cache), or null for a string-only grammar. */
   readonly context: TokenizerContext | null;
   private readonly ruleKeys: (string | undefined)[];
+  private readonly stateSets: (StateTokenSet | undefined)[] = [];
 
   private constructor(
     readonly grammar: Grammar,
@@ -43,6 +45,21 @@ export class CompiledGrammar {
   /** The model's vocabulary size (0 without a tokenizer). */
   get vocabSize(): number {
     return this.tokenizer?.vocabSize ?? 0;
+  }
+
+  /**
+   * The token set of DFA state `g`: from the shared per-tokenizer cache the first time, then kept here so a
+   * mask does not rebuild the cache key (a string) for every state on every call.
+   */
+  tokenSet(g: number): StateTokenSet {
+    let set = this.stateSets[g];
+    if (!set) {
+      if (!this.context)
+        throw new Error('This grammar was compiled without a tokenizer; token masks are unavailable');
+      set = this.context.tokenSet(this.tables, this.ruleKey(this.tables.stateRule[g]!), g);
+      this.stateSets[g] = set;
+    }
+    return set;
   }
 
   /** Cache key of rule `rule`'s automaton for the shared token-set cache (computed once). */

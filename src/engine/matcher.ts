@@ -225,7 +225,6 @@ export class GrammarMatcher {
   }
 
   private computeTokenMask(out: Int32Array, base: number): void {
-    const ctx = this.compiled.context!;
     const t = this.compiled.tables;
     const p = this.parser;
     const [from, to] = p.currentRowRange();
@@ -241,7 +240,7 @@ export class GrammarMatcher {
       const g = p.stateAt(i);
       if (!t.hasBytes[g] || this.stateStamp[g] === stamp) continue;
       this.stateStamp[g] = stamp;
-      const set = ctx.tokenSet(t, this.compiled.ruleKey(t.stateRule[g]!), g);
+      const set = this.compiled.tokenSet(g);
       if (set.acceptedBits) {
         const bits = set.acceptedBits;
         for (let w = 0; w < bits.length; w++) out[base + w]! |= bits[w]!;
