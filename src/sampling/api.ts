@@ -5,6 +5,8 @@
  *
  * The input row is edited in place during a call (penalties, bias) and restored before returning.
  */
+
+import { applyTokenBitmask } from '../engine/bitmask.js';
 import { type CustomParams, resolveLogitProcessor } from './logit-processors.js';
 import { SamplingParams, type SamplingParamsInput } from './params.js';
 import { LogitsPipeline, type SamplingState } from './pipeline.js';
@@ -38,7 +40,7 @@ function withProcessedRow<T>(
     const { fn: processor } = resolveLogitProcessor(state.customLogitProcessor);
     const row = Float32Array.from(logits);
     shared.applyEdits(row, params, state);
-    if (state.bitmask) applyMaskDense(row, state.bitmask);
+    if (state.bitmask) applyTokenBitmask(row, state.bitmask, row.length);
     const custom: CustomParams = { ...(params.custom_params ?? {}) };
     custom.__req__ = { outputIds: Array.from(state.outputIds), originInputIds: [] };
     const replaced = processor([row], [custom]);
@@ -49,13 +51,6 @@ function withProcessedRow<T>(
     return fn(logits, state.bitmask);
   } finally {
     shared.restoreEdits(logits);
-  }
-}
-
-/** Sets every token whose bit is 0 in `mask` to -inf (dense mask application). */
-export function applyMaskDense(row: Float32Array, mask: Int32Array): void {
-  for (let i = 0; i < row.length; i++) {
-    if (((mask[i >>> 5]! >>> (i & 31)) & 1) === 0) row[i] = Number.NEGATIVE_INFINITY;
   }
 }
 

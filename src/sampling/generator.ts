@@ -29,7 +29,7 @@
  *   `outputIds` cumulative and never trimmed, `logprobs` cumulative in `meta_info` shapes.
  */
 import { randomUUID } from 'node:crypto';
-import { applyMaskDense } from './api.js';
+import { applyTokenBitmask } from '../engine/bitmask.js';
 import { IncrementalDetokenizer } from './detokenizer.js';
 import { SamplingParamsError } from './errors.js';
 import { abortReason, type FinishAbort, type FinishReason, StopChecker } from './finish.js';
@@ -435,7 +435,7 @@ export class Generator {
     for (const [fn, indices] of groups) {
       const groupRows = indices.map((i) => {
         const mask = masks[i];
-        if (mask) applyMaskDense(rows[i]!, mask);
+        if (mask) applyTokenBitmask(rows[i]!, mask, rows[i]!.length);
         masks[i] = undefined;
         return rows[i]!;
       });

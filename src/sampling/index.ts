@@ -2,7 +2,7 @@
  * Sampling with SGLang's exact semantics: parameters and validation, the logits pipeline, custom
  * logit processors, stop conditions, incremental detokenization, logprobs and the generation loop.
  */
-export { applyMaskDense, type ComputeState, computeLogprobs, computeProbs, sampleToken } from './api.js';
+export { type ComputeState, computeLogprobs, computeProbs, sampleToken } from './api.js';
 export {
   type DetokenizerOptions,
   findPrintableText,
