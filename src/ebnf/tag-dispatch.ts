@@ -90,7 +90,8 @@ function restrict(ac: AhoCorasick, accept: number): ByteDfa {
     const out = ac.output[s]!;
     accepting[s] = out === accept ? 1 : 0;
     if (out !== FREE) continue; // completed tags and excludes have no way on
-    for (let b = 0; b < 256; b++) {
+    // Byte 0xFF never occurs in UTF-8 text; the engine reserves it for token-id codes (engine/token-ids.ts).
+    for (let b = 0; b < 0xff; b++) {
       const t = ac.delta[s * 256 + b]!;
       const o = ac.output[t]!;
       if (o === FREE || o === accept) transitions[s * 256 + b] = t;

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, GrammarTables } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
+import { type TokenIdSet, tokenIdSetOf, tokensWithMarkerByte, usesTokenIds } from './token-ids.js';
 import {
   type EngineTokenizer,
   ruleSignature,
@@ -15,8 +16,11 @@ import {
 export class CompiledGrammar {
   /** The tokenizer context (trie, shared token-set cache), or null for a string-only grammar. */
   readonly context: TokenizerContext | null;
+  /** Whether the grammar has token-id terminals (token-ids.ts): the matcher then also reads tokens by id. */
+  readonly usesTokenIds: boolean;
   private readonly ruleKeys: (string | undefined)[];
   private readonly stateSets: (StateTokenSet | undefined)[] = [];
+  private readonly idSets: (TokenIdSet | undefined)[] = [];
 
   private constructor(
     readonly grammar: Grammar,
@@ -27,6 +31,7 @@ export class CompiledGrammar {
   ) {
     this.context = tokenizer ? tokenizerContext(tokenizer) : null;
     this.ruleKeys = new Array(tables.numRules);
+    this.usesTokenIds = usesTokenIds(tables);
   }
 
   /**
@@ -60,6 +65,21 @@ export class CompiledGrammar {
       this.stateSets[g] = set;
     }
     return set;
+  }
+
+  /** The token ids DFA state `g` accepts by id (computed on first use, then kept). */
+  tokenIdSet(g: number): TokenIdSet {
+    let set = this.idSets[g];
+    if (!set) {
+      set = tokenIdSetOf(this.tables, g, this.vocabSize);
+      this.idSets[g] = set;
+    }
+    return set;
+  }
+
+  /** Tokens whose text contains the byte 0xFF: never matched by their text in a grammar with token ids. */
+  get markerByteTokens(): Int32Array {
+    return this.tokenizer ? tokensWithMarkerByte(this.tokenizer) : new Int32Array(0);
   }
 
   /** Cache key of rule `rule`'s automaton for the shared token-set cache (computed once). */

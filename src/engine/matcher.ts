@@ -5,11 +5,15 @@
  * accepts on its own come from the shared per-state token sets (token-sets.ts), OR-ed in as bitsets; only
  * the trie subtrees where a token may leave the rule are walked with the full parser. A one-entry cache
  * returns the previous mask when the row is unchanged (inside a string body, token after token).
+ *
+ * Token ids (token-ids.ts): in a grammar with token-id terminals, a token is read by its id first (its 4-byte
+ * code), and by its text only if the id reading fails; masks add each state's id set to the text part.
  */
 import { bitmaskWords } from './bitmask.js';
 import type { CompiledGrammar } from './compiled-grammar.js';
 import { EarleyParser } from './earley.js';
 import { BYTE_SET_WORDS } from './grammar-tables.js';
+import { TOKEN_ID_MARKER, tokenIdCode } from './token-ids.js';
 
 export interface GrammarMatcherOptions {
   /** Stop (EOS) token ids; default: the tokenizer's EOS ids. */
@@ -45,6 +49,7 @@ export class GrammarMatcher {
   private cacheItems = new Int32Array(0);
   private cacheItemCount = -1;
   private cacheMask: Int32Array | null = null;
+  private readonly code = new Uint8Array(4);
 
   constructor(
     readonly compiled: CompiledGrammar,
@@ -86,6 +91,7 @@ export class GrammarMatcher {
     } else {
       bitmask.fill(0, base, base + words);
       this.computeTokenMask(bitmask, base);
+      if (this.compiled.usesTokenIds) this.addTokenIds(bitmask, base);
       this.storeCache(bitmask.subarray(base, base + words));
     }
     if (this.parser.isCompleted() && !this.terminateWithoutStopToken) {
@@ -94,11 +100,23 @@ export class GrammarMatcher {
     }
   }
 
-  /** Accepts one token; returns false (and changes nothing) if it is not allowed here. */
+  /**
+   * Accepts one token; returns false (and changes nothing) if it is not allowed here. In a grammar with token-id
+   * terminals the id reading comes first (also for a stop token the grammar names explicitly), then the
+   * stop-token rule, then the token's text.
+   */
   acceptToken(tokenId: number): boolean {
     const tok = this.compiled.tokenizer;
     if (!tok || this.stopAccepted) return false;
     if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= tok.vocabSize) return false;
+    const byId = this.compiled.usesTokenIds;
+    if (byId) {
+      const rows = this.parser.rowCount;
+      if (this.parser.pushBytes(tokenIdCode(tokenId, this.code))) {
+        this.history.push(rows);
+        return true;
+      }
+    }
     if (this.stopTokenIds.includes(tokenId)) {
       if (this.terminateWithoutStopToken || !this.parser.isCompleted()) return false;
       this.history.push(-1 - this.parser.rowCount);
@@ -106,16 +124,23 @@ export class GrammarMatcher {
       return true;
     }
     if (tok.trie.tokenNode[tokenId]! < 0) return false;
+    const text = tok.tokenBytes(tokenId);
+    // Text containing 0xFF could spell a token-id code: such tokens have no text reading in these grammars.
+    if (byId && text.includes(TOKEN_ID_MARKER)) return false;
     const rows = this.parser.rowCount;
-    if (!this.parser.pushBytes(tok.tokenBytes(tokenId))) return false;
+    if (!this.parser.pushBytes(text)) return false;
     this.history.push(rows);
     return true;
   }
 
-  /** Accepts a string (or raw bytes) as one step: all or nothing. Never consumes stop tokens. */
+  /**
+   * Accepts a string (or raw bytes) as one step: all or nothing. Never consumes stop tokens, and never matches
+   * token-id terminals (bytes containing 0xFF are rejected in a grammar that has them).
+   */
   acceptString(input: string | Uint8Array): boolean {
     if (this.stopAccepted) return false;
     const bytes = typeof input === 'string' ? utf8Encoder.encode(input) : input;
+    if (this.compiled.usesTokenIds && bytes.includes(TOKEN_ID_MARKER)) return false;
     const rows = this.parser.rowCount;
     if (!this.parser.pushBytes(bytes)) return false;
     this.history.push(rows);
@@ -167,7 +192,8 @@ export class GrammarMatcher {
 
   /**
    * The bytes the grammar forces next (while exactly one byte is possible and the input is not yet
-   * complete), as the longest complete-UTF-8 prefix. Does not change the state.
+   * complete), as the longest complete-UTF-8 prefix. Stops before a token-id terminal (ids are not text).
+   * Does not change the state.
    */
   findJumpForwardString(): string {
     if (this.isTerminated()) return '';
@@ -187,7 +213,7 @@ export class GrammarMatcher {
           v &= v - 1;
         }
       }
-      if (count !== 1 || !p.pushByte(only)) break;
+      if (count !== 1 || only === TOKEN_ID_MARKER || !p.pushByte(only)) break;
       out.push(only);
     }
     p.popTo(keep);
@@ -267,6 +293,44 @@ export class GrammarMatcher {
     const starts = this.uncertain.subarray(0, nUncertain);
     if (sources > 1) starts.sort();
     this.walkSubtrees(starts, out, base);
+  }
+
+  /**
+   * The token-id part of a mask: drops the text reading of tokens whose bytes contain 0xFF, then ORs in the id
+   * set of every row state that can read a token-id code.
+   */
+  private addTokenIds(out: Int32Array, base: number): void {
+    const marker = this.compiled.markerByteTokens;
+    for (let k = 0; k < marker.length; k++) {
+      const tok = marker[k]!;
+      out[base + (tok >> 5)]! &= ~(1 << (tok & 31));
+    }
+    const t = this.compiled.tables;
+    const p = this.parser;
+    const [from, to] = p.currentRowRange();
+    if (this.stateStamp.length < t.numStates) {
+      const grown = new Int32Array(t.numStates * 2);
+      grown.set(this.stateStamp);
+      this.stateStamp = grown;
+    }
+    const stamp = ++this.stamp;
+    for (let i = from; i < to; i++) {
+      const g = p.stateAt(i);
+      if (!t.hasBytes[g] || this.stateStamp[g] === stamp) continue;
+      this.stateStamp[g] = stamp;
+      if (t.step(g, TOKEN_ID_MARKER) < 0) continue;
+      const set = this.compiled.tokenIdSet(g);
+      if (set.bits) {
+        const bits = set.bits;
+        for (let w = 0; w < bits.length; w++) out[base + w]! |= bits[w]!;
+      } else {
+        const list = set.list!;
+        for (let k = 0; k < list.length; k++) {
+          const tok = list[k]!;
+          out[base + (tok >> 5)]! |= 1 << (tok & 31);
+        }
+      }
+    }
   }
 
   /** Walks the given trie subtrees (ascending node indices) with the full parser, setting allowed tokens. */
