@@ -112,11 +112,15 @@ class Lowerer {
       let lookahead: Expr | undefined;
       if (rule.lookahead) {
         this.checkLookahead(rule.lookahead.body, rule.lookahead.token);
-        lookahead = this.expr(rule.lookahead.body);
+        // Default mode enforces the assertion (engine/lookahead.ts); XGrammar only prunes precomputed
+        // token masks with it, which compat mode approximates by ignoring it like XGrammar's matcher.
+        if (this.options.compat === 'default') lookahead = this.expr(rule.lookahead.body);
         this.warn(
           'lookahead-not-enforced',
           rule.lookahead.token,
-          `Lookahead assertion of rule "${rule.name}": XGrammar does not enforce it when matching text, only when precomputing token masks`,
+          this.options.compat === 'default'
+            ? `Lookahead assertion of rule "${rule.name}": enforced here on text and masks, but XGrammar does not enforce it when matching text (only when precomputing token masks)`
+            : `Lookahead assertion of rule "${rule.name}": XGrammar does not enforce it when matching text, only when precomputing token masks`,
         );
       }
       this.builder.setBody(this.index.get(rule.name)!, body, lookahead);

@@ -5,9 +5,14 @@
  *
  * Prediction and completion follow Aycock & Horspool: predicting a nullable rule also advances the
  * predicting item over it right away, so completion never has to look at the row being built.
+ *
+ * Lookahead assertions (lookahead.ts) add two obligation-set ids to an item: `guard`, the set pending on
+ * its parse path now, and `originGuard`, the set when the item was predicted (completion joins a child to
+ * the parents whose guard at the child's origin was that set). Both are 0 in grammars without assertions.
  */
 import { GrammarError } from './errors.js';
 import { type GrammarTables, MISSING } from './grammar-tables.js';
+import { CONTRADICTED, type LookaheadObligations } from './lookahead.js';
 
 /** Most items one row may hold before the parser reports the grammar as too ambiguous. */
 export const MAX_ROW_ITEMS = 50_000;
@@ -16,6 +21,8 @@ export class EarleyParser {
   /** Item states and origins, row after row. */
   private itemState: Int32Array;
   private itemOrigin: Int32Array;
+  private itemGuard: Int32Array;
+  private itemOriginGuard: Int32Array;
   /** `rowStart[k]`: index of row k's first item; `rowStart[rows]` is the item count. */
   private rowStart: Int32Array;
   private rows = 0;
@@ -25,9 +32,14 @@ export class EarleyParser {
   private sameNext: Int32Array;
   private stamp = 0;
 
+  private readonly obligations: LookaheadObligations;
+
   constructor(readonly tables: GrammarTables) {
+    this.obligations = tables.obligations;
     this.itemState = new Int32Array(256);
     this.itemOrigin = new Int32Array(256);
+    this.itemGuard = new Int32Array(256);
+    this.itemOriginGuard = new Int32Array(256);
     this.sameNext = new Int32Array(256);
     this.rowStart = new Int32Array(64);
     this.seenStamp = new Int32Array(Math.max(64, tables.numStates)).fill(-1);
@@ -41,7 +53,7 @@ export class EarleyParser {
     this.rowStart[0] = 0;
     this.beginRow();
     const start = this.tables.ruleStart[this.tables.root]!;
-    if (start >= 0) this.add(start, 0);
+    if (start >= 0) this.add(start, 0, 0, 0);
     this.closeRow();
   }
 
@@ -68,6 +80,16 @@ export class EarleyParser {
     return this.itemOrigin[i]!;
   }
 
+  /** The lookahead obligations pending on item `i`'s parse path (0: none). */
+  guardAt(i: number): number {
+    return this.itemGuard[i]!;
+  }
+
+  /** The obligations pending when item `i` was predicted. */
+  originGuardAt(i: number): number {
+    return this.itemOriginGuard[i]!;
+  }
+
   /**
    * Consumes one byte. Returns false (and leaves the parser unchanged) if no item can take it.
    */
@@ -80,7 +102,13 @@ export class EarleyParser {
       const g = this.itemState[i]!;
       let next = t.trans[t.transBase[g]! + t.classMaps[(t.stateRule[g]! << 8) | b]!]!;
       if (next === MISSING) next = t.step(g, b);
-      if (next >= 0) this.add(next, this.itemOrigin[i]!);
+      if (next < 0) continue;
+      let guard = this.itemGuard[i]!;
+      if (guard !== 0) {
+        guard = this.obligations.step(guard, b);
+        if (guard === CONTRADICTED) continue;
+      }
+      this.add(next, this.itemOrigin[i]!, this.itemOriginGuard[i]!, guard);
     }
     if (this.rowStart[this.rows + 1] === to) return false;
     this.closeRow();
@@ -128,7 +156,11 @@ export class EarleyParser {
     for (let i = from; i < to; i++) {
       const g = this.itemState[i]!;
       if (!t.hasBytes[g]) continue;
-      for (let b = 0; b < 256; b++) if (t.step(g, b) >= 0) out[b >> 5]! |= 1 << (b & 31);
+      const guard = this.itemGuard[i]!;
+      for (let b = 0; b < 256; b++) {
+        if (t.step(g, b) >= 0 && (guard === 0 || this.obligations.step(guard, b) !== CONTRADICTED))
+          out[b >> 5]! |= 1 << (b & 31);
+      }
     }
   }
 
@@ -138,6 +170,8 @@ export class EarleyParser {
     const n = this.rowStart[this.rows]!;
     c.itemState = this.itemState.slice(0, Math.max(n, 256));
     c.itemOrigin = this.itemOrigin.slice(0, Math.max(n, 256));
+    c.itemGuard = this.itemGuard.slice(0, Math.max(n, 256));
+    c.itemOriginGuard = this.itemOriginGuard.slice(0, Math.max(n, 256));
     c.sameNext = new Int32Array(c.itemState.length);
     c.rowStart = this.rowStart.slice();
     c.rows = this.rows;
@@ -155,13 +189,19 @@ export class EarleyParser {
   }
 
   /** Adds an item to the row being built (index `rows`), unless already present. */
-  private add(state: number, origin: number): void {
+  private add(state: number, origin: number, originGuard: number, guard: number): void {
     const stamp = this.stamp;
     if (state >= this.seenStamp.length) this.growSeen(state + 1);
     let end = this.rowStart[this.rows + 1]!;
     if (this.seenStamp[state] === stamp) {
-      for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!)
-        if (this.itemOrigin[i] === origin) return;
+      for (let i = this.seenHead[state]!; i >= 0; i = this.sameNext[i]!) {
+        if (
+          this.itemOrigin[i] === origin &&
+          this.itemGuard[i] === guard &&
+          this.itemOriginGuard[i] === originGuard
+        )
+          return;
+      }
       if (end >= this.itemState.length) this.grow();
       this.sameNext[end] = this.seenHead[state]!;
     } else {
@@ -172,6 +212,8 @@ export class EarleyParser {
     this.seenHead[state] = end;
     this.itemState[end] = state;
     this.itemOrigin[end] = origin;
+    this.itemGuard[end] = guard;
+    this.itemOriginGuard[end] = originGuard;
     end++;
     if (end - this.rowStart[this.rows]! > MAX_ROW_ITEMS) {
       throw new GrammarError(
@@ -200,6 +242,12 @@ export class EarleyParser {
     const o = new Int32Array(size);
     o.set(this.itemOrigin);
     this.itemOrigin = o;
+    const gd = new Int32Array(size);
+    gd.set(this.itemGuard);
+    this.itemGuard = gd;
+    const og = new Int32Array(size);
+    og.set(this.itemOriginGuard);
+    this.itemOriginGuard = og;
     const n = new Int32Array(size);
     n.set(this.sameNext);
     this.sameNext = n;
@@ -213,27 +261,42 @@ export class EarleyParser {
     for (let i = rowFirst; i < this.rowStart[row + 1]!; i++) {
       const g = this.itemState[i]!;
       const origin = this.itemOrigin[i]!;
-      if (t.final[g] && origin !== row) this.complete(t.stateRule[g]!, origin);
+      const guard = this.itemGuard[i]!;
+      const originGuard = this.itemOriginGuard[i]!;
+      if (t.final[g] && origin !== row) this.complete(t.stateRule[g]!, origin, originGuard, guard);
       const refEnd = t.refOff[g]! + t.refLen[g]!;
       for (let e = t.refOff[g]!; e < refEnd; e++) {
         const q = t.refRule[e]!;
-        this.add(t.ruleStart[q]!, row);
-        if (t.nullable[q]) this.add(t.refNext[e]!, origin);
+        this.add(t.ruleStart[q]!, row, guard, guard);
+        if (!t.nullable[q]) continue;
+        const ob = this.obligations;
+        if (!ob.enabled) this.add(t.refNext[e]!, origin, originGuard, guard);
+        else {
+          // One item per way the empty derivation can satisfy lookahead assertions.
+          for (const set of ob.emptyDerivations[q]!)
+            this.add(t.refNext[e]!, origin, originGuard, ob.afterAssertions(guard, set));
+        }
       }
     }
     this.rows++;
   }
 
-  /** Advances every item of row `origin` that waits for `rule`. */
-  private complete(rule: number, origin: number): void {
+  /**
+   * Advances every item of row `origin` that waits for `rule` and whose obligations there were
+   * `originGuard` (the completed child's), carrying the child's obligations plus the rule's assertion.
+   */
+  private complete(rule: number, origin: number, originGuard: number, guard: number): void {
     const t = this.tables;
     const from = this.rowStart[origin]!;
     const to = this.rowStart[origin + 1]!;
+    const after = this.obligations.afterRule(guard, rule);
     for (let j = from; j < to; j++) {
+      if (this.itemGuard[j] !== originGuard) continue;
       const h = this.itemState[j]!;
       const refEnd = t.refOff[h]! + t.refLen[h]!;
       for (let e = t.refOff[h]!; e < refEnd; e++) {
-        if (t.refRule[e] === rule) this.add(t.refNext[e]!, this.itemOrigin[j]!);
+        if (t.refRule[e] === rule)
+          this.add(t.refNext[e]!, this.itemOrigin[j]!, this.itemOriginGuard[j]!, after);
       }
     }
   }

@@ -12,6 +12,7 @@
 import { build, epsilonClosure, fullOptions, Nfa } from './automaton.js';
 import { GrammarError } from './errors.js';
 import type { Grammar } from './ir.js';
+import { LookaheadObligations } from './lookahead.js';
 
 /** Limits applied while compiling and while lazily extending a grammar's automata. */
 export interface GrammarLimits {
@@ -71,6 +72,8 @@ export class GrammarTables {
   /** 1 if the rule derives the empty string / some string at all. */
   readonly nullable: Uint8Array;
   readonly productive: Uint8Array;
+  /** Lookahead assertions of the rules, enforced by the parser. */
+  readonly obligations: LookaheadObligations;
   /** Byte-level FIRST per NFA state and FOLLOW per rule (8 words each). */
   readonly first: Int32Array;
   readonly follow: Int32Array;
@@ -129,6 +132,7 @@ export class GrammarTables {
         throw new GrammarError('unsupported', `A rule references an unknown rule index ${q}`);
       }
     }
+    this.obligations = new LookaheadObligations(grammar);
     const n = nfa.size;
     this.nfaRule = new Int32Array(n);
     for (let r = 0; r < numRules; r++) this.nfaRule.fill(r, this.nfaRangeStart[r]!, this.nfaRangeEnd[r]!);

@@ -230,8 +230,9 @@ export class GrammarMatcher {
     const [from, to] = this.parser.currentRowRange();
     if (to - from !== this.cacheItemCount) return false;
     const c = this.cacheItems;
-    for (let i = from, k = 0; i < to; i++, k += 2) {
-      if (c[k] !== this.parser.stateAt(i) || c[k + 1] !== this.parser.originAt(i)) return false;
+    const p = this.parser;
+    for (let i = from, k = 0; i < to; i++, k += 3) {
+      if (c[k] !== p.stateAt(i) || c[k + 1] !== p.originAt(i) || c[k + 2] !== p.guardAt(i)) return false;
     }
     return true;
   }
@@ -239,10 +240,11 @@ export class GrammarMatcher {
   private storeCache(mask: Int32Array): void {
     const [from, to] = this.parser.currentRowRange();
     const n = to - from;
-    if (this.cacheItems.length < 2 * n) this.cacheItems = new Int32Array(2 * n);
-    for (let i = from, k = 0; i < to; i++, k += 2) {
+    if (this.cacheItems.length < 3 * n) this.cacheItems = new Int32Array(3 * n);
+    for (let i = from, k = 0; i < to; i++, k += 3) {
       this.cacheItems[k] = this.parser.stateAt(i);
       this.cacheItems[k + 1] = this.parser.originAt(i);
+      this.cacheItems[k + 2] = this.parser.guardAt(i);
     }
     this.cacheItemCount = n;
     if (!this.cacheMask || this.cacheMask.length !== mask.length)
@@ -262,9 +264,14 @@ export class GrammarMatcher {
     }
     let nUncertain = 0;
     let sources = 0;
+    let guarded = false;
     for (let i = from; i < to; i++) {
       const g = p.stateAt(i);
-      if (!t.hasBytes[g] || this.stateStamp[g] === stamp) continue;
+      if (!t.hasBytes[g]) continue;
+      // A pending lookahead assertion also constrains the item's own bytes, which the per-state sets do not
+      // know: such rows are walked with the full parser (assertions are short-lived in practice).
+      if (p.guardAt(i) !== 0) guarded = true;
+      if (guarded || this.stateStamp[g] === stamp) continue;
       this.stateStamp[g] = stamp;
       const set = this.compiled.tokenSet(g);
       if (set.acceptedBits) {
@@ -288,6 +295,10 @@ export class GrammarMatcher {
         nUncertain += u.length;
         sources++;
       }
+    }
+    if (guarded) {
+      this.walkSubtrees(this.compiled.context!.rootChildren, out, base);
+      return;
     }
     if (nUncertain === 0) return;
     const starts = this.uncertain.subarray(0, nUncertain);

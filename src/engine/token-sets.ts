@@ -47,6 +47,8 @@ export class TokenizerContext {
   readonly vocabWords: number;
   /** `parent[i]`: parent node of trie node `i` (root: -1). */
   readonly parent: Int32Array;
+  /** The root's children, ascending: walking them all is a walk of the whole trie. */
+  readonly rootChildren: Int32Array;
   private readonly cache = new Map<string, StateTokenSet>();
   private cacheBytes = 0;
   // Scratch for walks (one walk at a time: JS is single-threaded).
@@ -77,6 +79,9 @@ export class TokenizerContext {
       lastAtDepth[d] = i;
       if (d > maxDepth) maxDepth = d;
     }
+    const children: number[] = [];
+    for (let i = 1; i < n; i = this.trie.subtreeEnd[i]!) children.push(i);
+    this.rootChildren = Int32Array.from(children);
     this.stateStack = new Int32Array(maxDepth + 2);
     this.scratchBits = new Int32Array(this.vocabWords);
     this.uncertain = new Int32Array(1024);

@@ -316,7 +316,7 @@ field ::= [^,"\n]* | "\"" ([^"] | "\"\"")* "\""`,
   { name: 'sparse end states plus', ebnf: 'root ::= ("a" | "bc")+ "z"', strings: ['z', 'az', 'abcz'] },
   { name: 'negated ranges', ebnf: 'root ::= [^a-cx-z]+', strings: ['def', 'abc', 'dxe', 'w'] },
   {
-    name: 'lookahead assertion (not enforced on strings)',
+    name: 'lookahead assertion (XGrammar does not enforce it on strings)',
     ebnf: 'root ::= a b\na ::= "x"+ (= "y")\nb ::= "y" | "z"',
     strings: ['xy', 'xxz', 'xz', 'y'],
   },

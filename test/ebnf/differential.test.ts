@@ -1,7 +1,8 @@
 /**
  * Differential test against XGrammar (WASM oracle): every corpus grammar in `compat: 'xgrammar'` mode must
  * accept exactly the strings XGrammar accepts (hand-written probes + sampled sentences + mutations).
- * In default mode, grammars that hit no documented quirk (no warning) must behave identically.
+ * In default mode, grammars that hit no documented quirk (no warning) must behave identically; the quirks
+ * have their own tests (test/ebnf/lowering.test.ts, test/engine/lookahead.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ebnfToGrammar } from '../../src/ebnf/index.js';
@@ -38,7 +39,10 @@ describe('EBNF differential vs XGrammar', () => {
         expect(grammarAcceptsString(plainCompiled, s), JSON.stringify(s)).toBe(accepted);
       }
       const strings = probeStrings(entry.ebnf, entry.root, entry.strings ?? [], 1000 + index);
-      const quirky = warnings.some((w) => w.kind === 'negated-class-non-ascii');
+      // Documented quirks (each with its own test): XGrammar's negated classes and unenforced lookaheads.
+      const quirky = warnings.some(
+        (w) => w.kind === 'negated-class-non-ascii' || w.kind === 'lookahead-not-enforced',
+      );
       if (!quirky) {
         const modeDiffs = strings.filter(
           (s) => grammarAcceptsString(compat, s) !== grammarAcceptsString(plainCompiled, s),
