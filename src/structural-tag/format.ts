@@ -7,6 +7,12 @@ import { GrammarError } from '../engine/errors.js';
 /** A token given by id or by its exact decoded text. */
 export type TokenRef = number | string;
 
+/** A token reference with the JSON pointer it came from (for errors when it does not resolve). */
+export interface TokenSpec {
+  readonly token: TokenRef;
+  readonly path: string;
+}
+
 /** One node of the format tree; `path` is the JSON pointer of the object it came from. */
 export type Format = { readonly path: string } & (
   | { type: 'const_string'; value: string }
@@ -35,7 +41,22 @@ export type Format = { readonly path: string } & (
     }
   | { type: 'dispatch'; rules: Array<{ trigger: string; format: Format }>; loop: boolean; excludes: string[] }
   | { type: 'token'; token: TokenRef }
-  | { type: 'exclude_token' | 'any_tokens' | 'token_triggered_tags' | 'token_dispatch' }
+  | { type: 'exclude_token'; excludeTokens: TokenSpec[] }
+  | { type: 'any_tokens'; excludeTokens: TokenSpec[]; maxTokens?: number }
+  | {
+      type: 'token_triggered_tags';
+      triggerTokens: TokenSpec[];
+      tags: TagFormat[];
+      atLeastOne: boolean;
+      stopAfterFirst: boolean;
+      excludeTokens: TokenSpec[];
+    }
+  | {
+      type: 'token_dispatch';
+      rules: Array<{ trigger: TokenSpec; format: Format }>;
+      loop: boolean;
+      excludeTokens: TokenSpec[];
+    }
 );
 
 /** `begin content end`; `begin`/`end` are strings or `token` formats; several ends are alternatives. */
@@ -83,6 +104,13 @@ export function fail(path: string, message: string): never {
 
 function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTokenRef(value: Json | undefined): value is TokenRef {
+  return (
+    (typeof value === 'string' && value !== '') ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+  );
 }
 
 function escapePointer(key: string): string {
@@ -253,10 +281,57 @@ class FormatParser {
         return { path, type, token };
       }
       case 'exclude_token':
-      case 'any_tokens':
-      case 'token_triggered_tags':
-      case 'token_dispatch':
-        return { path, type };
+        return { path, type, excludeTokens: this.tokens(obj, 'exclude_tokens', path, false) };
+      case 'any_tokens': {
+        const excludeTokens = this.tokens(obj, 'exclude_tokens', path, false);
+        const maxTokens = obj.max_tokens;
+        if (maxTokens === undefined || maxTokens === null) return { path, type, excludeTokens };
+        if (
+          typeof maxTokens !== 'number' ||
+          !Number.isInteger(maxTokens) ||
+          maxTokens < 0 ||
+          maxTokens > MAX_REPEAT
+        ) {
+          fail(`${path}/max_tokens`, `max_tokens must be an integer from 0 to ${MAX_REPEAT}`);
+        }
+        return { path, type, excludeTokens, maxTokens };
+      }
+      case 'token_triggered_tags': {
+        const triggerTokens = this.tokens(obj, 'trigger_tokens', path, true);
+        if (triggerTokens.length === 0)
+          fail(path, 'token_triggered_tags format must have a non-empty trigger_tokens field');
+        return {
+          path,
+          type,
+          triggerTokens,
+          tags: this.tags(obj, path, type),
+          atLeastOne: this.bool(obj, 'at_least_one', path, false),
+          stopAfterFirst: this.bool(obj, 'stop_after_first', path, false),
+          excludeTokens: this.tokens(obj, 'exclude_tokens', path, false),
+        };
+      }
+      case 'token_dispatch': {
+        const rules = obj.rules;
+        if (!Array.isArray(rules) || rules.length === 0) {
+          fail(
+            path,
+            'token_dispatch format must have a rules field with a non-empty array of [token, format] pairs',
+          );
+        }
+        return {
+          path,
+          type,
+          rules: rules.map((pair, i) => {
+            const at = `${path}/rules/${i}`;
+            if (!Array.isArray(pair) || pair.length !== 2 || !isTokenRef(pair[0])) {
+              fail(at, 'each token_dispatch rule must be a [token id or token string, format] pair');
+            }
+            return { trigger: { token: pair[0], path: `${at}/0` }, format: this.format(pair[1], `${at}/1`) };
+          }),
+          loop: this.bool(obj, 'loop', path, true),
+          excludeTokens: this.tokens(obj, 'exclude_tokens', path, false),
+        };
+      }
       default:
         return fail(`${path}/type`, `unknown format type ${JSON.stringify(type)}`);
     }
@@ -329,6 +404,18 @@ class FormatParser {
       fail(path, `the ${key} field must be an array of strings`);
     }
     return value as string[];
+  }
+
+  /** A list of token ids (non-negative integers) or token strings. */
+  private tokens(obj: JsonObject, key: string, path: string, required: boolean): TokenSpec[] {
+    const value = obj[key];
+    if (value === undefined && !required) return [];
+    if (!Array.isArray(value)) fail(path, `the ${key} field must be an array of token ids or token strings`);
+    return value.map((token, i) => {
+      const at = `${path}/${key}/${i}`;
+      if (!isTokenRef(token)) fail(at, 'a token must be a non-negative integer id or a non-empty string');
+      return { token, path: at };
+    });
   }
 
   private bool(obj: JsonObject, key: string, path: string, fallback: boolean): boolean {

@@ -1,7 +1,7 @@
 /**
  * Structural tags (XGrammar's `structural_tag`, SGLang's `structural_tag` response format): free text mixed
  * with constrained segments such as tool calls, lowered to the grammar IR. See README.md for the supported
- * formats and the token-level limitations.
+ * formats and the token-level semantics.
  */
 import { CompiledGrammar } from '../engine/compiled-grammar.js';
 import { GrammarError } from '../engine/errors.js';

@@ -7,9 +7,12 @@
  * - JSON Schema, EBNF and regex contents are compiled by their own front ends and embedded (rules copied).
  * - End detection (XGrammar's `StructuralTagAnalyzer`): free text anywhere inside a `tag` (down to the next
  *   nested tag) gets the tag's end strings as excludes, so it cannot run past the end of the tag.
- * - Token formats: the engine matches bytes, so a `token` is its exact bytes (any tokenization of those bytes
- *   matches); special tokens, which the byte-level engine never emits, and the other token-level formats
- *   are `unsupported` errors naming the JSON pointer.
+ * - Token-level formats become the engine's token-id terminals (engine/token-ids.ts): `token` is that one id
+ *   (also for a tag's begin/end), complements (`exclude_token`, `any_tokens`, the free tokens of
+ *   `token_triggered_tags` / `token_dispatch`) are id ranges over the ordinary tokens: never special tokens,
+ *   stop tokens or ids without bytes. Token-level free text inside a tag loses the tag's end tokens and, for
+ *   string ends, the tokens whose text is a prefix of an end string (a token is read by id first, so those
+ *   must stay text for the end to be reachable).
  */
 import { ebnfToGrammar } from '../ebnf/index.js';
 import { lowerTagDispatch } from '../ebnf/tag-dispatch.js';
@@ -30,17 +33,20 @@ import {
   seq,
   star,
 } from '../engine/ir.js';
+import { tokenIdsExceptExpr, tokenIdsExpr } from '../engine/token-ids.js';
 import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../json-schema/index.js';
 import { regexToExpr } from '../regex/index.js';
 import { embedGrammar } from './embed.js';
-import { type Format, fail, type TagFormat } from './format.js';
+import { type Format, fail, type TagFormat, type TokenSpec } from './format.js';
 import { distinctBytes, textAutomata } from './free-text.js';
 
-/** What the lowering needs from a tokenizer (for `token` formats). */
+/** What the lowering needs from a tokenizer (for token-level formats). */
 export interface StructuralTagTokenizer {
   readonly vocabSize: number;
   tokenBytes(id: number): Uint8Array;
   isSpecial?(id: number): boolean;
+  /** Stop ids: never part of a token-level complement. */
+  readonly eosTokenIds?: readonly number[];
 }
 
 export interface StructuralTagOptions {
@@ -69,6 +75,12 @@ export class StructuralTagLowerer {
   readonly builder = new GrammarBuilder();
   readonly warnings: string[] = [];
   private readonly schemaRules = new Map<string, number>();
+  /** End token ids of the nearest enclosing tag (excluded from token-level free text inside it). */
+  private endTokenIds: number[] = [];
+  /** Token ids by their exact bytes (latin1 key), built on first use. */
+  private tokensByBytes: Map<string, number[]> | undefined;
+  /** Ids that are never part of a complement: special, stop, or without bytes (built on first use). */
+  private notOrdinary: number[] | undefined;
 
   constructor(private readonly options: StructuralTagOptions = {}) {}
 
@@ -125,14 +137,20 @@ export class StructuralTagLowerer {
       case 'dispatch':
         return this.dispatch(f, ends);
       case 'token':
-        return bytes(this.tokenBytes(f));
-      default:
-        throw new GrammarError(
-          'unsupported',
-          `Unsupported structural tag format at ${f.path}: ${f.type} constrains token ids, which the byte-level ` +
-            'grammar engine cannot express (use string formats, or a `token` of a non-special token)',
-          { pointer: f.path },
-        );
+        return tokenIdsExpr([this.tokenId({ token: f.token, path: f.path })]);
+      case 'exclude_token':
+        return this.complement(f.path, this.tokenIds(f.excludeTokens));
+      case 'any_tokens': {
+        const one = this.complement(f.path, [
+          ...this.tokenIds(f.excludeTokens),
+          ...this.endExcludes(f.path, ends),
+        ]);
+        return repeat(one, 0, f.maxTokens ?? Number.POSITIVE_INFINITY);
+      }
+      case 'token_triggered_tags':
+        return this.tokenTriggeredTags(f, ends);
+      case 'token_dispatch':
+        return this.tokenDispatch(f, ends);
     }
   }
 
@@ -171,32 +189,52 @@ export class StructuralTagLowerer {
     return ref(rule);
   }
 
-  /** The bytes of a tag's begin or end (a string, or a `token` format's bytes). */
-  private partBytes(part: string | Format): Uint8Array {
-    return typeof part === 'string' ? utf8.encode(part) : this.tokenBytes(part as FormatOf<'token'>);
+  /** A tag's begin or end: a string, or a `token` format (that one token id). */
+  private partExpr(part: string | Format): Expr {
+    if (typeof part === 'string') return literal(part);
+    const token = part as FormatOf<'token'>;
+    return tokenIdsExpr([this.tokenId({ token: token.token, path: token.path })]);
   }
 
-  private endOf(tag: TagFormat): { ends: Uint8Array[]; endExpr: Expr } {
-    const ends = tag.end.map((e) => this.partBytes(e));
-    if (isUnlimited(tag.content) && ends.every((e) => e.length === 0)) {
+  private endOf(tag: TagFormat): { ends: Uint8Array[]; endTokens: number[]; endExpr: Expr } {
+    const ends: Uint8Array[] = [];
+    const endTokens: number[] = [];
+    for (const e of tag.end) {
+      if (typeof e === 'string') ends.push(utf8.encode(e));
+      else {
+        const token = e as FormatOf<'token'>;
+        endTokens.push(this.tokenId({ token: token.token, path: token.path }));
+      }
+    }
+    if (isUnlimited(tag.content) && endTokens.length === 0 && ends.every((e) => e.length === 0)) {
       fail(
         tag.path,
-        'a tag whose content is unlimited (any_text or triggered_tags) needs a non-empty end string',
+        'a tag whose content is unlimited (any_text, any_tokens or triggered tags) needs a non-empty end string or an end token',
       );
     }
-    return { ends, endExpr: alt(...ends.map(bytes)) };
+    return { ends, endTokens, endExpr: alt(...tag.end.map((e) => this.partExpr(e))) };
+  }
+
+  /** `content end` of a tag, with the tag's end tokens as the scope of token-level end excludes. */
+  private contentAndEnd(tag: TagFormat): Expr {
+    const { ends, endTokens, endExpr } = this.endOf(tag);
+    const outer = this.endTokenIds;
+    this.endTokenIds = endTokens;
+    try {
+      return this.lowerTail(tag.content, ends, endExpr);
+    } finally {
+      this.endTokenIds = outer;
+    }
   }
 
   private tag(tag: TagFormat): Expr {
-    const { ends, endExpr } = this.endOf(tag);
-    return seq(bytes(this.partBytes(tag.begin)), this.lowerTail(tag.content, ends, endExpr));
+    return seq(this.partExpr(tag.begin), this.contentAndEnd(tag));
   }
 
   /** `begin-without-trigger content end` of one tag of a triggered_tags. */
   private tagAfterTrigger(tag: TagFormat, trigger: string): Expr {
-    const { ends, endExpr } = this.endOf(tag);
     const begin = tag.begin as string;
-    return seq(literal(begin.slice(trigger.length)), this.lowerTail(tag.content, ends, endExpr));
+    return seq(literal(begin.slice(trigger.length)), this.contentAndEnd(tag));
   }
 
   private triggeredTags(f: FormatOf<'triggered_tags'>, ends: readonly Uint8Array[], tail?: Tail): Expr {
@@ -303,44 +341,166 @@ export class StructuralTagLowerer {
     }
   }
 
-  private tokenBytes(f: FormatOf<'token'>): Uint8Array {
+  private tokenizer(path: string): StructuralTagTokenizer {
     const tokenizer = this.options.tokenizer;
     if (!tokenizer) {
-      fail(f.path, 'token formats need a tokenizer (compile with GrammarCompiler.compileStructuralTag)');
+      fail(path, 'token-level formats need a tokenizer (compile with GrammarCompiler.compileStructuralTag)');
     }
-    let id: number;
-    if (typeof f.token === 'number') {
-      if (f.token >= tokenizer.vocabSize) fail(f.path, `token id ${f.token} is outside the vocabulary`);
-      id = f.token;
-    } else {
-      const found = this.lookupToken(tokenizer, f.token);
-      if (found === undefined) fail(f.path, `no token is exactly ${JSON.stringify(f.token)}`);
-      id = found;
-    }
-    const value = tokenizer.tokenBytes(id);
-    if (tokenizer.isSpecial?.(id) || value.length === 0) {
-      throw new GrammarError(
-        'unsupported',
-        `Unsupported structural tag format at ${f.path}: token ${id} is a special token, which the byte-level ` +
-          'grammar engine never produces as text',
-        { pointer: f.path },
-      );
-    }
-    return value;
+    return tokenizer;
   }
 
-  /** The id of the token whose bytes are exactly `text` (the first non-special one, else the first). */
-  private lookupToken(tokenizer: StructuralTagTokenizer, text: string): number | undefined {
-    const target = utf8.encode(text);
-    let found: number | undefined;
-    for (let id = 0; id < tokenizer.vocabSize; id++) {
-      const candidate = tokenizer.tokenBytes(id);
-      if (candidate.length !== target.length || !candidate.every((b, i) => b === target[i])) continue;
-      if (!tokenizer.isSpecial?.(id)) return id;
-      found ??= id;
+  /** Ids whose bytes are exactly `bytes`. */
+  private idsWithBytes(tokenizer: StructuralTagTokenizer, value: Uint8Array): number[] {
+    if (!this.tokensByBytes) {
+      const map = new Map<string, number[]>();
+      for (let id = 0; id < tokenizer.vocabSize; id++) {
+        const key = latin1(tokenizer.tokenBytes(id));
+        if (key === '') continue;
+        const list = map.get(key);
+        if (list) list.push(id);
+        else map.set(key, [id]);
+      }
+      this.tokensByBytes = map;
     }
-    return found;
+    return this.tokensByBytes.get(latin1(value)) ?? [];
   }
+
+  /** All ids a token reference names: the id itself, or every token whose text is exactly the string. */
+  private tokenMatches(spec: TokenSpec): number[] {
+    const tokenizer = this.tokenizer(spec.path);
+    if (typeof spec.token === 'number') {
+      if (spec.token >= tokenizer.vocabSize) {
+        fail(spec.path, `token id ${spec.token} is outside the vocabulary (size ${tokenizer.vocabSize})`);
+      }
+      return [spec.token];
+    }
+    const ids = this.idsWithBytes(tokenizer, utf8.encode(spec.token));
+    if (ids.length === 0)
+      fail(spec.path, `no token of the vocabulary is exactly ${JSON.stringify(spec.token)}`);
+    return ids;
+  }
+
+  /** The one id a token reference names (a string must match exactly one token). */
+  private tokenId(spec: TokenSpec): number {
+    const ids = this.tokenMatches(spec);
+    if (ids.length > 1) {
+      fail(
+        spec.path,
+        `the token string ${JSON.stringify(spec.token)} is ambiguous: tokens ${ids.join(', ')} all have this text (give the id)`,
+      );
+    }
+    return ids[0]!;
+  }
+
+  /** Ids of a list of token references (a string excludes every token with that text). */
+  private tokenIds(specs: readonly TokenSpec[]): number[] {
+    return specs.flatMap((spec) => this.tokenMatches(spec));
+  }
+
+  /**
+   * Any one ordinary token except `excluded`: special tokens, stop tokens and ids without bytes are never part of
+   * a complement (the matcher's stop logic handles EOS; special tokens only come from an explicit `token`).
+   */
+  private complement(path: string, excluded: readonly number[]): Expr {
+    const tokenizer = this.tokenizer(path);
+    if (!this.notOrdinary) {
+      const ids = new Set(tokenizer.eosTokenIds ?? []);
+      for (let id = 0; id < tokenizer.vocabSize; id++) {
+        if (tokenizer.isSpecial?.(id) || tokenizer.tokenBytes(id).length === 0) ids.add(id);
+      }
+      this.notOrdinary = [...ids];
+    }
+    return tokenIdsExceptExpr([...excluded, ...this.notOrdinary], tokenizer.vocabSize);
+  }
+
+  /**
+   * What token-level free text inside the nearest tag must not read by id: the tag's end tokens, and the tokens
+   * whose text is a non-empty prefix of an end string (read as text, they start the end).
+   */
+  private endExcludes(path: string, ends: readonly Uint8Array[]): number[] {
+    const out = [...this.endTokenIds];
+    if (ends.some((e) => e.length > 0)) {
+      const tokenizer = this.tokenizer(path);
+      for (const end of ends) {
+        for (let n = 1; n <= end.length; n++) out.push(...this.idsWithBytes(tokenizer, end.subarray(0, n)));
+      }
+    }
+    return out;
+  }
+
+  /** Free tokens with token-triggered dispatches, as its own rule (XGrammar's TokenTagDispatch). */
+  private tokenFreeText(
+    free: Expr,
+    dispatches: Array<{ trigger: number; rule: number }>,
+    loop: boolean,
+  ): Expr {
+    const rule = this.builder.addRule('free_tokens');
+    const taken = dispatches.map((d) => seq(tokenIdsExpr([d.trigger]), ref(d.rule)));
+    const body = loop ? star(alt(free, ...taken)) : seq(star(free), optional(alt(...taken)));
+    this.builder.setBody(rule, body);
+    return ref(rule);
+  }
+
+  private tokenTriggeredTags(f: FormatOf<'token_triggered_tags'>, ends: readonly Uint8Array[]): Expr {
+    const triggers = [...new Set(f.triggerTokens.map((t) => this.tokenId(t)))];
+    const groups = new Map<number, TagFormat[]>(triggers.map((t) => [t, []]));
+    for (const tag of f.tags) {
+      if (typeof tag.begin === 'string') {
+        fail(
+          `${tag.path}/begin`,
+          'token_triggered_tags tags need a token begin (use triggered_tags for strings)',
+        );
+      }
+      const begin = tag.begin as FormatOf<'token'>;
+      const id = this.tokenId({ token: begin.token, path: begin.path });
+      const group = groups.get(id);
+      if (!group) fail(tag.path, 'One tag does not match any trigger in a token triggered tags format');
+      group.push(tag);
+    }
+    if (f.atLeastOne && f.stopAfterFirst) return alt(...f.tags.map((tag) => this.tag(tag)));
+    const dispatches = triggers.flatMap((trigger) => {
+      const group = groups.get(trigger)!;
+      if (group.length === 0) return []; // a trigger without tags: excluded from the free tokens
+      const rule = this.builder.addRule('token_triggered_tag');
+      this.builder.setBody(rule, alt(...group.map((tag) => this.contentAndEnd(tag))));
+      return [{ trigger, rule }];
+    });
+    const free = this.complement(f.path, [
+      ...this.tokenIds(f.excludeTokens),
+      ...triggers,
+      ...this.endExcludes(f.path, ends),
+    ]);
+    const body = this.tokenFreeText(free, dispatches, !f.stopAfterFirst);
+    if (!f.atLeastOne) return body;
+    const first = this.builder.addRule('first_tag');
+    this.builder.setBody(first, alt(...f.tags.map((tag) => this.tag(tag))));
+    return seq(ref(first), body);
+  }
+
+  private tokenDispatch(f: FormatOf<'token_dispatch'>, ends: readonly Uint8Array[]): Expr {
+    const excluded = this.tokenIds(f.excludeTokens);
+    const seen = new Set<number>();
+    const dispatches = f.rules.map(({ trigger, format }) => {
+      const id = this.tokenId(trigger);
+      if (seen.has(id)) fail(trigger.path, `token ${id} triggers two rules of a token_dispatch format`);
+      if (excluded.includes(id)) {
+        fail(trigger.path, `token ${id} is both a trigger and an excluded token of a token_dispatch format`);
+      }
+      seen.add(id);
+      const rule = this.builder.addRule('token_dispatch');
+      this.builder.setBody(rule, this.lower(format, ends));
+      return { trigger: id, rule };
+    });
+    const free = this.complement(f.path, [...excluded, ...seen, ...this.endExcludes(f.path, ends)]);
+    return this.tokenFreeText(free, dispatches, f.loop);
+  }
+}
+
+/** Bytes as a latin1 string (a map key). */
+function latin1(value: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) out += String.fromCharCode(value[i]!);
+  return out;
 }
 
 /** Whether a format's extent is only fixed by what follows it (free text), as XGrammar's analyzer decides. */
@@ -351,7 +511,12 @@ function isUnlimited(f: Format): boolean {
     case 'triggered_tags':
       return !(f.atLeastOne && f.stopAfterFirst);
     case 'dispatch':
+    case 'token_dispatch':
       return true;
+    case 'any_tokens':
+      return f.maxTokens === undefined;
+    case 'token_triggered_tags':
+      return !(f.atLeastOne && f.stopAfterFirst);
     case 'sequence':
       return isUnlimited(f.elements[f.elements.length - 1]!);
     case 'or':

@@ -329,13 +329,18 @@ describe('legacy form and envelopes', () => {
     for (let i = 0; i < 300; i++) deep = { type: 'optional', content: deep };
     expect(errorOf({ format: deep }).message).toMatch(/nested deeper than 200/);
   });
-  it('token-level formats are clear errors without a tokenizer or for id-level constraints', () => {
+  it('token-level formats are clear errors without a tokenizer (token-formats.test.ts covers them)', () => {
     expect(errorOf({ format: { type: 'token', token: 5 } }).pointer).toBe('/format');
-    const e = errorOf({
-      format: { type: 'sequence', elements: [{ type: 'any_tokens', exclude_tokens: [1] }] },
-    });
-    expect(e.kind).toBe('unsupported');
-    expect(e.pointer).toBe('/format/elements/0');
+    for (const format of [
+      { type: 'any_tokens' },
+      { type: 'exclude_token', exclude_tokens: [] },
+      { type: 'token_dispatch', rules: [[3, { type: 'const_string', value: 'x' }]] },
+    ]) {
+      const e = errorOf({ format: { type: 'sequence', elements: [format] } });
+      expect(e.kind).toBe('structural-tag');
+      expect(e.pointer).toMatch(/^\/format\/elements\/0/);
+      expect(e.message).toMatch(/need a tokenizer/);
+    }
   });
   it('checkStructuralTag returns errors with pointers', () => {
     expect(checkStructuralTag(JSON.stringify({ format: { type: 'const_string', value: 'x' } }))).toEqual({

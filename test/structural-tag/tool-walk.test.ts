@@ -5,7 +5,6 @@
 import AjvModule from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocateTokenBitmask, allowedTokens, isTokenAllowed } from '../../src/engine/bitmask.js';
-import { GrammarError } from '../../src/engine/errors.js';
 import { GrammarCompiler } from '../../src/engine/grammar-compiler.js';
 import { GrammarMatcher } from '../../src/engine/matcher.js';
 import { structuralTagForTools, type ToolCallStyle } from '../../src/structural-tag/index.js';
@@ -152,39 +151,68 @@ describe('tool-call walk, Llama-3.1 vocabulary', () => {
       expect(text.slice(args.end, args.end + 14)).toBe('}\n</tool_call>');
     });
   }
-  it('token formats resolve through the tokenizer; special tokens are refused', () => {
-    const hello = [...Array(info.vocabSize).keys()].filter(
-      (id) => decoder.decode(info.tokenBytes(id)) === 'hello',
-    );
-    expect(hello.length).toBeGreaterThan(0);
-    const g = compiler.compileStructuralTag({
-      type: 'structural_tag',
-      format: {
-        type: 'sequence',
-        elements: [
-          { type: 'token', token: hello[0]! },
-          { type: 'token', token: ' world' },
-        ],
-      },
-    });
-    const m = new GrammarMatcher(g, { terminateWithoutStopToken: true });
-    expect(m.acceptString('hello world')).toBe(true);
-    expect(m.isCompleted()).toBe(true);
-    const special = info.specialTokenIds.find((id) => id !== info.eosTokenIds[0])!;
-    try {
-      compiler.compileStructuralTag({
+  it('token-level call: free tokens, <|python_tag|>, a JSON body (ajv), <|eom_id|>, then a stop token', () => {
+    const PYTHON_TAG = 128010;
+    const EOM = 128008;
+    const EOT = 128009;
+    const schema = {
+      type: 'object',
+      properties: { name: { const: 'get_weather' }, parameters: TOOLS[0]!.function.parameters },
+      required: ['name', 'parameters'],
+      additionalProperties: false,
+    };
+    const g = compiler.compileStructuralTag(
+      {
+        type: 'structural_tag',
         format: {
-          type: 'tag',
-          begin: { type: 'token', token: special },
-          content: { type: 'any_text' },
-          end: 'x',
+          type: 'token_triggered_tags',
+          trigger_tokens: ['<|python_tag|>'],
+          tags: [
+            {
+              type: 'tag',
+              begin: { type: 'token', token: '<|python_tag|>' },
+              content: { type: 'json_schema', json_schema: schema },
+              end: { type: 'token', token: EOM },
+            },
+          ],
+          stop_after_first: true,
         },
-      });
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(GrammarError);
-      expect((e as GrammarError).kind).toBe('unsupported');
-      expect((e as GrammarError).pointer).toBe('/format/begin');
+      },
+      { jsonSchema: { maxWhitespace: 1 } },
+    );
+    const random = rng(7);
+    const m = new GrammarMatcher(g);
+    const mask = allocateTokenBitmask(1, info.vocabSize);
+    const pick = (ids: number[]): number => ids[Math.floor(random() * ids.length)]!;
+    // Free tokens: every ordinary token, the trigger by id, stop tokens (the grammar may end); no other specials.
+    m.fillNextTokenBitmask(mask);
+    const free = allowedTokens(mask, info.vocabSize);
+    const ordinary = [...Array(info.vocabSize).keys()].filter((id) => !info.isSpecial(id));
+    expect(free).toEqual([...ordinary, ...info.eosTokenIds, PYTHON_TAG].sort((a, b) => a - b));
+    for (let i = 0; i < 5; i++) expect(m.acceptToken(pick(wordTokens))).toBe(true);
+    expect(m.acceptToken(PYTHON_TAG)).toBe(true);
+    m.fillNextTokenBitmask(mask);
+    expect(isTokenAllowed(mask, EOM, info.vocabSize)).toBe(false);
+    const body: Uint8Array[] = [];
+    for (let steps = 0; ; steps++) {
+      expect(steps).toBeLessThan(300);
+      m.fillNextTokenBitmask(mask);
+      const id = pick(allowedTokens(mask, info.vocabSize));
+      expect(m.acceptToken(id)).toBe(true);
+      if (id === EOM) break;
+      expect(info.isSpecial(id)).toBe(false);
+      body.push(info.tokenBytes(id));
     }
+    const call = JSON.parse(decoder.decode(Buffer.concat(body)));
+    expect(ajv.validate(schema, call), JSON.stringify(call)).toBe(true);
+    // After the tag only a stop token may follow (<|eom_id|> is now a stop token again).
+    m.fillNextTokenBitmask(mask);
+    expect(allowedTokens(mask, info.vocabSize)).toEqual([...info.eosTokenIds].sort((a, b) => a - b));
+    expect(m.acceptToken(EOT)).toBe(true);
+    expect(m.isTerminated()).toBe(true);
+    // Rolling back over the end token and the whole call restores the free-token mask.
+    m.rollback(body.length + 3);
+    m.fillNextTokenBitmask(mask);
+    expect(allowedTokens(mask, info.vocabSize)).toEqual(free);
   });
 });
