@@ -6,7 +6,12 @@
  * inside free text, inside a call's JSON arguments, or in a tag's begin/end. logitkit (dist/) and XGrammar
  * WASM (@mlc-ai/web-xgrammar, `compileStructuralTag`, masks through `getNextTokenBitmask`) in the same run.
  *
- *   npm run bench:structural-tag -- [--passes N] [--style llama-3|qwen] [--engine logitkit,xgrammar] [--trace]
+ *   npm run bench:structural-tag -- [--passes N] [--style llama-3|qwen|python-tag] [--engine logitkit,xgrammar] [--trace]
+ *
+ * `--style python-tag` is the token-level variant (Llama 3.1's built-in tool calls): a `token_triggered_tags`
+ * whose trigger and tag begin are the special token <|python_tag|>, the body `{"name": ..., "parameters": ...}`
+ * JSON and the end the token <|eom_id|>; free text is free tokens (token-id terminals). logitkit only:
+ * XGrammar-WASM 0.1.27 has no token-level formats.
  *
  * `LOGITKIT_DIST=DIR` loads logitkit from another build directory than dist/.
  * Pass 1 starts with cold per-state token-set caches; the table shows all passes and the warm ones (2..N), as
@@ -29,7 +34,9 @@ const option = (name, fallback) => {
 };
 const passes = Number(option('passes', '5'));
 const style = option('style', 'llama-3');
-const engines = option('engine', 'logitkit,xgrammar').split(',');
+const engines = option('engine', 'logitkit,xgrammar')
+  .split(',')
+  .filter((e) => style !== 'python-tag' || e !== 'xgrammar');
 /** `--trace`: print every logitkit mask slower than 1 ms with its position. */
 const trace = args.includes('--trace');
 
@@ -175,6 +182,64 @@ function sample() {
 }
 
 const REGIONS = ['free text', 'JSON body', 'tag begin/end'];
+const PYTHON_TAG = 128010;
+const EOM = 128008;
+
+/** The token-level structural tag: <|python_tag|> {"name": fn, "parameters": {...}} <|eom_id|>, in free tokens. */
+function pythonTagFormat() {
+  return {
+    type: 'structural_tag',
+    format: {
+      type: 'token_triggered_tags',
+      trigger_tokens: [PYTHON_TAG],
+      tags: TOOLS.map(({ function: f }) => ({
+        type: 'tag',
+        begin: { type: 'token', token: PYTHON_TAG },
+        content: {
+          type: 'json_schema',
+          json_schema: {
+            type: 'object',
+            properties: { name: { const: f.name }, parameters: f.parameters },
+            required: ['name', 'parameters'],
+          },
+        },
+        end: { type: 'token', token: EOM },
+      })),
+    },
+  };
+}
+
+/** Tokens and per-token regions of the replayed sample (text pieces tokenized one by one for python-tag). */
+function tokenSample(info) {
+  if (style !== 'python-tag') {
+    const { text, region } = sample();
+    const tokens = info.encode(text);
+    const regions = [];
+    let offset = 0;
+    for (const t of tokens) {
+      regions.push(region[offset]);
+      offset += info.tokenBytes(t).length;
+    }
+    return { tokens, regions };
+  }
+  const tokens = [];
+  const regions = [];
+  const push = (ids, r) => {
+    for (const id of ids) {
+      tokens.push(id);
+      regions.push(r);
+    }
+  };
+  push(info.encode('Let me check the weather for your trip first, and then I will write the email. '), 0);
+  CALLS.forEach(([name, value], i) => {
+    push([PYTHON_TAG], 2);
+    const json = JSON.stringify({ name, parameters: value }).replaceAll('":', '": ').replaceAll(',"', ', "');
+    push(info.encode(json), 1);
+    push([EOM], 2);
+    push(info.encode(i === 0 ? ' Sunny, around twenty degrees. Now the email: ' : ' Done.'), 0);
+  });
+  return { tokens, regions };
+}
 
 function percentile(sorted, p) {
   return sorted.length === 0
@@ -190,15 +255,8 @@ async function main() {
   const { GrammarCompiler, GrammarMatcher, allocateTokenBitmask } = await importDist('engine/index.js');
   const { structuralTagForTools } = await importDist('structural-tag/index.js');
   const info = await TokenizerInfo.fromPreset('llama-3.1');
-  const tag = structuralTagForTools(TOOLS, style);
-  const { text, region } = sample();
-  const tokens = info.encode(text);
-  const starts = [];
-  let offset = 0;
-  for (const t of tokens) {
-    starts.push(offset);
-    offset += info.tokenBytes(t).length;
-  }
+  const tag = style === 'python-tag' ? pythonTagFormat() : structuralTagForTools(TOOLS, style);
+  const { tokens, regions } = tokenSample(info);
   const results = {};
 
   if (engines.includes('logitkit')) {
@@ -217,9 +275,9 @@ async function main() {
         m.fillNextTokenBitmask(mask, 0);
         const us = (performance.now() - s) * 1000;
         const cpu = process.cpuUsage(c);
-        samples.push({ pass, region: region[starts[i]], us, cpu: cpu.user + cpu.system });
+        samples.push({ pass, region: regions[i], us, cpu: cpu.user + cpu.system });
         if (trace && us > 1000) {
-          const before = JSON.stringify(text.slice(Math.max(0, starts[i] - 24), starts[i]));
+          const before = JSON.stringify(info.decode(tokens.slice(Math.max(0, i - 8), i)));
           console.log(`logitkit pass ${pass} token ${i} after ${before}: ${us.toFixed(0)} us`);
         }
         if (!bit(mask, tokens[i]) || !m.acceptToken(tokens[i]))
@@ -247,7 +305,7 @@ async function main() {
         const mask = await m.getNextTokenBitmask();
         const us = (performance.now() - s) * 1000;
         const cpu = process.cpuUsage(c);
-        samples.push({ pass, region: region[starts[i]], us, cpu: cpu.user + cpu.system });
+        samples.push({ pass, region: regions[i], us, cpu: cpu.user + cpu.system });
         if (!bit(mask, tokens[i]) || !m.acceptToken(tokens[i]))
           throw new Error(`xgrammar rejected token ${i}`);
       }
