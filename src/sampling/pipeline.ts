@@ -35,6 +35,7 @@
 import type { SamplingParams } from './params.js';
 import { pyInt } from './py-repr.js';
 import { gumbelNoise, murmurFinish, murmurRowState, type RandomSource } from './rng.js';
+import { argmaxRow, bitsOf, collectAbove, collectAboveMasked, SAMPLE_RANK, sampleLargest } from './scan.js';
 import { selectTop, sortById, sortCandidates } from './sort.js';
 
 /** Per-row inputs besides the logits. */
@@ -47,6 +48,13 @@ export interface SamplingState {
   eosTokenIds?: readonly number[];
 }
 
+/** Free buffer slots the scan loops may fill past their limit (one 32-token mask word). */
+const SCAN_SLOTS = 32;
+/** Tokens scanned between two updates of the min-p floor (a multiple of 32, for the masked loop). */
+const SCAN_CHUNK = 8192;
+/** min-p floors sit this far (relatively) below the exclusion cut, so that rounding never drops a kept token. */
+const FLOOR_MARGIN = 1e-6;
+
 /** Relative slack for decisions certified from bounds on Z (rounding of the reference is far below). */
 const SLACK = 1e-9;
 /** Candidates kept beyond top_k, so that the buffer sum is a useful lower bound on Z. */
@@ -55,6 +63,8 @@ const EXTRA_CANDIDATES = 64;
 const OPEN_KEEP = 128;
 /** Kept sets that would need a buffer larger than this go to the dense histogram path. */
 const DENSE_FROM = 4096;
+/** Largest buffer for the tokens above a min-p floor (more go to the dense path). */
+const MIN_P_BUFFER = 16384;
 /** Histogram of u = (M - x) / T for the dense path: buckets of width 1/HIST_SCALE up to HIST_RANGE. */
 const HIST_SCALE = 100;
 const HIST_RANGE = 40;
@@ -128,103 +138,17 @@ function isAllowed(mask: Int32Array | undefined, id: number): boolean {
   return mask === undefined || ((mask[id >>> 5]! >>> (id & 31)) & 1) === 1;
 }
 
-/**
- * Selection scan inner loop: appends (id, logit) of every token after `from` with logit > thr until
- * the buffer holds `cap` entries. Returns the next index to scan; the count goes to `count[0]`.
- */
-function appendAbove(
-  logits: Float32Array,
-  from: number,
-  thr: number,
-  ids: Int32Array,
-  vals: Float64Array,
-  n: number,
-  cap: number,
-  count: Int32Array,
-): number {
-  const v = logits.length;
-  let i = from;
-  for (; i < v; i++) {
-    const x = logits[i]!;
-    if (x > thr) {
-      ids[n] = i;
-      vals[n] = x;
-      if (++n === cap) {
-        i++;
-        break;
-      }
+/** Removes the candidates `<= floor` (keeping order); returns the new count. */
+function dropAtOrBelow(ids: Int32Array, vals: Float64Array, n: number, floor: number): number {
+  let kept = 0;
+  for (let j = 0; j < n; j++) {
+    if (vals[j]! > floor) {
+      ids[kept] = ids[j]!;
+      vals[kept] = vals[j]!;
+      kept++;
     }
   }
-  count[0] = n;
-  return i;
-}
-
-/** {@link appendAbove} for a masked row (words without an allowed token are skipped). */
-function appendAboveMasked(
-  logits: Float32Array,
-  mask: Int32Array,
-  from: number,
-  thr: number,
-  ids: Int32Array,
-  vals: Float64Array,
-  n: number,
-  cap: number,
-  count: Int32Array,
-): number {
-  const v = logits.length;
-  let i = from;
-  for (; i < v; i++) {
-    if ((i & 31) === 0 && mask[i >>> 5] === 0) {
-      i += 31; // a word with no allowed token
-      continue;
-    }
-    const x = logits[i]!;
-    if (x > thr && ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1) {
-      ids[n] = i;
-      vals[n] = x;
-      if (++n === cap) {
-        i++;
-        break;
-      }
-    }
-  }
-  count[0] = n;
-  return i;
-}
-
-/** Index of the largest logit (lowest id on ties), -1 when every logit is -inf or NaN. */
-function argmaxPlain(logits: Float32Array): number {
-  let best = -1;
-  let bestVal = Number.NEGATIVE_INFINITY;
-  const v = logits.length;
-  for (let i = 0; i < v; i++) {
-    const x = logits[i]!;
-    if (x > bestVal) {
-      bestVal = x;
-      best = i;
-    }
-  }
-  return best;
-}
-
-/** {@link argmaxPlain} over the tokens allowed by `mask`. */
-function argmaxMasked(logits: Float32Array, mask: Int32Array): number {
-  let best = -1;
-  let bestVal = Number.NEGATIVE_INFINITY;
-  const v = logits.length;
-  for (let w = 0, base = 0; base < v; w++, base += 32) {
-    const bits = mask[w]!;
-    if (bits === 0) continue;
-    const end = Math.min(base + 32, v);
-    for (let i = base; i < end; i++) {
-      const x = logits[i]!;
-      if (x > bestVal && ((bits >>> (i - base)) & 1) === 1) {
-        bestVal = x;
-        best = i;
-      }
-    }
-  }
-  return best;
+  return kept;
 }
 
 /** Z = Σ exp((x - M) / T) over allowed tokens, exactly (one pass). */
@@ -418,6 +342,16 @@ export class LogitsPipeline {
     this.keptWeights = new Float64Array(size);
   }
 
+  /** {@link ensureBuffer} keeping the first `n` buffered candidates. */
+  private growBuffer(size: number, n: number): void {
+    if (this.bufIds.length >= size) return;
+    const ids = this.bufIds;
+    const vals = this.bufVals;
+    this.ensureBuffer(size);
+    this.bufIds.set(ids.subarray(0, n));
+    this.bufVals.set(vals.subarray(0, n));
+  }
+
   private ensureEdits(size: number): void {
     if (this.editIds.length >= size) return;
     const n = Math.max(size, this.editIds.length * 2);
@@ -502,52 +436,98 @@ export class LogitsPipeline {
 
   /** Argmax over allowed, non-NaN logits; ties go to the lowest id. -1 when nothing is allowed. */
   argmax(logits: Float32Array, mask?: Int32Array): number {
-    const best = mask === undefined ? argmaxPlain(logits) : argmaxMasked(logits, mask);
+    const best = argmaxRow(bitsOf(logits), logits, mask);
     this.maxLogit = best < 0 ? Number.NEGATIVE_INFINITY : logits[best]!;
     return best;
   }
 
   /**
-   * Collects the top `keep` allowed logits (value desc, id asc) into the buffer, sorted.
-   * Returns the count; `scanThreshold`/`scanCompacted` tell whether tokens were left out (all `<= threshold`).
+   * One pass over the row: collects the top `keep` allowed logits (value desc, id asc; `keep` may be
+   * Infinity) into the buffer, sorted. With a finite `floorGap` (min-p), tokens `<= runningMax +
+   * floorGap` are left out as they are met: the running max only grows, so such a token is below the
+   * final floor too. Returns the count, or -1 when more than `maxBuffer` tokens would have to be held.
+   * Afterwards every allowed token outside the buffer is `<= scanThreshold`, and `scanCompacted` tells
+   * whether any may be.
    */
-  private scan(logits: Float32Array, mask: Int32Array | undefined, keep: number): number {
+  private scan(
+    logits: Float32Array,
+    mask: Int32Array | undefined,
+    keep: number,
+    floorGap = Number.NEGATIVE_INFINITY,
+    maxBuffer = Number.POSITIVE_INFINITY,
+    estimate = true,
+  ): number {
     const v = logits.length;
-    const cap = Math.min(v, Math.max(keep * 4, 256));
+    let cap = Math.min(v, keep === Number.POSITIVE_INFINITY ? 256 : Math.max(keep * 4, 256)) + SCAN_SLOTS;
     this.ensureBuffer(cap);
-    const ids = this.bufIds;
-    const vals = this.bufVals;
-    let thr = Number.NEGATIVE_INFINITY;
-    let n = 0;
-    let compacted = false;
-    // The loops only append (small functions, so V8 optimises them fully); compaction happens here.
+    const bits = bitsOf(logits);
     const count = this.scanCount;
+    // Starting thresholds from a strided sample spare most appends and compactions: an estimate of
+    // the logit with 3 * keep tokens above it (checked below), and a min-p floor under the sampled max.
+    let start = Number.NEGATIVE_INFINITY;
+    let runMax = Number.NEGATIVE_INFINITY;
+    const unbounded = keep === Number.POSITIVE_INFINITY;
+    const stride = unbounded ? 64 : Math.floor((3 * keep) / SAMPLE_RANK);
+    if (estimate && stride >= 8 && v >= 4 * SAMPLE_RANK * stride) {
+      sampleLargest(logits, mask, stride, this.sampleTop);
+      if (!unbounded) start = this.sampleTop[0]!;
+      runMax = this.sampleTop[SAMPLE_RANK - 1]!;
+    }
+    const floor0 = runMax + floorGap;
+    let thr = floor0 > start && floor0 < Number.POSITIVE_INFINITY ? floor0 : start;
+    let n = 0;
     let i = 0;
     while (i < v) {
+      // chunks, so that a rising min-p floor is taken into account during the pass
+      const to = Math.min(v, i + SCAN_CHUNK);
+      const ids = this.bufIds;
+      const vals = this.bufVals;
+      const limit = cap - SCAN_SLOTS;
       i =
         mask === undefined
-          ? appendAbove(logits, i, thr, ids, vals, n, cap, count)
-          : appendAboveMasked(logits, mask, i, thr, ids, vals, n, cap, count);
-      n = count[0]!;
-      if (n === cap && i < v) {
+          ? collectAbove(bits, logits, i, to, thr, ids, vals, n, limit, count)
+          : collectAboveMasked(bits, logits, mask, i, to, thr, ids, vals, n, limit, count);
+      const next = count[0]!;
+      for (let j = n; j < next; j++) if (vals[j]! > runMax) runMax = vals[j]!;
+      n = next;
+      const floor = runMax + floorGap;
+      if (floor > thr && floor < Number.POSITIVE_INFINITY) thr = floor;
+      if (n < limit) continue;
+      if (n > keep) {
         selectTop(ids, vals, n, keep);
         n = keep;
-        thr = vals[keep - 1]!;
-        compacted = true;
+        thr = Math.max(thr, vals[keep - 1]!);
       }
+      if (floor > Number.NEGATIVE_INFINITY) n = dropAtOrBelow(ids, vals, n, floor);
+      if (n >= limit / 2 && limit < v) {
+        // only without a top-k bound (keep = Infinity): the tokens above the min-p floor need room
+        if (2 * cap - SCAN_SLOTS > maxBuffer) return -1;
+        cap *= 2;
+        this.growBuffer(cap, n);
+      }
+    }
+    const ids = this.bufIds;
+    const vals = this.bufVals;
+    const floor = runMax + floorGap;
+    if (floor > Number.NEGATIVE_INFINITY && floor < Number.POSITIVE_INFINITY) {
+      n = dropAtOrBelow(ids, vals, n, floor);
+    }
+    if (n < keep && start > Number.NEGATIVE_INFINITY && thr === start) {
+      // the estimate was too high: fewer than `keep` tokens above it (rare)
+      return this.scan(logits, mask, keep, floorGap, maxBuffer, false);
     }
     if (n > keep) {
       selectTop(ids, vals, n, keep);
       n = keep;
-      compacted = true;
+      thr = Math.max(thr, vals[keep - 1]!);
     }
     sortCandidates(ids, vals, n);
-    if (compacted && n > 0) thr = vals[n - 1]!;
     this.scanThreshold = thr;
-    this.scanCompacted = compacted;
+    this.scanCompacted = thr > Number.NEGATIVE_INFINITY;
     return n;
   }
   private readonly scanCount = new Int32Array(1);
+  private readonly sampleTop = new Float64Array(SAMPLE_RANK);
   private scanThreshold = Number.NEGATIVE_INFINITY;
   private scanCompacted = false;
 
@@ -575,10 +555,32 @@ export class LogitsPipeline {
       this.keepAll(logits, params, mask);
       return;
     }
-    let keep = Math.min(v, topK <= 4096 ? topK + EXTRA_CANDIDATES : OPEN_KEEP);
+    // Without a small top-k, min-p alone bounds the buffer: a token this far below the running max
+    // can never be kept. With one, the floor is not used: the keep-th logit is a lower threshold,
+    // which gives tighter bounds on Z.
+    const bounded = topK <= DENSE_FROM - EXTRA_CANDIDATES;
+    const floorGap =
+      needMinP && !bounded
+        ? params.temperature * Math.log(minPThreshold(params.min_p) * (1 - FLOOR_MARGIN))
+        : Number.NEGATIVE_INFINITY;
+    let keep = bounded
+      ? Math.min(v, topK + EXTRA_CANDIDATES)
+      : needMinP
+        ? Number.POSITIVE_INFINITY
+        : OPEN_KEEP;
     let z = Number.NaN;
     for (;;) {
-      const n = this.scan(logits, mask, keep);
+      const n = this.scan(logits, mask, keep, floorGap, MIN_P_BUFFER);
+      if (n < 0) {
+        // more than DENSE_FROM tokens above the min-p floor
+        this.argmax(logits, mask);
+        if (this.maxLogit === Number.POSITIVE_INFINITY) {
+          this.keepInfinite(this.scan(logits, mask, Math.min(v, topK)));
+        } else {
+          this.denseFilter(logits, params, mask, this.maxLogit);
+        }
+        return;
+      }
       if (n === 0) {
         this.keptCount = 0;
         this.keptTotal = 0;
@@ -618,10 +620,9 @@ export class LogitsPipeline {
         }
       }
       if (decision === Decision.Done) return;
-      if (keep >= v) throw new Error('sampling filter did not converge'); // unreachable: no tail left
       // the buffer holds less than half the mass top-p needs: a flat row, go dense directly
       const flat = needTopP && !Number.isNaN(z) && s < params.top_p * z * 0.5;
-      if (flat || keep * 8 > DENSE_FROM) {
+      if (flat || keep >= v || keep * 8 > DENSE_FROM) {
         this.denseFilter(logits, params, mask, m);
         return;
       }

@@ -1,0 +1,328 @@
+/**
+ * The full-row loops of the sampler: one pass over a float32 logit row that collects the tokens above
+ * a threshold ({@link collectAbove}, {@link collectAboveMasked}) or finds the argmax
+ * ({@link argmaxRow}). Everything else the pipeline does touches only the collected candidates.
+ *
+ * Why integer compares: V8 converts each Float32Array element to float64 before a float compare,
+ * which costs about 40% of a pass. The loops read the row's bits through an Int32Array view instead
+ * and test `(bits ^ flip) > key`, which (for the `flip`/`key` of {@link thresholdKey}) holds for every
+ * float `x > thr`: when thr >= +0, float order is signed-int order on non-negative floats and negative
+ * floats are negative ints; when thr < 0, flipping the 31 low bits reverses the order of the negative
+ * floats and keeps every non-negative float above the (negative) key, see {@link thresholdKey}. The test can
+ * pass for a few values that are not `> thr` (NaN, +0 against -0, values between `thr` and the float32
+ * below it), so each hit is re-checked with the exact float compare: no false negatives, exact result.
+ *
+ * Why blocks of 16 (written as literals: a module constant is reloaded in every iteration, 25% slower):
+ * the test of 16 elements is one short-circuit chain of predictable branches, taken
+ * in well under 1% of the blocks once the threshold has risen; only a hit block is re-scanned.
+ * Measured on the 2-core Xeon here, 128,256 logits: 90 µs against 180 µs for a plain float loop.
+ */
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+const LOW_31 = 0x7fffffff;
+
+/**
+ * The `key` such that `(bits(x) ^ flipFor(key)) > key` for every float32 `x > thr`. `thr` may be any
+ * float64 (e.g. a min-p floor); it is first rounded down to a float32, which only adds candidates.
+ * A threshold with its sign bit set (thr < 0 or -0) gets its 31 low bits flipped: the flipped bits of
+ * a negative float then grow as the float grows, and a non-negative float keeps its sign bit clear,
+ * so it compares above the (negative) key.
+ */
+export function thresholdKey(thr: number): number {
+  let t = Math.fround(thr);
+  if (t > thr) {
+    // fround rounded up: take the float32 just below (toward -inf)
+    f32[0] = t;
+    i32[0] = t > 0 ? i32[0]! - 1 : t === 0 ? 0x80000001 | 0 : i32[0]! + 1;
+    t = f32[0]!;
+  }
+  f32[0] = t;
+  const bits = i32[0]!;
+  return bits < 0 ? bits ^ LOW_31 : bits;
+}
+
+/** The `flip` that goes with a {@link thresholdKey}: the low-31-bit flip for negative keys, else 0. */
+export function flipFor(key: number): number {
+  return key < 0 ? LOW_31 : 0;
+}
+
+/**
+ * Appends `(i, logits[i])` for every `i` in `[from, to)` with `logits[i] > thr` (NaN never) to
+ * `ids`/`vals` from position `n`, stopping at a block boundary once `n >= limit` (so the caller
+ * keeps 16 free slots above `limit`). Returns the next index to scan; the new count goes to
+ * `count[0]`. `bits` is an Int32Array view of `logits`.
+ */
+export function collectAbove(
+  bits: Int32Array,
+  logits: Float32Array,
+  from: number,
+  to: number,
+  thr: number,
+  ids: Int32Array,
+  vals: Float64Array,
+  n: number,
+  limit: number,
+  count: Int32Array,
+): number {
+  const key = thresholdKey(thr);
+  const flip = flipFor(key);
+  let i = from;
+  for (; i + 16 <= to && n < limit; i += 16) {
+    if (
+      (bits[i]! ^ flip) > key ||
+      (bits[i + 1]! ^ flip) > key ||
+      (bits[i + 2]! ^ flip) > key ||
+      (bits[i + 3]! ^ flip) > key ||
+      (bits[i + 4]! ^ flip) > key ||
+      (bits[i + 5]! ^ flip) > key ||
+      (bits[i + 6]! ^ flip) > key ||
+      (bits[i + 7]! ^ flip) > key ||
+      (bits[i + 8]! ^ flip) > key ||
+      (bits[i + 9]! ^ flip) > key ||
+      (bits[i + 10]! ^ flip) > key ||
+      (bits[i + 11]! ^ flip) > key ||
+      (bits[i + 12]! ^ flip) > key ||
+      (bits[i + 13]! ^ flip) > key ||
+      (bits[i + 14]! ^ flip) > key ||
+      (bits[i + 15]! ^ flip) > key
+    ) {
+      for (let j = i; j < i + 16; j++) {
+        const x = logits[j]!;
+        if (x > thr) {
+          ids[n] = j;
+          vals[n] = x;
+          n++;
+        }
+      }
+    }
+  }
+  if (n < limit) {
+    // tail shorter than a block (fits: at most 15 appends)
+    for (; i < to; i++) {
+      const x = logits[i]!;
+      if (x > thr) {
+        ids[n] = i;
+        vals[n] = x;
+        n++;
+      }
+    }
+  }
+  count[0] = n;
+  return i;
+}
+
+/**
+ * {@link collectAbove} over the tokens allowed by `mask` (bit `t & 31` of word `t >> 5`). `from`
+ * must be a multiple of 32; stops at a word boundary once `n >= limit` (keep 32 free slots above it).
+ * Words without an allowed token are skipped; the mask bit is read only for tokens above `thr`.
+ */
+export function collectAboveMasked(
+  bits: Int32Array,
+  logits: Float32Array,
+  mask: Int32Array,
+  from: number,
+  to: number,
+  thr: number,
+  ids: Int32Array,
+  vals: Float64Array,
+  n: number,
+  limit: number,
+  count: Int32Array,
+): number {
+  const key = thresholdKey(thr);
+  const flip = flipFor(key);
+  let i = from;
+  for (; i < to && n < limit; i += 32) {
+    const word = mask[i >>> 5]!;
+    if (word === 0) continue;
+    const end = Math.min(i + 32, to);
+    for (let b = i; b < end; b += 16) {
+      if (
+        b + 16 <= end &&
+        !(
+          (bits[b]! ^ flip) > key ||
+          (bits[b + 1]! ^ flip) > key ||
+          (bits[b + 2]! ^ flip) > key ||
+          (bits[b + 3]! ^ flip) > key ||
+          (bits[b + 4]! ^ flip) > key ||
+          (bits[b + 5]! ^ flip) > key ||
+          (bits[b + 6]! ^ flip) > key ||
+          (bits[b + 7]! ^ flip) > key ||
+          (bits[b + 8]! ^ flip) > key ||
+          (bits[b + 9]! ^ flip) > key ||
+          (bits[b + 10]! ^ flip) > key ||
+          (bits[b + 11]! ^ flip) > key ||
+          (bits[b + 12]! ^ flip) > key ||
+          (bits[b + 13]! ^ flip) > key ||
+          (bits[b + 14]! ^ flip) > key ||
+          (bits[b + 15]! ^ flip) > key
+        )
+      ) {
+        continue;
+      }
+      const blockEnd = Math.min(b + 16, end);
+      for (let j = b; j < blockEnd; j++) {
+        const x = logits[j]!;
+        if (x > thr && ((word >>> (j & 31)) & 1) === 1) {
+          ids[n] = j;
+          vals[n] = x;
+          n++;
+        }
+      }
+    }
+  }
+  count[0] = n;
+  return Math.min(i, to);
+}
+
+/**
+ * Index of the largest logit over `mask`'s allowed tokens (all when absent), lowest id on ties; -1
+ * when every allowed logit is -inf or NaN. Same integer pre-test as {@link collectAbove}, with the
+ * running maximum as the threshold.
+ */
+export function argmaxRow(bits: Int32Array, logits: Float32Array, mask: Int32Array | undefined): number {
+  return mask === undefined ? argmaxPlain(bits, logits) : argmaxMasked(bits, logits, mask);
+}
+
+function argmaxPlain(bits: Int32Array, logits: Float32Array): number {
+  const v = logits.length;
+  let best = -1;
+  let max = Number.NEGATIVE_INFINITY;
+  let key = thresholdKey(max);
+  let flip = flipFor(key);
+  let i = 0;
+  for (; i + 16 <= v; i += 16) {
+    if (
+      (bits[i]! ^ flip) > key ||
+      (bits[i + 1]! ^ flip) > key ||
+      (bits[i + 2]! ^ flip) > key ||
+      (bits[i + 3]! ^ flip) > key ||
+      (bits[i + 4]! ^ flip) > key ||
+      (bits[i + 5]! ^ flip) > key ||
+      (bits[i + 6]! ^ flip) > key ||
+      (bits[i + 7]! ^ flip) > key ||
+      (bits[i + 8]! ^ flip) > key ||
+      (bits[i + 9]! ^ flip) > key ||
+      (bits[i + 10]! ^ flip) > key ||
+      (bits[i + 11]! ^ flip) > key ||
+      (bits[i + 12]! ^ flip) > key ||
+      (bits[i + 13]! ^ flip) > key ||
+      (bits[i + 14]! ^ flip) > key ||
+      (bits[i + 15]! ^ flip) > key
+    ) {
+      for (let j = i; j < i + 16; j++) {
+        const x = logits[j]!;
+        if (x > max) {
+          max = x;
+          best = j;
+        }
+      }
+      key = thresholdKey(max);
+      flip = flipFor(key);
+    }
+  }
+  for (; i < v; i++) {
+    const x = logits[i]!;
+    if (x > max) {
+      max = x;
+      best = i;
+    }
+  }
+  return best;
+}
+
+function argmaxMasked(bits: Int32Array, logits: Float32Array, mask: Int32Array): number {
+  const v = logits.length;
+  let best = -1;
+  let max = Number.NEGATIVE_INFINITY;
+  let key = thresholdKey(max);
+  let flip = flipFor(key);
+  for (let i = 0; i < v; i += 32) {
+    const word = mask[i >>> 5]!;
+    if (word === 0) continue;
+    const end = Math.min(i + 32, v);
+    for (let b = i; b < end; b += 16) {
+      if (
+        b + 16 <= end &&
+        !(
+          (bits[b]! ^ flip) > key ||
+          (bits[b + 1]! ^ flip) > key ||
+          (bits[b + 2]! ^ flip) > key ||
+          (bits[b + 3]! ^ flip) > key ||
+          (bits[b + 4]! ^ flip) > key ||
+          (bits[b + 5]! ^ flip) > key ||
+          (bits[b + 6]! ^ flip) > key ||
+          (bits[b + 7]! ^ flip) > key ||
+          (bits[b + 8]! ^ flip) > key ||
+          (bits[b + 9]! ^ flip) > key ||
+          (bits[b + 10]! ^ flip) > key ||
+          (bits[b + 11]! ^ flip) > key ||
+          (bits[b + 12]! ^ flip) > key ||
+          (bits[b + 13]! ^ flip) > key ||
+          (bits[b + 14]! ^ flip) > key ||
+          (bits[b + 15]! ^ flip) > key
+        )
+      ) {
+        continue;
+      }
+      const blockEnd = Math.min(b + 16, end);
+      for (let j = b; j < blockEnd; j++) {
+        const x = logits[j]!;
+        if (x > max && ((word >>> (j & 31)) & 1) === 1) {
+          max = x;
+          best = j;
+        }
+      }
+      key = thresholdKey(max);
+      flip = flipFor(key);
+    }
+  }
+  return best;
+}
+
+/** Largest sampled values kept by {@link sampleLargest}. */
+export const SAMPLE_RANK = 16;
+
+/**
+ * Fills `top[0..SAMPLE_RANK)` (ascending; -Infinity where the sample has fewer allowed tokens) with
+ * the largest allowed logits among one token in `stride`. The pipeline derives starting thresholds
+ * from it: the largest is a lower bound on the row's max (a valid base for a min-p floor), and the
+ * {@link SAMPLE_RANK}-th largest estimates the logit with about `SAMPLE_RANK * stride` tokens above
+ * it (the spread of that count is about 25%), so the pass appends little and rarely compacts.
+ */
+export function sampleLargest(
+  logits: Float32Array,
+  mask: Int32Array | undefined,
+  stride: number,
+  top: Float64Array,
+): void {
+  const v = logits.length;
+  top.fill(Number.NEGATIVE_INFINITY, 0, SAMPLE_RANK);
+  for (let i = stride >> 1; i < v; i += stride) {
+    const x = logits[i]!;
+    if (!(x > top[0]!)) continue;
+    if (mask !== undefined && ((mask[i >>> 5]! >>> (i & 31)) & 1) === 0) continue;
+    let j = 0;
+    while (j + 1 < SAMPLE_RANK && top[j + 1]! < x) {
+      top[j] = top[j + 1]!;
+      j++;
+    }
+    top[j] = x;
+  }
+}
+
+const views = new WeakMap<Float32Array, Int32Array>();
+
+/**
+ * The Int32Array view of a logit row's bits, cached per row object so that reusing rows (as servers
+ * and benchmarks do) allocates nothing.
+ */
+export function bitsOf(logits: Float32Array): Int32Array {
+  let view = views.get(logits);
+  if (view === undefined) {
+    view = new Int32Array(logits.buffer, logits.byteOffset, logits.length);
+    views.set(logits, view);
+  }
+  return view;
+}
