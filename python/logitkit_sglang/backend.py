@@ -84,7 +84,8 @@ _pending = _PendingFills()
 
 
 class _MaskView:
-    """A mask tensor that is a view of ring-slot rows in the shared buffer: fills land in it directly."""
+    """A mask (torch tensor, or HostBitmask without torch) that is a view of ring-slot rows in the shared buffer:
+    fills land in it directly."""
 
     __slots__ = ("sidecar", "buffer", "base", "batch", "covered")
 
@@ -101,7 +102,9 @@ _views: Dict[int, _MaskView] = {}
 
 
 def _view_of(vocab_mask) -> Optional[_MaskView]:
-    if masks.torch is None or isinstance(vocab_mask, masks.HostBitmask):
+    if isinstance(vocab_mask, masks.HostBitmask):
+        return vocab_mask.view
+    if masks.torch is None:
         return None
     view = _views.get(vocab_mask.data_ptr())
     if view is None or vocab_mask.shape[0] != view.batch:
@@ -117,12 +120,27 @@ def _finalize(vocab_mask) -> None:
     rest = [r for r in range(view.batch) if r not in view.covered]
     masks.set_rows_to_ones(vocab_mask, rest)
     view.covered.update(rest)
-    _forget_view_rows(view, rest)
+    _view_rows_written(view, rest)
 
 
-def _forget_view_rows(view: _MaskView, rows) -> None:
-    """Rows Python wrote into the shared buffer are no longer a fill's output for any grammar."""
-    view.sidecar.forget_rows(view.buffer, [view.base + r for r in rows])
+def _view_rows_written(view: _MaskView, rows) -> None:
+    """Rows Python wrote into the shared buffer: no longer a fill's output for any grammar, and the sidecar must
+    not skip them as unchanged."""
+    view.sidecar.rows_written(view.buffer, [view.base + r for r in rows])
+
+
+def _release(vocab_mask, consumed_by=None) -> None:
+    """The mask was consumed (applied, or copied into ``consumed_by`` on another device): its ring slot may be
+    reused for the next mask."""
+    view = _view_of(vocab_mask)
+    if view is None:
+        return
+    if consumed_by is not None and consumed_by is vocab_mask:
+        return  # moved to the same device: still this memory, used by apply later
+    if consumed_by is not None and masks.torch is not None and not isinstance(vocab_mask, masks.HostBitmask):
+        if consumed_by.data_ptr() == vocab_mask.data_ptr():
+            return
+    view.sidecar.release_slot(view.buffer, view.base)
 
 
 def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> None:
@@ -301,15 +319,20 @@ class LogitkitGrammar(BaseGrammarObject):
         return self._terminated
 
     def allocate_vocab_mask(self, vocab_size: int, batch_size: int, device):
-        if masks.torch is None or masks.words_for(vocab_size) != self._sidecar.words_per_row or batch_size < 1:
+        if masks.words_for(vocab_size) != self._sidecar.words_per_row or batch_size < 1:
             return masks.allocate(batch_size, vocab_size)
-        # A view of the next ring slot of the shared buffer: the sidecar's fills land in it with no copy.
+        # A view of a ring slot of the shared buffer: the sidecar's fills land in it with no copy.
         buf, base = self._sidecar.ring_slot(batch_size)
+        self._sidecar.forget_rows(buf, range(base, base + batch_size))
+        view = _MaskView(self._sidecar, buf, base, batch_size)
+        if masks.torch is None:
+            mask = masks.HostBitmask.over(buf.map, base * buf.row_bytes, batch_size, buf.words_per_row)
+            mask.view = view
+            return mask
         for stale in [k for k, v in _views.items() if v.buffer is not buf]:
             del _views[stale]
         tensor = buf.torch_view()[base : base + batch_size]
-        self._sidecar.forget_rows(buf, range(base, base + batch_size))
-        _views[tensor.data_ptr()] = _MaskView(self._sidecar, buf, base, batch_size)
+        _views[tensor.data_ptr()] = view
         return tensor
 
     def fill_vocab_mask(self, vocab_mask, idx: int) -> None:
@@ -336,19 +359,22 @@ class LogitkitGrammar(BaseGrammarObject):
         view = _view_of(vocab_mask)
         if view is not None:
             view.covered.update(range(view.batch))
-            _forget_view_rows(view, range(view.batch))
+            _view_rows_written(view, range(view.batch))
 
     @staticmethod
     def move_vocab_mask(vocab_mask, device):
         _pending.flush()
         _finalize(vocab_mask)
-        return masks.move(vocab_mask, device)
+        moved = masks.move(vocab_mask, device)
+        _release(vocab_mask, consumed_by=moved)
+        return moved
 
     @staticmethod
     def apply_vocab_mask(logits, vocab_mask) -> None:
         _pending.flush()
         _finalize(vocab_mask)
         masks.apply(logits, vocab_mask)
+        _release(vocab_mask)
 
     def copy(self) -> "LogitkitGrammar":
         stats = getattr(self, "grammar_stats", None)

@@ -10,7 +10,9 @@ from typing import Callable, Dict, Optional
 from . import protocol as p
 
 _LEN = struct.Struct("<I")
-_RECV_CHUNK = 1 << 18
+_HEADER = struct.Struct("<IBI")  # body length, op, request id
+_REPLY_HEAD = struct.Struct("<IBI")  # body length, status, request id
+_RECV_BUFFER = 1 << 16
 _MAX_BUFFERED_POSTS = 1 << 16
 
 Callback = Callable[[Optional[p.SidecarError], Optional[p.Reader]], None]
@@ -34,8 +36,11 @@ class Connection:
         self._next_id = 1
         self._posted: Dict[int, Callback] = {}
         self._out = bytearray()
-        self._in = bytearray()
-        self._in_pos = 0
+        # Replies are received into one preallocated buffer (recv_into): no allocation per recv.
+        self._in = bytearray(_RECV_BUFFER)
+        self._in_view = memoryview(self._in)
+        self._in_start = 0
+        self._in_end = 0
         self.closed = False
         self.generation = 0
         r = self.call(p.OP_HELLO, p.u32(p.HELLO_MAGIC) + p.u16(p.PROTOCOL_VERSION) + p.string(session))
@@ -57,7 +62,9 @@ class Connection:
     def _queue(self, op: int, payload: bytes) -> int:
         rid = self._next_id
         self._next_id = (rid + 1) & 0xFFFFFFFF or 1
-        self._out += p.frame(op, rid, payload)
+        out = self._out
+        out += _HEADER.pack(5 + len(payload), op, rid)
+        out += payload
         return rid
 
     def _flush(self) -> None:
@@ -70,32 +77,45 @@ class Connection:
             self.close()
             raise SidecarDisconnected(f"sidecar connection lost: {exc}") from exc
 
-    def _fill_input(self) -> None:
-        if self._in_pos:
-            del self._in[: self._in_pos]
-            self._in_pos = 0
-        try:
-            chunk = self._sock.recv(_RECV_CHUNK)
-        except OSError as exc:
-            self.close()
-            raise SidecarDisconnected(f"sidecar connection lost: {exc}") from exc
-        if not chunk:
-            self.close()
-            raise SidecarDisconnected("sidecar closed the connection")
-        self._in += chunk
+    def _fill_input(self, need: int) -> None:
+        """Receives until at least ``need`` unread bytes are buffered (compacting or growing the buffer first)."""
+        start, end = self._in_start, self._in_end
+        if start == end:
+            start = end = 0
+        if start + need > len(self._in):
+            pending = bytes(self._in_view[start:end])
+            if need > len(self._in):
+                self._in_view.release()
+                self._in = bytearray(max(need, 2 * len(self._in)))
+                self._in_view = memoryview(self._in)
+            self._in_view[: len(pending)] = pending
+            start, end = 0, len(pending)
+        self._in_start = start
+        while end - start < need:
+            try:
+                got = self._sock.recv_into(self._in_view[end:])
+            except OSError as exc:
+                self._in_end = end
+                self.close()
+                raise SidecarDisconnected(f"sidecar connection lost: {exc}") from exc
+            if not got:
+                self._in_end = end
+                self.close()
+                raise SidecarDisconnected("sidecar closed the connection")
+            end += got
+        self._in_end = end
 
     def _read_reply(self):
-        while len(self._in) - self._in_pos < 4:
-            self._fill_input()
-        (length,) = _LEN.unpack_from(self._in, self._in_pos)
-        while len(self._in) - self._in_pos < 4 + length:
-            self._fill_input()
-        start = self._in_pos + 4
-        body = bytes(self._in[start : start + length])
-        self._in_pos = start + length
-        (rid,) = _LEN.unpack_from(body, 1)
+        if self._in_end - self._in_start < 9:
+            self._fill_input(9)
+        length, status, rid = _REPLY_HEAD.unpack_from(self._in, self._in_start)
+        if self._in_end - self._in_start < 4 + length:
+            self._fill_input(4 + length)
+        start = self._in_start + 4
+        body = bytes(self._in_view[start : start + length])  # small: masks never travel in frames
+        self._in_start = start + length
         reader = p.Reader(body, 5)
-        if body[0] == 0:
+        if status == 0:
             return rid, None, reader
         code = reader.u16()
         return rid, p.SidecarError(code, reader.str()), None

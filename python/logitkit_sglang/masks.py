@@ -18,13 +18,21 @@ def words_for(vocab_size: int) -> int:
 
 
 class HostBitmask:
-    """``rows × words`` int32 words in a bytearray, layout identical to xgrammar's bitmask tensor."""
+    """``rows × words`` int32 words, layout identical to xgrammar's bitmask tensor: a bytearray of its own, or
+    (``over``) a writable view of the shared mask buffer, so the sidecar's rows land in it with no copy."""
 
-    def __init__(self, rows: int, words: int):
+    def __init__(self, rows: int, words: int, data=None):
         self.rows = rows
         self.words = words
         self.row_bytes = words * 4
-        self.data = bytearray(b"\xff" * (rows * self.row_bytes))
+        self.data = bytearray(b"\xff" * (rows * self.row_bytes)) if data is None else data
+        #: Set by the plugin when the mask views shared-buffer rows (see backend._MaskView).
+        self.view = None
+
+    @classmethod
+    def over(cls, buffer, offset: int, rows: int, words: int) -> "HostBitmask":
+        """A mask viewing ``rows`` rows of ``buffer`` (e.g. the mmap) from byte ``offset``, without copying."""
+        return cls(rows, words, memoryview(buffer)[offset : offset + rows * words * 4])
 
     @property
     def shape(self):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HELLO_MAGIC = 0x43534B4C  # "LKSC" little-endian
 
 OP_HELLO = 0x01
@@ -44,7 +44,8 @@ COMPILE_FLAG_JSON_FIXED_WHITESPACE = 1
 FILL_FLAG_TRANSPORT_ONLY = 1
 MATCHER_FLAG_TERMINATE_WITHOUT_STOP = 1
 ROW_FILLED = 0
-ROW_TERMINATED = 1
+ROW_TERMINATED = 1  # status bit: the matcher is terminated, the row holds all ones
+ROW_UNCHANGED = 2  # status bit: the row already held exactly this mask and was not rewritten
 
 _U8 = struct.Struct("<B")
 _U16 = struct.Struct("<H")
@@ -82,6 +83,22 @@ def u32(v: int) -> bytes:
 
 def i32(v: int) -> bytes:
     return _I32.pack(v)
+
+
+_FILL_STRUCTS: dict = {}
+
+
+def fill_payload(flags: int, handles, rows, ones_rows=(), clobbered_rows=()) -> bytes:
+    """FILL_BATCH payload: ``u8 flags, u32 n, n × u32 handle, n × u32 row, u32[] onesRows, u32[] clobberedRows``."""
+    n = len(handles)
+    key = (n, len(ones_rows), len(clobbered_rows))
+    st = _FILL_STRUCTS.get(key)
+    if st is None:
+        st = struct.Struct(f"<BI{2 * n}II{key[1]}II{key[2]}I")
+        if len(_FILL_STRUCTS) > 1024:
+            _FILL_STRUCTS.clear()
+        _FILL_STRUCTS[key] = st
+    return st.pack(flags, n, *handles, *rows, key[1], *ones_rows, key[2], *clobbered_rows)
 
 
 def string(s: str) -> bytes:

@@ -8,13 +8,12 @@ import logging
 import os
 import shlex
 import shutil
-import struct
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from . import protocol as p
 from .connection import Connection, SidecarDisconnected
@@ -25,6 +24,21 @@ logger = logging.getLogger("logitkit_sglang.sidecar")
 MIN_NODE_MAJOR = 20
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOUT_MAIN = REPO_ROOT / "dist" / "cli" / "main.js"
+
+
+class FillResult(NamedTuple):
+    """What the sidecar reports about one FILL_BATCH."""
+
+    #: Per-row status bytes (``protocol.ROW_*`` bits), in request order.
+    status: bytes
+    #: Time computing the masks (the matchers' own work).
+    compute_us: float
+    #: Time comparing rows with the shared file's content and writing the changed ones.
+    write_us: float
+    #: Engine time of this session's accepts and rollbacks since the previous fill.
+    accept_us: float
+    #: Rows the sidecar actually wrote (unchanged rows are skipped).
+    rows_written: int
 
 
 class SidecarUnavailable(RuntimeError):
@@ -126,7 +140,14 @@ class Sidecar:
         # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own.
         self.fill_serial = 0
         self._row_serial: List[int] = []
-        self._ring_next = 0
+        # Rows Python wrote itself since the sidecar last wrote them: sent with the next FILL_BATCH, so the
+        # sidecar does not skip them as "unchanged".
+        self._clobbered: List[int] = []
+        # Ring slots handed out as mask tensors and not yet consumed (applied, or copied to another device).
+        self._slot_busy = [False] * RING_SLOTS
+        self._last_slot = RING_SLOTS - 1
+        #: What the sidecar reported about the latest FILL_BATCH (diagnostics and tests).
+        self.last_fill: Optional[FillResult] = None
         self.session = os.urandom(16).hex()
         self.generation = 0
         self.socket_path = ""
@@ -336,7 +357,9 @@ class Sidecar:
             conn.call(p.OP_ATTACH_BUFFER, p.string(new.path) + p.u32(new.rows))
             self._buffer = new
             self._row_serial = [0] * new.rows
-            self._ring_next = 0
+            self._clobbered = []
+            self._slot_busy = [False] * RING_SLOTS
+            self._last_slot = RING_SLOTS - 1
             if buf is not None:
                 buf.close()  # the mapping outlives this while mask tensors still view it
             return new
@@ -355,12 +378,29 @@ class Sidecar:
         return buf, buf.staging_base
 
     def ring_slot(self, rows: int) -> Tuple[MaskBuffer, int]:
-        """The next ring slot (for a new mask tensor of ``rows`` rows): its buffer and first row."""
+        """A ring slot for a new mask tensor of ``rows`` rows: its buffer and first row.
+
+        The slot of the previous mask is taken again once that mask was consumed (``release_slot``): the batch's
+        rows then usually receive the same requests' masks as one step earlier, and rows whose mask did not
+        change are not rewritten by the sidecar. A mask still in use is never handed out again: then the next
+        free slot is taken (the oldest one when all are in use)."""
         buf = self._buffer_for(rows)
         with self._lock:
-            slot = self._ring_next
-            self._ring_next = (slot + 1) % RING_SLOTS
+            busy = self._slot_busy
+            last = self._last_slot
+            slot = last
+            if busy[last]:
+                free = [k for k in range(1, RING_SLOTS) if not busy[(last + k) % RING_SLOTS]]
+                slot = (last + (free[0] if free else 1)) % RING_SLOTS
+            busy[slot] = True
+            self._last_slot = slot
         return buf, slot * buf.slot_rows
+
+    def release_slot(self, buf: MaskBuffer, base: int) -> None:
+        """The mask tensor at ``base`` was consumed (applied, or copied to another device): its slot may be
+        handed out again."""
+        if buf is self._buffer:
+            self._slot_busy[base // buf.slot_rows] = False
 
     def fill(
         self,
@@ -369,26 +409,32 @@ class Sidecar:
         rows: Sequence[int],
         flags: int = 0,
         ones_rows: Sequence[int] = (),
-    ) -> Tuple[float, float]:
+    ) -> FillResult:
         """FILL_BATCH into ``buf`` (absolute rows): each matcher's next mask into ``rows[i]``, all ones into
-        ``ones_rows``. Returns the sidecar's (compute, write) microseconds. Raises SidecarRestarted when ``buf`` is
-        no longer the attached buffer."""
+        ``ones_rows``. Raises SidecarRestarted when ``buf`` is no longer the attached buffer."""
         if buf is not self._buffer:
             raise SidecarRestarted("the mask buffer was replaced; retry")
-        n = len(handles)
-        pairs = [0] * (2 * n)
-        pairs[0::2] = handles
-        pairs[1::2] = rows
-        payload = struct.pack(f"<BI{2 * n}I", flags, n, *pairs) + p.u32_array(ones_rows)
+        clobbered = self._clobbered
+        if clobbered:
+            self._clobbered = []
+        payload = p.fill_payload(flags, handles, rows, ones_rows, clobbered)
         self.fill_serial += 1
+        serial = self.fill_serial
         serials = self._row_serial
         for r in rows:
-            serials[r] = self.fill_serial
+            serials[r] = serial
         for r in ones_rows:
-            serials[r] = self.fill_serial
-        r = self.call(p.OP_FILL_BATCH, payload)
-        r.pos += 4 + n
-        return r.f64(), r.f64()
+            serials[r] = serial
+        try:
+            r = self.call(p.OP_FILL_BATCH, payload)
+        except p.SidecarError:
+            self._clobbered.extend(clobbered)  # nothing was written or forgotten
+            raise
+        n = r.u32()
+        status = r.data[r.pos : r.pos + n]
+        r.pos += n
+        self.last_fill = FillResult(status, r.f64(), r.f64(), r.f64(), r.u32())
+        return self.last_fill
 
     @property
     def buffer(self) -> Optional[MaskBuffer]:
@@ -396,10 +442,16 @@ class Sidecar:
         return self._buffer
 
     def forget_rows(self, buf: MaskBuffer, rows: Sequence[int]) -> None:
-        """Marks rows written by Python (not by a fill) so no grammar trusts them for accept_token."""
+        """Marks rows as no longer holding a fill's output for any grammar (accept_token stops trusting them)."""
         if buf is self._buffer:
             for r in rows:
                 self._row_serial[r] = 0
+
+    def rows_written(self, buf: MaskBuffer, rows: Sequence[int]) -> None:
+        """Python wrote these rows itself: forget them here and tell the sidecar with the next fill."""
+        if buf is self._buffer:
+            self.forget_rows(buf, rows)
+            self._clobbered.extend(rows)
 
     def row_allows(self, ref, token: int) -> Optional[bool]:
         """Whether the row recorded as ``ref = (buffer, row, fill_serial)`` allows ``token``; None if that row

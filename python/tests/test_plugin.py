@@ -24,6 +24,8 @@ from sglang.srt.constrained.base_grammar_backend import GrammarRow, InvalidGramm
 
 import logitkit_sglang  # noqa: E402
 from logitkit_sglang import protocol as p  # noqa: E402
+from logitkit_sglang import backend as backend_module  # noqa: E402
+from logitkit_sglang import masks  # noqa: E402
 from logitkit_sglang.backend import LogitkitGrammarBackend  # noqa: E402
 from logitkit_sglang.sidecar import Sidecar, SidecarUnavailable, find_node  # noqa: E402
 
@@ -85,6 +87,12 @@ def batch_masks(reqs, vocab_size, batched):
     return first.move_vocab_mask(mask, "cpu"), [i for i, _ in live]
 
 
+def consumed(mask):
+    """What apply_vocab_mask does after applying (it needs torch): the mask's ring slot may be reused, so the
+    next step's rows land where the same requests' previous masks are and unchanged rows are not rewritten."""
+    backend_module._release(mask)
+
+
 def reference_mask(case_name, handle_grammar, history, step):
     if REFERENCE is not None:
         return REFERENCE[case_name]["steps"][step]["mask"]
@@ -114,10 +122,15 @@ class SchedulerFlowTest(unittest.TestCase):
         eos = set(SIDECAR.eos_token_ids)
         histories = [[] for _ in reqs]
         terminated_seen = set()
+        written = total = 0
         for step in range(CASES["maxSteps"]):
+            serial = SIDECAR.fill_serial
             mask, live = batch_masks(reqs, vocab, batched=step % 2 == 0)
             if not live:
                 break
+            if SIDECAR.fill_serial == serial + 1 and SIDECAR.last_fill is not None:
+                written += SIDECAR.last_fill.rows_written
+                total += len(SIDECAR.last_fill.status)
             for i in live:
                 row = row_bytes(mask, i)
                 expected = reference_mask(cases[i]["name"], reqs[i].grammar, histories[i], step)
@@ -131,6 +144,8 @@ class SchedulerFlowTest(unittest.TestCase):
                     self.assertTrue(reqs[i].grammar.is_terminated(), f"{cases[i]['name']}: EOS did not terminate")
                     terminated_seen.add(cases[i]["name"])
                     reqs[i].grammar.finished = True
+            if step % 3 != 2:
+                consumed(mask)  # mostly applied before the next step; sometimes still in use (another slot)
             if step == 5:
                 # Rollback two tokens, check the mask is the one from two steps ago, then re-accept them.
                 for i in live:
@@ -149,6 +164,50 @@ class SchedulerFlowTest(unittest.TestCase):
                         histories[i].append(t)
         self.assertIn("regex-date", terminated_seen)
         self.assertIn("ebnf-answer", terminated_seen)
+        # Both paths ran: rows rewritten and rows skipped as unchanged (each compared bit for bit above).
+        self.assertGreater(written, 0)
+        self.assertLess(written, total)
+
+    def test_masks_without_torch_are_views_of_shared_memory(self):
+        if masks.torch is not None:
+            self.skipTest("torch is installed: masks are tensors (TorchPathTest)")
+        g = admit(self.backend, ("regex", "[0-9]+")).grammar
+        mask = g.allocate_vocab_mask(SIDECAR.vocab_size, 2, "cpu")
+        self.assertIsInstance(mask.data, memoryview)
+        g.fill_vocab_mask_batched([GrammarRow(0, g)], mask)
+        mask = g.move_vocab_mask(mask, "cpu")
+        base = mask.view.base
+        self.assertEqual(row_bytes(mask, 0), bytes(SIDECAR.buffer.row(base)))
+        self.assertEqual(row_bytes(mask, 1), b"\xff" * SIDECAR.buffer.row_bytes)
+
+    def test_rows_python_wrote_are_rewritten_not_skipped(self):
+        """A row Python set to all ones (a request without a grammar) must be rewritten by the next fill even when
+        the sidecar's last mask for that row equals the new one."""
+        vocab = SIDECAR.vocab_size
+        a = admit(self.backend, ("regex", "[0-9]{3}"))
+        b = admit(self.backend, ("regex", "[a-f]{3}"))
+
+        def step(rows_with_grammar):
+            first = a.grammar
+            mask = first.allocate_vocab_mask(vocab, 2, "cpu")
+            first.fill_vocab_mask_batched([GrammarRow(i, [a, b][i].grammar) for i in rows_with_grammar], mask)
+            mask = first.move_vocab_mask(mask, "cpu")
+            rows = [row_bytes(mask, i) for i in range(2)]
+            consumed(mask)
+            return rows
+
+        first = step([0, 1])
+        ones = b"\xff" * SIDECAR.buffer.row_bytes
+        self.assertNotIn(ones, first)
+        # Same states again in the same slot: nothing to rewrite.
+        self.assertEqual(step([0, 1]), first)
+        self.assertEqual([s & p.ROW_UNCHANGED for s in SIDECAR.last_fill.status], [p.ROW_UNCHANGED] * 2)
+        # No row has a grammar this step: no fill at all, Python writes all ones into the slot itself.
+        self.assertEqual(step([]), [ones, ones])
+        # The states did not change, so the masks equal what the sidecar wrote before; the rows must still be
+        # rewritten because Python overwrote them in between.
+        self.assertEqual(step([0, 1]), first)
+        self.assertEqual([s & p.ROW_UNCHANGED for s in SIDECAR.last_fill.status], [0, 0])
 
     def test_invalid_grammars_report_the_compiler_message(self):
         for case in (c for c in CASES["cases"] if c.get("invalid")):

@@ -40,6 +40,18 @@ export interface CompileResult {
   cacheHit: boolean;
 }
 
+/** What the sidecar reports about one FILL_BATCH. */
+export interface FillTiming {
+  /** Time computing the masks (the matchers' fillNextTokenBitmask). */
+  computeMicros: number;
+  /** Time comparing rows with what the file holds and writing the changed ones. */
+  writeMicros: number;
+  /** Engine time of this session's accepts and rollbacks since the previous FILL_BATCH. */
+  acceptMicros: number;
+  /** Rows actually written into the file. */
+  rowsWritten: number;
+}
+
 interface Pending {
   resolve: (r: PayloadReader) => void;
   reject: (e: Error) => void;
@@ -54,7 +66,7 @@ export class SidecarClient {
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
   /** Sidecar-side timing of the last FILL_BATCH. */
-  lastFillTiming = { computeMicros: 0, writeMicros: 0 };
+  lastFillTiming: FillTiming = { computeMicros: 0, writeMicros: 0, acceptMicros: 0, rowsWritten: 0 };
   private closedError: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -230,23 +242,31 @@ export class SidecarClient {
   }
 
   /**
-   * FILL_BATCH; resolves to the per-row status bytes (and, with `timing`, the sidecar's compute and write
-   * microseconds). `onesRows` are set to all ones (unconstrained).
+   * FILL_BATCH; resolves to the per-row status bytes (ROW_FILLED, or the ROW_TERMINATED / ROW_UNCHANGED bits).
+   * `onesRows` are set to all ones (unconstrained); `clobberedRows` are rows the client wrote itself since the
+   * sidecar last wrote them. The sidecar's timing lands in `lastFillTiming`.
    */
   async fillBatch(
     entries: ReadonlyArray<readonly [matcher: number, row: number]>,
     flags = 0,
     onesRows: readonly number[] = [],
+    clobberedRows: readonly number[] = [],
   ): Promise<number[]> {
     const r = await this.call(Op.fillBatch, (w) => {
       w.u8(flags).u32(entries.length);
-      for (const [m, row] of entries) w.u32(m).u32(row);
-      w.u32Array(onesRows);
+      for (const [m] of entries) w.u32(m);
+      for (const [, row] of entries) w.u32(row);
+      w.u32Array(onesRows).u32Array(clobberedRows);
     });
     const n = r.u32('count');
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(r.u8('status'));
-    this.lastFillTiming = { computeMicros: r.f64('compute'), writeMicros: r.f64('write') };
+    this.lastFillTiming = {
+      computeMicros: r.f64('compute'),
+      writeMicros: r.f64('write'),
+      acceptMicros: r.f64('accept'),
+      rowsWritten: r.u32('rows written'),
+    };
     return out;
   }
 

@@ -2,7 +2,13 @@
  * Public API of the SGLang backend area: the sidecar that serves grammar compilation and token masks to the
  * Python plugin (python/logitkit_sglang) over a Unix socket, its protocol, and a Node client for it.
  */
-export { type CompileResult, SidecarClient, SidecarError, type SidecarHello } from './client.js';
+export {
+  type CompileResult,
+  type FillTiming,
+  SidecarClient,
+  SidecarError,
+  type SidecarHello,
+} from './client.js';
 export type { SidecarEngine, SidecarMatcher, SidecarMatcherOptions } from './engine-port.js';
 export { ANY_JSON_KEY, createLogitkitEngine, type SidecarCompiler } from './logitkit-engine.js';
 export {
@@ -15,6 +21,9 @@ export {
   MAX_FRAME_BYTES,
   Op,
   PROTOCOL_VERSION,
+  ROW_FILLED,
+  ROW_TERMINATED,
+  ROW_UNCHANGED,
 } from './protocol.js';
 export { SidecarServer, type SidecarServerOptions, type SidecarStats } from './server.js';
 export { DEFAULT_MAX_MATCHERS_PER_SESSION } from './session.js';

@@ -8,7 +8,7 @@
  */
 
 /** Protocol version sent in HELLO; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** `LKSC` read as a little-endian u32: the first field of HELLO, so a stray client fails fast. */
 export const HELLO_MAGIC = 0x43534b4c;
@@ -82,16 +82,24 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
  */
 export const COMPILE_FLAG_JSON_FIXED_WHITESPACE = 1;
 
-/** FILL_BATCH flag: skip mask computation and only move bytes (transport benchmark). */
+/**
+ * FILL_BATCH flag: skip mask computation and write every listed row as it is, as if all had changed (the
+ * transport's worst case, for benchmarks).
+ */
 export const FILL_FLAG_TRANSPORT_ONLY = 1;
 
 /** CREATE_MATCHER flag: the matcher terminates as soon as the grammar is complete (no stop token needed). */
 export const MATCHER_FLAG_TERMINATE_WITHOUT_STOP = 1;
 
-/** FILL_BATCH per-row status: the row was filled from the matcher. */
+/** FILL_BATCH per-row status: the row was filled from the matcher and written. */
 export const ROW_FILLED = 0;
-/** FILL_BATCH per-row status: the matcher is terminated; the row was set to all ones (unconstrained). */
+/** FILL_BATCH per-row status bit: the matcher is terminated; the row holds all ones (unconstrained). */
 export const ROW_TERMINATED = 1;
+/**
+ * FILL_BATCH per-row status bit: the row already held exactly this mask (the sidecar wrote it there earlier and the
+ * client did not report changing it), so it was not rewritten. Combined with ROW_TERMINATED for all-ones rows.
+ */
+export const ROW_UNCHANGED = 2;
 
 /** A protocol violation detected while reading a payload; answered with an error reply. */
 export class ProtocolError extends Error {
@@ -175,6 +183,13 @@ export class PayloadReader {
     } catch {
       throw new ProtocolError(ErrorCode.malformedFrame, `${what} is not valid UTF-8`);
     }
+  }
+
+  /** Reads `count` u32 values into `target` (from index 0) without allocating. */
+  u32sInto(what: string, target: Uint32Array, count: number): void {
+    this.need(count * 4, what);
+    for (let i = 0; i < count; i++) target[i] = this.view.getUint32(this.offset + i * 4, true);
+    this.offset += count * 4;
   }
 
   /** Reads a `u32 count` followed by that many u32 values. */

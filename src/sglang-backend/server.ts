@@ -19,9 +19,10 @@ import {
   ProtocolError,
   ROW_FILLED,
   ROW_TERMINATED,
+  ROW_UNCHANGED,
 } from './protocol.js';
 import { Session } from './session.js';
-import { SharedMaskBuffer } from './shared-mask-buffer.js';
+import { type MaskRow, SharedMaskBuffer } from './shared-mask-buffer.js';
 
 /** Options of a sidecar server. */
 export interface SidecarServerOptions<G> {
@@ -87,6 +88,12 @@ export class SidecarServer<G> {
   private readonly wordsPerRow: number;
   private readonly log: (message: string) => void;
   private readonly cacheLimit: number;
+  // FILL_BATCH scratch, reused across calls (grown when a batch is larger).
+  private fillHandles = new Uint32Array(256);
+  private fillRows = new Uint32Array(256);
+  private fillStatus = new Uint8Array(256);
+  private readonly fillMatchers: SidecarMatcher[] = [];
+  private readonly fillComputed: (MaskRow | null)[] = [];
 
   constructor(private readonly options: SidecarServerOptions<G>) {
     this.wordsPerRow = Math.ceil(options.engine.vocabSize / 32);
@@ -301,7 +308,9 @@ export class SidecarServer<G> {
         const token = r.i32('token id');
         r.end();
         const m = session.matcher(handle);
+        const t0 = performance.now();
         const accepted = token >= 0 && token < this.options.engine.vocabSize && m.acceptToken(token);
+        session.updateMillis += performance.now() - t0;
         return okReply(requestId)
           .u8(accepted ? 1 : 0)
           .u8(m.isTerminated() ? 1 : 0)
@@ -312,6 +321,7 @@ export class SidecarServer<G> {
         const count = r.u32('rollback count');
         r.end();
         const m = session.matcher(handle);
+        const t0 = performance.now();
         try {
           m.rollback(count);
         } catch (err) {
@@ -319,6 +329,8 @@ export class SidecarServer<G> {
             ErrorCode.badArgument,
             `rollback(${count}) failed: ${(err as Error).message}`,
           );
+        } finally {
+          session.updateMillis += performance.now() - t0;
         }
         return okReply(requestId)
           .u8(m.isTerminated() ? 1 : 0)
@@ -357,8 +369,10 @@ export class SidecarServer<G> {
   }
 
   /**
-   * FILL_BATCH: validate every (matcher, row) and every all-ones row first so a bad entry writes nothing, then
-   * fill, and copy exactly the touched rows into the shared file.
+   * FILL_BATCH: validate every (matcher, row), all-ones row and clobbered row first so a bad entry writes nothing;
+   * forget the clobbered rows; compute every mask into a scratch row (timed as mask computation); then stage the
+   * rows — a row that already holds exactly its new mask is skipped — and write the changed ones into the file.
+   * The request is parsed into reused typed arrays: no per-row allocation.
    */
   private fillBatch(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
     const flags = r.u8('flags');
@@ -368,55 +382,67 @@ export class SidecarServer<G> {
     if (count > buffer.rows) {
       throw new ProtocolError(ErrorCode.badArgument, `${count} rows requested, buffer has ${buffer.rows}`);
     }
-    const checkRow = (row: number): number => {
-      if (row >= buffer.rows) {
-        throw new ProtocolError(
-          ErrorCode.badArgument,
-          `row ${row} out of range (buffer has ${buffer.rows} rows)`,
-        );
-      }
-      return row;
-    };
-    const handles = new Uint32Array(count);
-    const rows = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      handles[i] = r.u32('matcher handle');
-      rows[i] = checkRow(r.u32('row'));
+    if (this.fillHandles.length < count) {
+      this.fillHandles = new Uint32Array(count * 2);
+      this.fillRows = new Uint32Array(count * 2);
+      this.fillStatus = new Uint8Array(count * 2);
     }
+    const handles = this.fillHandles;
+    const rows = this.fillRows;
+    r.u32sInto('matcher handles', handles, count);
+    r.u32sInto('rows', rows, count);
     const onesRows = r.u32Array('all-ones rows');
-    onesRows.forEach(checkRow);
+    const clobbered = r.u32Array('clobbered rows');
     r.end();
-    const matchers = Array.from(handles, (h) => session.matcher(h));
-    const reply = okReply(requestId, 16 + count).u32(count);
+    checkRows(rows, count, buffer.rows);
+    checkRows(onesRows, onesRows.length, buffer.rows);
+    checkRows(clobbered, clobbered.length, buffer.rows);
+    const matchers = this.fillMatchers;
+    matchers.length = count;
+    for (let i = 0; i < count; i++) matchers[i] = session.matcher(handles[i]!);
+    for (let i = 0; i < clobbered.length; i++) buffer.forget(clobbered[i]!);
+
     const transportOnly = (flags & FILL_FLAG_TRANSPORT_ONLY) !== 0;
-    const words = this.wordsPerRow;
+    const computed = this.fillComputed;
+    computed.length = count;
+    const status = this.fillStatus;
     const start = performance.now();
     for (let i = 0; i < count; i++) {
       const m = matchers[i]!;
       if (transportOnly) {
-        reply.u8(ROW_FILLED);
+        computed[i] = null;
+        status[i] = ROW_FILLED;
       } else if (m.isTerminated()) {
-        buffer.mirror.fill(-1, rows[i]! * words, (rows[i]! + 1) * words);
-        reply.u8(ROW_TERMINATED);
+        computed[i] = buffer.ones;
+        status[i] = ROW_TERMINATED;
       } else {
-        m.fillNextTokenBitmask(buffer.mirror, rows[i]!);
-        reply.u8(ROW_FILLED);
+        const row = buffer.scratchRow();
+        m.fillNextTokenBitmask(row.words, 0);
+        computed[i] = row;
+        status[i] = ROW_FILLED;
       }
     }
-    for (const row of onesRows) buffer.mirror.fill(-1, row * words, (row + 1) * words);
-    const computed = performance.now();
-    if (onesRows.length === 0) {
-      buffer.flush(rows, count);
-    } else {
-      const touched = new Uint32Array(count + onesRows.length);
-      touched.set(rows.subarray(0, count));
-      touched.set(onesRows, count);
-      buffer.flush(touched, touched.length);
+    const computeEnd = performance.now();
+    for (let i = 0; i < count; i++) {
+      const row = computed[i];
+      if (row === null || row === undefined) buffer.restage(rows[i]!);
+      else if (!buffer.stage(rows[i]!, row)) status[i]! |= ROW_UNCHANGED;
+      computed[i] = null;
     }
-    const written = performance.now();
+    for (let i = 0; i < onesRows.length; i++) {
+      if (transportOnly) buffer.stage(onesRows[i]!, buffer.ones, true);
+      else buffer.stage(onesRows[i]!, buffer.ones);
+    }
+    const written = buffer.flush();
+    const end = performance.now();
+    const acceptMicros = session.takeUpdateMicros();
+    const reply = okReply(requestId, 48 + count).u32(count);
+    for (let i = 0; i < count; i++) reply.u8(status[i]!);
     return reply
-      .f64((computed - start) * 1000)
-      .f64((written - computed) * 1000)
+      .f64((computeEnd - start) * 1000)
+      .f64((end - computeEnd) * 1000)
+      .f64(acceptMicros)
+      .u32(written)
       .finish();
   }
 
@@ -536,6 +562,18 @@ export class SidecarServer<G> {
     while (this.cache.size > this.cacheLimit) {
       const oldest = this.cache.keys().next().value as string;
       this.cache.delete(oldest);
+    }
+  }
+}
+
+/** Throws BAD_ARGUMENT naming the first of `rows[0..count)` that is not below `limit`. */
+function checkRows(rows: Uint32Array, count: number, limit: number): void {
+  for (let i = 0; i < count; i++) {
+    if (rows[i]! >= limit) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `row ${rows[i]} out of range (buffer has ${limit} rows)`,
+      );
     }
   }
 }

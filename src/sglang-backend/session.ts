@@ -9,20 +9,22 @@ export interface GrammarEntry<G> {
   readonly key: string;
 }
 
+/** Live matchers one session may hold; more is a client leak, answered with BAD_ARGUMENT. */
+export const DEFAULT_MAX_MATCHERS_PER_SESSION = 65_536;
+
 /**
  * Everything one client owns: compiled-grammar handles, matchers and the shared mask buffer. A client may use
  * several connections (one per thread) that join the same session with the token sent in HELLO; the session is
  * freed when its last connection closes, so a killed client frees its matchers.
  */
-/** Live matchers one session may hold; more is a client leak, answered with BAD_ARGUMENT. */
-export const DEFAULT_MAX_MATCHERS_PER_SESSION = 65_536;
-
 export class Session<G> {
   readonly grammars = new Map<number, GrammarEntry<G>>();
   readonly matchers = new Map<number, SidecarMatcher>();
   buffer: SharedMaskBuffer | null = null;
   /** Live connections in this session. */
   connections = 0;
+  /** Time in the engine's acceptToken/rollback since the last FILL_BATCH reply (milliseconds). */
+  updateMillis = 0;
   private nextGrammar = 1;
   private nextMatcher = 1;
 
@@ -63,6 +65,13 @@ export class Session<G> {
     const m = this.matchers.get(handle);
     if (!m) throw new ProtocolError(ErrorCode.unknownHandle, `unknown matcher handle ${handle}`);
     return m;
+  }
+
+  /** The engine time of accepts and rollbacks since the previous call, in microseconds (FILL_BATCH reports it). */
+  takeUpdateMicros(): number {
+    const micros = this.updateMillis * 1000;
+    this.updateMillis = 0;
+    return micros;
   }
 
   /** Replaces the shared mask buffer, closing the previous one. */

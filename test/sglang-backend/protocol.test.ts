@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   ROW_FILLED,
   ROW_TERMINATED,
+  ROW_UNCHANGED,
   requestFrame,
 } from '../../src/sglang-backend/protocol.js';
 import { SidecarServer } from '../../src/sglang-backend/server.js';
@@ -92,7 +93,7 @@ describe('framing', () => {
 
   it('encodes the example frames of docs/sidecar-protocol.md', () => {
     const hello = requestFrame(Op.hello, 1).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION).str('').finish();
-    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0100' + '00000000');
+    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0200' + '00000000');
     const compile = requestFrame(Op.compile, 2).u8(KeyType.regex).u8(0).str('[0-9]+').finish();
     expect(compile.toString('hex')).toBe(
       '11000000' + '03' + '02000000' + '01' + '00' + '06000000' + '5b302d395d2b',
@@ -140,7 +141,7 @@ describe('handshake', () => {
           .finish(),
       ),
       ErrorCode.versionMismatch,
-      /protocol version 2/,
+      new RegExp(`protocol version ${PROTOCOL_VERSION + 1}, this sidecar speaks ${PROTOCOL_VERSION}`),
     );
     await expect(c.ping()).rejects.toThrow(/closed/);
   });
@@ -446,12 +447,18 @@ describe('shared buffer writes', () => {
       [ms[2]!, 2],
     ]);
     writeFileSync(path, Buffer.alloc(8 * WORDS * 4));
-    // Rows 5, 3, 6: runs [3] and [5, 6]; rows 0..2, 4 and 7 must stay as the client left them (zeros).
-    await c.fillBatch([
-      [ms[0]!, 5],
-      [ms[1]!, 3],
-      [ms[3]!, 6],
-    ]);
+    // The client zeroed rows 0..2 itself and says so (clobbered rows). Rows 5, 3, 6: runs [3] and [5, 6]; rows
+    // 0..2, 4 and 7 must stay as the client left them (zeros).
+    await c.fillBatch(
+      [
+        [ms[0]!, 5],
+        [ms[1]!, 3],
+        [ms[3]!, 6],
+      ],
+      0,
+      [],
+      [0, 1, 2],
+    );
     for (const r of [3, 5, 6]) expect(allowed(readRow(path, r))).toEqual(['k'.charCodeAt(0)]);
     for (const r of [0, 1, 2, 4, 7]) expect(Array.from(readRow(path, r)).every((w) => w === 0)).toBe(true);
     // All-ones rows (rows of the batch without a grammar) are written in the same call.
@@ -460,5 +467,82 @@ describe('shared buffer writes', () => {
     for (const r of [1, 7]) expect(Array.from(readRow(path, r)).every((w) => w === -1)).toBe(true);
     for (const r of [2, 4]) expect(Array.from(readRow(path, r)).every((w) => w === 0)).toBe(true);
     await expectError(c.fillBatch([[ms[0]!, 0]], 0, [8]), ErrorCode.badArgument, /row 8 out of range/);
+    await expectError(c.fillBatch([[ms[0]!, 0]], 0, [], [9]), ErrorCode.badArgument, /row 9 out of range/);
+  });
+
+  it('skips rows that already hold their mask and rewrites rows the client reports as changed', async () => {
+    const c = await open();
+    const path = makeBuffer('skip', 4);
+    await c.attachBuffer(path, 4);
+    const g = (await c.compile(KeyType.regex, 'xy')).handle;
+    const a = await c.createMatcher(g);
+    const b = await c.createMatcher(g);
+    // Unknown rows are always written.
+    expect(
+      await c.fillBatch(
+        [
+          [a, 0],
+          [b, 1],
+        ],
+        0,
+        [2],
+      ),
+    ).toEqual([ROW_FILLED, ROW_FILLED]);
+    expect(c.lastFillTiming.rowsWritten).toBe(3);
+    // Same states, same rows: nothing to write.
+    expect(
+      await c.fillBatch(
+        [
+          [a, 0],
+          [b, 1],
+        ],
+        0,
+        [2],
+      ),
+    ).toEqual([ROW_UNCHANGED, ROW_UNCHANGED]);
+    expect(c.lastFillTiming.rowsWritten).toBe(0);
+    // A matcher that moved on changes its row; a row holding another matcher's equal mask is not rewritten.
+    await c.acceptToken(a, 'x'.charCodeAt(0));
+    expect(
+      await c.fillBatch([
+        [b, 0],
+        [a, 1],
+      ]),
+    ).toEqual([ROW_UNCHANGED, ROW_FILLED]);
+    expect(allowed(readRow(path, 0))).toEqual(['x'.charCodeAt(0)]);
+    expect(allowed(readRow(path, 1))).toEqual(['y'.charCodeAt(0)]);
+    // Rolled back to the state whose mask row 0 holds: unchanged again.
+    await c.rollback(a, 1);
+    expect(await c.fillBatch([[a, 0]])).toEqual([ROW_UNCHANGED]);
+    // The client overwrote row 0 and reports it: the row is written again.
+    const fd = readFileSync(path);
+    fd.fill(0, 0, WORDS * 4);
+    writeFileSync(path, fd);
+    expect(await c.fillBatch([[a, 0]], 0, [], [0])).toEqual([ROW_FILLED]);
+    expect(allowed(readRow(path, 0))).toEqual(['x'.charCodeAt(0)]);
+    // Terminated matchers hold all ones, skipped the second time too.
+    await c.acceptToken(b, 'x'.charCodeAt(0));
+    await c.acceptToken(b, 'y'.charCodeAt(0));
+    await c.acceptToken(b, FAKE_EOS);
+    expect(await c.fillBatch([[b, 3]])).toEqual([ROW_TERMINATED]);
+    expect(await c.fillBatch([[b, 3]])).toEqual([ROW_TERMINATED | ROW_UNCHANGED]);
+    expect(Array.from(readRow(path, 3)).every((w) => w === -1)).toBe(true);
+    // Transport-only mode writes every listed row even when nothing changed.
+    expect(
+      await c.fillBatch(
+        [
+          [a, 0],
+          [b, 3],
+        ],
+        FILL_FLAG_TRANSPORT_ONLY,
+      ),
+    ).toEqual([ROW_FILLED, ROW_FILLED]);
+    expect(c.lastFillTiming.rowsWritten).toBe(2);
+    expect(allowed(readRow(path, 0))).toEqual(['x'.charCodeAt(0)]);
+    // A new buffer starts with every row unknown.
+    const again = makeBuffer('skip-2', 4);
+    await c.attachBuffer(again, 4);
+    expect(await c.fillBatch([[a, 0]])).toEqual([ROW_FILLED]);
+    expect(allowed(readRow(again, 0))).toEqual(['x'.charCodeAt(0)]);
   });
 });
