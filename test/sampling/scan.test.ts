@@ -1,0 +1,272 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  computeLogprobs,
+  computeProbs,
+  LogitsPipeline,
+  SamplingParams,
+  Xoshiro128,
+} from '../../src/sampling/index.js';
+import {
+  argmaxRow,
+  bitsOf,
+  collectAbove,
+  collectAboveMasked,
+  flipFor,
+  sampleLargest,
+  thresholdKey,
+} from '../../src/sampling/scan.js';
+import { referenceProbs } from './reference.js';
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+function bitsOfValue(x: number): number {
+  f32[0] = x;
+  return i32[0]!;
+}
+
+/** float32 values with the awkward ones (±0, ±inf, NaN, subnormals) often enough. */
+const float32 = fc.oneof(
+  { weight: 6, arbitrary: fc.float() },
+  { weight: 3, arbitrary: fc.integer({ min: -16, max: 16 }).map((k) => k / 4) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      0,
+      -0,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      1.401298464324817e-45,
+      -1.401298464324817e-45,
+      3.4028234663852886e38,
+      -3.4028234663852886e38,
+    ),
+  },
+);
+/** Thresholds: float32 values, arbitrary doubles (min-p floors are not float32) and -inf. */
+const threshold = fc.oneof(
+  float32.filter((x) => !Number.isNaN(x)),
+  fc.double({ noNaN: true }),
+  fc.constant(Number.NEGATIVE_INFINITY),
+);
+const rowArb = fc.array(float32, { maxLength: 140 }).map((xs) => Float32Array.from(xs));
+const maskFor = (length: number, seed: number): Int32Array => {
+  const rng = new Xoshiro128(seed);
+  const mask = new Int32Array(Math.ceil(length / 32));
+  for (let w = 0; w < mask.length; w++) {
+    const kind = rng.nextUint32() % 4; // empty, full and mixed words
+    mask[w] = kind === 0 ? 0 : kind === 1 ? -1 : rng.nextUint32() | 0;
+  }
+  return mask;
+};
+const allowed = (mask: Int32Array | undefined, i: number) =>
+  mask === undefined || ((mask[i >>> 5]! >>> (i & 31)) & 1) === 1;
+
+/** Collects in chunks of `chunk` with a small `limit`, resuming where each call stopped. */
+function collectAll(
+  row: Float32Array,
+  thr: number,
+  mask: Int32Array | undefined,
+  chunk: number,
+  limit: number,
+): number[] {
+  const ids = new Int32Array(row.length + 64);
+  const vals = new Float64Array(row.length + 64);
+  const count = new Int32Array(1);
+  const bits = bitsOf(row);
+  const found: number[] = [];
+  let i = 0;
+  while (i < row.length) {
+    const to = Math.min(row.length, i + chunk);
+    const next =
+      mask === undefined
+        ? collectAbove(bits, row, i, to, thr, ids, vals, 0, limit, count)
+        : collectAboveMasked(bits, row, mask, i, to, thr, ids, vals, 0, limit, count);
+    expect(next).toBeGreaterThan(i);
+    for (let j = 0; j < count[0]!; j++) {
+      expect(vals[j]).toBe(row[ids[j]!]);
+      found.push(ids[j]!);
+    }
+    i = next;
+  }
+  return found;
+}
+
+describe('integer pre-test of the scan loops', () => {
+  it('never misses a float above the threshold, and is exact for float32 thresholds (property)', () => {
+    fc.assert(
+      fc.property(float32, threshold, (x, thr) => {
+        const key = thresholdKey(thr);
+        const passes = (bitsOfValue(x) ^ flipFor(key)) > key;
+        if (x > thr) expect(passes).toBe(true);
+        const exactCase = Math.fround(thr) === thr && !Number.isNaN(x) && !(x === 0 && thr === 0);
+        if (exactCase) expect(passes).toBe(x > thr);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('collectAbove / collectAboveMasked', () => {
+  it('collect exactly the allowed tokens above the threshold, in id order, across chunks and early stops (property)', () => {
+    fc.assert(
+      fc.property(
+        rowArb,
+        threshold,
+        fc.boolean(),
+        fc.nat(),
+        fc.constantFrom(32, 64, 4096),
+        fc.integer({ min: 1, max: 40 }),
+        (row, thr, masked, seed, chunk, limit) => {
+          const mask = masked ? maskFor(row.length, seed) : undefined;
+          const expected = [...row.keys()].filter((i) => row[i]! > thr && allowed(mask, i));
+          expect(collectAll(row, thr, mask, chunk, limit)).toEqual(expected);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('argmaxRow', () => {
+  it('is the lowest id among the largest allowed logits, NaN ignored, -1 when none (property)', () => {
+    fc.assert(
+      fc.property(rowArb, fc.boolean(), fc.nat(), (row, masked, seed) => {
+        const mask = masked ? maskFor(row.length, seed) : undefined;
+        let best = -1;
+        for (let i = 0; i < row.length; i++) {
+          if (allowed(mask, i) && row[i]! > (best < 0 ? Number.NEGATIVE_INFINITY : row[best]!)) best = i;
+        }
+        expect(argmaxRow(bitsOf(row), row, mask)).toBe(best);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('sampleLargest', () => {
+  it('keeps the largest allowed sampled values in ascending order', () => {
+    const row = Float32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
+    const top = new Float64Array(16);
+    sampleLargest(row, undefined, 10, top);
+    const sampled = [...row.keys()]
+      .filter((i) => i % 10 === 5)
+      .map((i) => row[i]!)
+      .sort((a, b) => a - b);
+    expect(Array.from(top)).toEqual(sampled.slice(-16));
+    sampleLargest(row, new Int32Array(32), 10, top);
+    expect(top.every((x) => x === Number.NEGATIVE_INFINITY)).toBe(true);
+  });
+});
+
+describe('fused pipeline on large rows equals the dense reference', () => {
+  const V = 24000;
+  /** Row shapes that stress the sampled threshold, compactions, ties and the min-p floor. */
+  const shapes: Record<string, (rng: Xoshiro128, stride: number) => Float32Array> = {
+    // the strided sample sees only high values: the estimate is too high and the pass is redone
+    'sample positions high': (rng, stride) =>
+      Float32Array.from({ length: V }, (_, i) => (i % stride === stride >> 1 ? 6 : 0) + rng.nextFloat()),
+    ascending: (rng) => Float32Array.from({ length: V }, (_, i) => i / 1000 + rng.nextFloat() * 1e-3),
+    descending: (rng) => Float32Array.from({ length: V }, (_, i) => -i / 1000 + rng.nextFloat() * 1e-3),
+    'quarter-step ties': (rng) =>
+      Float32Array.from({ length: V }, () => Math.floor(rng.nextFloat() * 16) / 4),
+    'all negative with -inf and NaN': (rng) =>
+      Float32Array.from({ length: V }, () => {
+        const u = rng.nextFloat();
+        return u < 0.05 ? Number.NEGATIVE_INFINITY : u < 0.06 ? Number.NaN : -20 - 4 * rng.nextFloat();
+      }),
+    normal: (rng) =>
+      Float32Array.from(
+        { length: V },
+        () =>
+          Math.sqrt(-2 * Math.log(Math.max(rng.nextFloat(), 1e-12))) *
+          Math.cos(2 * Math.PI * rng.nextFloat()),
+      ),
+  };
+  const paramsArb = fc.record({
+    temperature: fc.constantFrom(0, 0.05, 0.7, 1, 3),
+    top_k: fc.constantFrom(-1, 1, 2, 50, 300),
+    top_p: fc.constantFrom(1, 0.5, 0.9),
+    min_p: fc.constantFrom(0, 0.05, 0.5),
+    repetition_penalty: fc.constantFrom(1, 1.3),
+  });
+  it('for adversarial row shapes, masks and parameters (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(shapes)),
+        paramsArb,
+        fc.boolean(),
+        fc.nat(),
+        (shape, json, masked, seed) => {
+          const rng = new Xoshiro128(seed);
+          const params = SamplingParams.from(json).normalize().verify(V);
+          const stride = Math.floor((3 * (Math.min(params.top_k, 4032) + 64)) / 16);
+          const row = shapes[shape]!(rng, stride);
+          const state = {
+            outputIds: Array.from({ length: 20 }, () => rng.nextUint32() % V),
+            bitmask: masked ? maskFor(V, seed) : undefined,
+          };
+          const fast = computeProbs(row, params, state);
+          const ref = referenceProbs(row, params, state);
+          const mismatches = [...fast.keys()].filter(
+            (i) => fast[i]! > 0 !== Math.fround(ref[i]!) > 0 || Math.abs(fast[i]! - ref[i]!) > 1e-6,
+          );
+          expect(mismatches).toEqual([]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('input rows', () => {
+  it('are bit-for-bit unchanged after computeProbs / computeLogprobs (penalties, bias, min_new_tokens)', () => {
+    const rng = new Xoshiro128(5);
+    const row = Float32Array.from({ length: 5000 }, (_, i) =>
+      i % 97 === 0 ? Number.NaN : i % 89 === 0 ? -0 : rng.nextFloat() * 8 - 4,
+    );
+    const before = Int32Array.from(bitsOf(row));
+    const params = SamplingParams.from({
+      temperature: 0.7,
+      top_k: 40,
+      top_p: 0.9,
+      min_p: 0.05,
+      frequency_penalty: 0.5,
+      presence_penalty: 0.3,
+      repetition_penalty: 1.2,
+      min_new_tokens: 10,
+      stop_token_ids: [3, 4],
+      logit_bias: { '7': 5, '97': 2, '4': 1 },
+    });
+    const state = { outputIds: [7, 7, 8, 97, 89, 1000, 4], eosTokenIds: [2], bitmask: maskFor(5000, 3) };
+    computeProbs(row, params, state);
+    computeLogprobs(row, params, state);
+    expect(Array.from(bitsOf(row))).toEqual(Array.from(before));
+  });
+});
+
+describe('steady state', () => {
+  it('reuses its buffers and the row views: no allocation per row once warmed up', () => {
+    const pipe = new LogitsPipeline();
+    const params = SamplingParams.from({ temperature: 0.7, top_k: 50, top_p: 0.9, min_p: 0.05 });
+    const rng = new Xoshiro128(1);
+    const rows = Array.from({ length: 4 }, () =>
+      Float32Array.from({ length: 40000 }, () => rng.nextFloat() * 10),
+    );
+    const run = () => {
+      for (const row of rows) {
+        pipe.applyEdits(row, params, { outputIds: [1, 2, 3] });
+        pipe.filter(row, params);
+        pipe.restoreEdits(row);
+      }
+    };
+    run();
+    const buffers = [pipe.keptIds, pipe.keptWeights];
+    const views = rows.map(bitsOf);
+    for (let k = 0; k < 5; k++) run();
+    expect(pipe.keptIds).toBe(buffers[0]);
+    expect(pipe.keptWeights).toBe(buffers[1]);
+    expect(rows.map(bitsOf).every((view, k) => view === views[k])).toBe(true);
+  });
+});
