@@ -4,6 +4,7 @@
  */
 import { GrammarError } from '../engine/errors.js';
 import type { Grammar } from '../engine/ir.js';
+import type { TokenIdVocabulary } from '../engine/token-ids.js';
 import { type EbnfWarning, lowerRules } from './lower.js';
 import { parseEbnf } from './parser.js';
 
@@ -23,6 +24,11 @@ export interface EbnfOptions {
   maxRepetition?: number;
   /** Largest rule body after expanding counted repetitions, in IR leaves (default 4,000,000). */
   maxExpandedSize?: number;
+  /**
+   * The vocabulary of `ExcludeToken(...)` / `TokenTagDispatch(...)` complements: they then hold only its
+   * ordinary tokens (no special or stop tokens). Without it they range over every id below 2^24.
+   */
+  tokenizer?: TokenIdVocabulary;
 }
 
 /** Default cap on `{n,m}` bounds. */
@@ -54,5 +60,6 @@ export function ebnfToGrammar(
     root,
     compat: options.compat ?? 'default',
     maxExpandedSize: options.maxExpandedSize ?? DEFAULT_MAX_EXPANDED_SIZE,
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 }

@@ -15,14 +15,17 @@ import {
   type Grammar,
   GrammarBuilder,
   notChars,
+  optional,
   ref,
   repeat,
   seq,
+  star,
 } from '../engine/ir.js';
+import { ordinaryTokensExceptExpr, type TokenIdVocabulary, tokenIdsExpr } from '../engine/token-ids.js';
 import { type AstExpr, type AstRule, listToArray } from './ast.js';
 import { ebnfError } from './errors.js';
 import type { Token } from './lexer.js';
-import { readTagDispatch } from './macros.js';
+import { readTagDispatch, readTokenMacro } from './macros.js';
 import { lowerTagDispatch } from './tag-dispatch.js';
 
 /**
@@ -47,6 +50,8 @@ export interface LowerOptions {
   compat: 'default' | 'xgrammar';
   /** Cap on the grammar size after expanding counted repetitions (IR leaves). */
   maxExpandedSize: number;
+  /** The vocabulary `ExcludeToken` / `TokenTagDispatch` complements range over (see token-ids.ts). */
+  tokenizer?: TokenIdVocabulary;
 }
 
 /** Encodes code points as (generalised) UTF-8, like XGrammar's `CharToUTF8` (surrogates get 3 bytes). */
@@ -163,6 +168,7 @@ class Lowerer {
       case 'repeat':
         return repeat(this.expr(node.item), node.min, node.max);
       case 'macro': {
+        if (node.name !== 'TagDispatch') return this.tokenMacro(node);
         const result = readTagDispatch(node, new Set(this.index.keys()));
         // The parser already reported problems; this only re-reads the validated call.
         if ('problem' in result) this.fail('ebnf-parser', result.problem.message, result.problem.at);
@@ -183,6 +189,22 @@ class Lowerer {
         return lowered.expr;
       }
     }
+  }
+
+  /** `Token`, `ExcludeToken`, `TokenTagDispatch`: the engine's token-id terminals. */
+  private tokenMacro(node: Extract<AstExpr, { kind: 'macro' }>): Expr {
+    const result = readTokenMacro(node, new Set(this.index.keys()));
+    // The parser already reported problems; this only re-reads the validated call.
+    if ('problem' in result) this.fail('ebnf-parser', result.problem.message, result.problem.at);
+    const { spec } = result;
+    const vocabulary = this.options.tokenizer;
+    if (spec.kind !== 'TokenTagDispatch') {
+      return spec.kind === 'Token' ? tokenIdsExpr(spec.ids) : ordinaryTokensExceptExpr(spec.ids, vocabulary);
+    }
+    // Free tokens (neither excluded nor a trigger) until a trigger token, which its rule must follow.
+    const free = ordinaryTokensExceptExpr([...spec.excludes, ...spec.tags.map((t) => t.id)], vocabulary);
+    const taken = spec.tags.map((t) => seq(tokenIdsExpr([t.id]), ref(this.index.get(t.rule)!)));
+    return spec.loopAfterDispatch ? star(alt(free, ...taken)) : seq(star(free), optional(alt(...taken)));
   }
 
   private charClass(token: Token): Expr {

@@ -184,3 +184,42 @@ export function tokensWithMarkerByte(tokenizer: {
   }
   return ids;
 }
+
+/** What complements need to know about a vocabulary. */
+export interface TokenIdVocabulary {
+  readonly vocabSize: number;
+  tokenBytes(id: number): Uint8Array;
+  isSpecial?(id: number): boolean;
+  readonly eosTokenIds?: readonly number[];
+}
+
+const notOrdinaryIds = new WeakMap<object, number[]>();
+
+/**
+ * Ids that token-level complements leave out: special tokens, stop tokens and ids without bytes (computed once
+ * per vocabulary). Stop tokens stay the matcher's stop tokens; special tokens only come from an explicit id.
+ */
+export function nonOrdinaryTokenIds(vocabulary: TokenIdVocabulary): readonly number[] {
+  let ids = notOrdinaryIds.get(vocabulary);
+  if (!ids) {
+    const set = new Set(vocabulary.eosTokenIds ?? []);
+    for (let id = 0; id < vocabulary.vocabSize; id++) {
+      if (vocabulary.isSpecial?.(id) || vocabulary.tokenBytes(id).length === 0) set.add(id);
+    }
+    ids = [...set].sort((a, b) => a - b);
+    notOrdinaryIds.set(vocabulary, ids);
+  }
+  return ids;
+}
+
+/**
+ * Any one *ordinary* token of `vocabulary` except `excluded` (see `nonOrdinaryTokenIds`); without a vocabulary,
+ * any id below 2^24 except `excluded` (the matcher still only takes ids below its vocabulary size).
+ */
+export function ordinaryTokensExceptExpr(
+  excluded: readonly number[],
+  vocabulary: TokenIdVocabulary | undefined,
+): Expr {
+  if (!vocabulary) return tokenIdsExceptExpr(excluded, MAX_TOKEN_ID);
+  return tokenIdsExceptExpr([...excluded, ...nonOrdinaryTokenIds(vocabulary)], vocabulary.vocabSize);
+}

@@ -33,7 +33,7 @@ import {
   seq,
   star,
 } from '../engine/ir.js';
-import { tokenIdsExceptExpr, tokenIdsExpr } from '../engine/token-ids.js';
+import { ordinaryTokensExceptExpr, tokenIdsExpr } from '../engine/token-ids.js';
 import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../json-schema/index.js';
 import { regexToExpr } from '../regex/index.js';
 import { embedGrammar } from './embed.js';
@@ -79,8 +79,6 @@ export class StructuralTagLowerer {
   private endTokenIds: number[] = [];
   /** Token ids by their exact bytes (latin1 key), built on first use. */
   private tokensByBytes: Map<string, number[]> | undefined;
-  /** Ids that are never part of a complement: special, stop, or without bytes (built on first use). */
-  private notOrdinary: number[] | undefined;
 
   constructor(private readonly options: StructuralTagOptions = {}) {}
 
@@ -333,7 +331,8 @@ export class StructuralTagLowerer {
 
   private ebnf(f: FormatOf<'grammar'>): number {
     try {
-      const { grammar, warnings } = ebnfToGrammar(f.grammar);
+      const tokenizer = this.options.tokenizer;
+      const { grammar, warnings } = ebnfToGrammar(f.grammar, tokenizer ? { tokenizer } : {});
       for (const w of warnings) this.warnings.push(`${f.path}/grammar: ${w.message}`);
       return embedGrammar(this.builder, grammar, 'grammar_');
     } catch (e) {
@@ -402,15 +401,7 @@ export class StructuralTagLowerer {
    * a complement (the matcher's stop logic handles EOS; special tokens only come from an explicit `token`).
    */
   private complement(path: string, excluded: readonly number[]): Expr {
-    const tokenizer = this.tokenizer(path);
-    if (!this.notOrdinary) {
-      const ids = new Set(tokenizer.eosTokenIds ?? []);
-      for (let id = 0; id < tokenizer.vocabSize; id++) {
-        if (tokenizer.isSpecial?.(id) || tokenizer.tokenBytes(id).length === 0) ids.add(id);
-      }
-      this.notOrdinary = [...ids];
-    }
-    return tokenIdsExceptExpr([...excluded, ...this.notOrdinary], tokenizer.vocabSize);
+    return ordinaryTokensExceptExpr(excluded, this.tokenizer(path));
   }
 
   /**

@@ -250,20 +250,25 @@ const CASES: ErrorCase[] = [
     ebnf: 'root ::= TagDispatch(("<tool>", root), excludes=("<to",))',
     message: P(1, 21, 'Exclude string must not be a prefix of trigger string: <to'),
   },
+  // token-level macros (test/ebnf/token-macros.test.ts has their languages)
+  { ebnf: 'root ::= Token()', message: P(1, 15, 'Token must name at least one token id') },
   {
-    ebnf: 'root ::= Token(1, 2)',
-    message: P(1, 10, 'The Token macro is not supported yet'),
-    kind: 'unsupported',
+    ebnf: 'root ::= ExcludeToken("a")',
+    message: P(1, 22, 'Token id must be an integer literal from 0 to 16777215'),
+  },
+  { ebnf: 'root ::= Token(1, x=2)', message: P(1, 15, 'Unknown named argument for Token: x') },
+  {
+    ebnf: 'root ::= "a" TokenTagDispatch((1, root), excludes=(2, 1))',
+    message: P(1, 30, 'Trigger token must not be excluded: 1'),
   },
   {
-    ebnf: 'root ::= ExcludeToken(1)',
-    message: P(1, 10, 'The ExcludeToken macro is not supported yet'),
-    kind: 'unsupported',
+    ebnf: 'root ::= TokenTagDispatch(("a", root))',
+    message: P(1, 26, 'Token id must be an integer literal from 0 to 16777215'),
   },
+  { ebnf: 'root ::= TokenTagDispatch((1, b))', message: P(1, 26, 'Rule "b" is not defined') },
   {
-    ebnf: 'root ::= "a" TokenTagDispatch((1, root))',
-    message: P(1, 14, 'The TokenTagDispatch macro is not supported yet'),
-    kind: 'unsupported',
+    ebnf: 'root ::= TokenTagDispatch((1, root), stop=true)',
+    message: P(1, 26, 'Unknown named argument for TokenTagDispatch: stop'),
   },
   {
     ebnf: 'root ::= Regex("[a-z]+")',
