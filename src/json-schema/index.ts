@@ -6,14 +6,14 @@ import { GrammarError } from '../engine/errors.js';
 import type { Grammar } from '../engine/ir.js';
 import { SchemaBuilder, type SchemaWarning } from './build.js';
 import { assertValidSchema, type Draft, draftOf } from './drafts.js';
-import { Lowerer, type WhitespaceOption } from './lower.js';
+import { Lowerer, type PropertyOrder, type WhitespaceOption } from './lower.js';
 import { fromPlain, isObject, type JsonValue, parseOrderedJson } from './ordered-json.js';
 import { type RemoteLoader, SchemaRegistry } from './resolver.js';
 
 export type { SchemaWarning } from './build.js';
 export { type CheckJsonSchemaResult, checkJsonSchema, type XGrammarGap } from './check.js';
 export type { Draft } from './drafts.js';
-export type { WhitespaceOption } from './lower.js';
+export type { PropertyOrder, WhitespaceOption } from './lower.js';
 export { type JsonObject, type JsonValue, parseOrderedJson } from './ordered-json.js';
 export type { RemoteLoader } from './resolver.js';
 
@@ -36,6 +36,11 @@ export interface JsonSchemaOptions {
   unknownFormats?: 'annotate' | 'error';
   /** Validate the schema against its draft's meta-schema first (default true). */
   validateSchema?: boolean;
+  /**
+   * `'any'` (default): object members in any order (required names at most once, see the README for the
+   * limits); `'declared'`: declared properties in schema order, then additional ones (XGrammar, llguidance).
+   */
+  propertyOrder?: PropertyOrder;
 }
 
 /** The parsed schema document and its draft. */
@@ -63,7 +68,7 @@ export function readSchema(schema: object | string | boolean): { doc: JsonValue;
 
 /**
  * Compiles a JSON Schema (object, boolean, or JSON text — text keeps its key order) into a grammar accepting
- * exactly the JSON texts of valid instances, within the documented restrictions (fixed property order,
+ * exactly the JSON texts of valid instances, within the documented restrictions (property-order limits,
  * number texts without exponents under bounds). Throws `GrammarError` (kind `json-schema` with a JSON pointer,
  * or `limit`) for invalid schemas and for keywords it cannot enforce exactly.
  */
@@ -71,6 +76,13 @@ export function jsonSchemaToGrammar(
   schema: object | string | boolean,
   options: JsonSchemaOptions = {},
 ): { grammar: Grammar; warnings: SchemaWarning[] } {
+  const order = options.propertyOrder;
+  if (order !== undefined && order !== 'any' && order !== 'declared') {
+    throw new GrammarError(
+      'json-schema',
+      `Invalid option propertyOrder: ${JSON.stringify(order)} (expected 'any' or 'declared')`,
+    );
+  }
   const { doc, draft } = readSchema(schema);
   if (options.validateSchema !== false) assertValidSchema(doc, draft);
   const remotes = options.remotes;
@@ -89,6 +101,7 @@ export function jsonSchemaToGrammar(
   const lowerer = new Lowerer({
     whitespace: options.whitespace ?? 'any',
     maxWhitespace: options.maxWhitespace,
+    propertyOrder: options.propertyOrder,
   });
   const grammar = lowerer.grammar(root);
   return { grammar, warnings: builder.warnings };

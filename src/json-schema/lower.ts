@@ -3,7 +3,8 @@
  * expressions inside the rule that uses them; objects and arrays get one rule per facet (and nesting depth
  * when indenting); `$ref` targets that may recurse become shared rules; "any value" is one recursive rule.
  *
- * Objects: declared properties in order, then names only listed in `required`/`dependentRequired`, then
+ * Objects: in any order by default (`object-order.ts`); otherwise (or as its fallback) declared properties in
+ * order, then names only listed in `required`/`dependentRequired`, then
  * additional/pattern properties. Each declared key is matched in every JSON spelling of its decoded name;
  * additional keys exclude the declared names (as decoded values), so a declared property can never be
  * repeated under another spelling. Optional properties make a chain "after property i, the rest", which keeps
@@ -34,6 +35,7 @@ import {
 import { formatExpr } from './formats.js';
 import { intersect, intersectAll, negate, UnsupportedNegation } from './intersect.js';
 import { numberExpr, parseDecimal } from './numbers.js';
+import { anyOrderMembers } from './object-order.js';
 import {
   type ArrayFacet,
   deref,
@@ -51,9 +53,13 @@ import { nodeAccepts, propertySchemas } from './values.js';
 /** Output layout. */
 export type WhitespaceOption = 'any' | 'compact' | { indent?: number; separators?: [string, string] };
 
+/** Member order in objects: any order (default) or the order the schema declares (see `object-order.ts`). */
+export type PropertyOrder = 'any' | 'declared';
+
 export interface LowerOptions {
   whitespace: WhitespaceOption;
   maxWhitespace?: number;
+  propertyOrder?: PropertyOrder;
 }
 
 /** Deepest nesting generated when indenting (indentation needs one rule per depth). */
@@ -194,8 +200,11 @@ export class Lowerer {
   private readonly facetIds = new WeakMap<object, number>();
   private nextFacetId = 0;
 
+  private readonly propertyOrder: PropertyOrder;
+
   constructor(options: LowerOptions) {
     this.layout = makeLayout(options);
+    this.propertyOrder = options.propertyOrder ?? 'any';
   }
 
   /** The grammar whose root rule matches exactly the JSON texts of `root`. */
@@ -527,6 +536,18 @@ export class Lowerer {
     const cap = maxP < Number.POSITIVE_INFINITY ? maxP + 1 : Math.max(minP, 1);
     // Triggers and dependencies by position, for dependentRequired.
     const depsOf = names.map((n) => (f.dependentRequired.get(n) ?? []).map((x) => index.get(x)!));
+    if (this.propertyOrder === 'any') {
+      const plan = { names, members, required, depsOf, extra, sep, minProperties: minP, maxProperties: maxP };
+      const share = (key: string, build: () => Expr): Expr =>
+        this.rule(`objany:${this.facetId(f)}:${d}:${key}`, 'object_any', build);
+      const any = anyOrderMembers(plan, share, exceeds);
+      if (any) {
+        return alt(
+          any.emptyAllowed ? L.emptyObject : NOTHING,
+          any.body.kind === 'nothing' ? NOTHING : seq(L.objOpen(d), any.body, L.objClose(d)),
+        );
+      }
+    }
     const triggersOf = names.map((_, i) => names.map((_t, t) => t).filter((t) => depsOf[t]!.includes(i)));
     const memo = new Map<string, Expr>();
     let states = 0;

@@ -1,7 +1,7 @@
 /**
  * Schema / instance cases covering every supported keyword. `valid` instances are listed in the schema's
- * property order (the grammar fixes it); `invalid` ones must be rejected in every layout. `texts` holds raw
- * JSON texts (escape spellings) with their expected verdict.
+ * property order (so both `propertyOrder` modes accept them); `invalid` ones must be rejected in every
+ * layout. `texts` holds raw JSON texts (escape spellings) with their expected verdict.
  */
 export interface SchemaCase {
   name: string;
