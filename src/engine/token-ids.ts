@@ -191,6 +191,8 @@ export interface TokenIdVocabulary {
   tokenBytes(id: number): Uint8Array;
   isSpecial?(id: number): boolean;
   readonly eosTokenIds?: readonly number[];
+  /** If present, its `tokenNode` (-1: special, empty or missing) answers "ordinary?" without reading bytes. */
+  readonly trie?: { readonly tokenNode: Int32Array };
 }
 
 const notOrdinaryIds = new WeakMap<object, number[]>();
@@ -203,8 +205,12 @@ export function nonOrdinaryTokenIds(vocabulary: TokenIdVocabulary): readonly num
   let ids = notOrdinaryIds.get(vocabulary);
   if (!ids) {
     const set = new Set(vocabulary.eosTokenIds ?? []);
+    const nodes = vocabulary.trie?.tokenNode;
     for (let id = 0; id < vocabulary.vocabSize; id++) {
-      if (vocabulary.isSpecial?.(id) || vocabulary.tokenBytes(id).length === 0) set.add(id);
+      const ordinary = nodes
+        ? (nodes[id] ?? -1) >= 0
+        : !vocabulary.isSpecial?.(id) && vocabulary.tokenBytes(id).length > 0;
+      if (!ordinary) set.add(id);
     }
     ids = [...set].sort((a, b) => a - b);
     notOrdinaryIds.set(vocabulary, ids);

@@ -36,6 +36,7 @@ import {
 import { ordinaryTokensExceptExpr, tokenIdsExpr } from '../engine/token-ids.js';
 import { type JsonSchemaOptions, jsonSchemaToGrammar } from '../json-schema/index.js';
 import { regexToExpr } from '../regex/index.js';
+import type { TokenTrie } from '../vocabulary/trie.js';
 import { embedGrammar } from './embed.js';
 import { type Format, fail, type TagFormat, type TokenSpec } from './format.js';
 import { distinctBytes, textAutomata } from './free-text.js';
@@ -47,6 +48,9 @@ export interface StructuralTagTokenizer {
   isSpecial?(id: number): boolean;
   /** Stop ids: never part of a token-level complement. */
   readonly eosTokenIds?: readonly number[];
+  /** With `specialTokenIds`: token strings resolve through the trie instead of a whole-vocabulary index. */
+  readonly trie?: TokenTrie;
+  readonly specialTokenIds?: readonly number[];
 }
 
 export interface StructuralTagOptions {
@@ -77,8 +81,6 @@ export class StructuralTagLowerer {
   private readonly schemaRules = new Map<string, number>();
   /** End token ids of the nearest enclosing tag (excluded from token-level free text inside it). */
   private endTokenIds: number[] = [];
-  /** Token ids by their exact bytes (latin1 key), built on first use. */
-  private tokensByBytes: Map<string, number[]> | undefined;
 
   constructor(private readonly options: StructuralTagOptions = {}) {}
 
@@ -350,18 +352,12 @@ export class StructuralTagLowerer {
 
   /** Ids whose bytes are exactly `bytes`. */
   private idsWithBytes(tokenizer: StructuralTagTokenizer, value: Uint8Array): number[] {
-    if (!this.tokensByBytes) {
-      const map = new Map<string, number[]>();
-      for (let id = 0; id < tokenizer.vocabSize; id++) {
-        const key = latin1(tokenizer.tokenBytes(id));
-        if (key === '') continue;
-        const list = map.get(key);
-        if (list) list.push(id);
-        else map.set(key, [id]);
-      }
-      this.tokensByBytes = map;
+    if (tokenizer.trie && tokenizer.specialTokenIds) {
+      const specials = tokenizer.specialTokenIds.filter((id) => sameBytes(tokenizer.tokenBytes(id), value));
+      return [...trieLookup(tokenizer.trie, value), ...specials].sort((a, b) => a - b);
     }
-    return this.tokensByBytes.get(latin1(value)) ?? [];
+    const candidates = tokensByHash(tokenizer).get(hashBytes(value)) ?? [];
+    return candidates.filter((id) => sameBytes(tokenizer.tokenBytes(id), value));
   }
 
   /** All ids a token reference names: the id itself, or every token whose text is exactly the string. */
@@ -487,11 +483,59 @@ export class StructuralTagLowerer {
   }
 }
 
-/** Bytes as a latin1 string (a map key). */
-function latin1(value: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) out += String.fromCharCode(value[i]!);
-  return out;
+/** FNV-1a hash of a byte string. */
+function hashBytes(value: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Ids of the trie tokens whose bytes are exactly `value` (equal tokens are sibling leaves with the same byte). */
+function trieLookup(trie: TokenTrie, value: Uint8Array): number[] {
+  const { bytes, token, subtreeEnd } = trie;
+  let node = 0;
+  for (let k = 0; k < value.length; k++) {
+    const b = value[k]!;
+    const last = k === value.length - 1;
+    let next = -1;
+    const found: number[] = [];
+    for (let c = node + 1; c < subtreeEnd[node]!; c = subtreeEnd[c]!) {
+      if (bytes[c]! > b) break; // siblings are sorted by byte
+      if (bytes[c] !== b) continue;
+      if (next < 0) next = c;
+      if (last && token[c]! >= 0) found.push(token[c]!);
+    }
+    if (next < 0) return [];
+    if (last) return found;
+    node = next;
+  }
+  return [];
+}
+
+const byHashCache = new WeakMap<StructuralTagTokenizer, Map<number, number[]>>();
+
+/** Token ids by the hash of their bytes (collisions are filtered on lookup), built once per tokenizer. */
+function tokensByHash(tokenizer: StructuralTagTokenizer): Map<number, number[]> {
+  let map = byHashCache.get(tokenizer);
+  if (!map) {
+    map = new Map();
+    for (let id = 0; id < tokenizer.vocabSize; id++) {
+      const value = tokenizer.tokenBytes(id);
+      if (value.length === 0) continue;
+      const key = hashBytes(value);
+      const list = map.get(key);
+      if (list) list.push(id);
+      else map.set(key, [id]);
+    }
+    byHashCache.set(tokenizer, map);
+  }
+  return map;
 }
 
 /** Whether a format's extent is only fixed by what follows it (free text), as XGrammar's analyzer decides. */
