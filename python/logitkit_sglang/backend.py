@@ -9,7 +9,6 @@ import dataclasses
 import json
 import logging
 import os
-import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 try:
@@ -177,24 +176,6 @@ def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> Non
         g._mask_ref = (buf, target, serial)
 
 
-def _accept_callback(grammar: "LogitkitGrammar", token: int):
-    ref = weakref.ref(grammar)
-
-    def done(err, reader) -> None:
-        g = ref()
-        if g is None:
-            return
-        if err is not None:
-            g._deferred_error = f"deferred accept of token {token} failed in the sidecar: {err}"
-        elif reader.u8() != 1:
-            g._deferred_error = (
-                f"the sidecar rejected token {token}, which the mask allowed (mask/matcher mismatch); "
-                f"accepted tokens: {g.accepted_tokens}"
-            )
-
-    return done
-
-
 def _row_entries(entries) -> List[Tuple["LogitkitGrammar", int]]:
     out = []
     for entry in entries:
@@ -268,6 +249,16 @@ class LogitkitGrammar(BaseGrammarObject):
             message, self._deferred_error = self._deferred_error, None
             raise RuntimeError(message)
 
+    def accept_failed(self, token: int, result: int, error: Optional[str]) -> None:
+        """The sidecar did not accept a token this grammar had accepted locally: reported on the next call."""
+        if error is not None:
+            self._deferred_error = f"deferred accept of token {token} failed in the sidecar: {error}"
+        else:
+            self._deferred_error = (
+                f"the sidecar rejected token {token} (result {result}), which the mask allowed "
+                f"(mask/matcher mismatch); accepted tokens: {self.accepted_tokens}"
+            )
+
     def _rejected(self, token: int) -> ValueError:
         return ValueError(
             f"Tokens not accepted: {token}\n"
@@ -295,8 +286,9 @@ class LogitkitGrammar(BaseGrammarObject):
             self._mask_ref = ref
             raise self._rejected(token)
         if allowed:
-            # Decided locally: the accept travels with this thread's next call, its reply is checked then.
-            self._sidecar.post(p.OP_ACCEPT_TOKEN, p.u32(self._handle) + p.i32(token), _accept_callback(self, token))
+            # Decided locally: the accept travels with this thread's next call (one ACCEPT_TOKENS frame for all the
+            # step's accepts), and its result is checked then.
+            self._sidecar.post_accept(self._handle, token, self)
             self.accepted_tokens.append(token)
             self._terminated = token in self._sidecar.stop_token_ids
             return

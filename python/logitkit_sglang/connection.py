@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Protocol
 
 from . import protocol as p
 
@@ -14,8 +14,16 @@ _HEADER = struct.Struct("<IBI")  # body length, op, request id
 _REPLY_HEAD = struct.Struct("<IBI")  # body length, status, request id
 _RECV_BUFFER = 1 << 16
 _MAX_BUFFERED_POSTS = 1 << 16
+_MAX_BATCHED_ACCEPTS = 1 << 14
 
 Callback = Callable[[Optional[p.SidecarError], Optional[p.Reader]], None]
+
+
+class AcceptOwner(Protocol):
+    """Who posted an accept: told when the sidecar did not accept it (``result`` is the ACCEPT_TOKENS result bits,
+    -1 with ``error`` when the whole frame failed)."""
+
+    def accept_failed(self, token: int, result: int, error: Optional[str]) -> None: ...
 
 
 class SidecarDisconnected(ConnectionError):
@@ -36,6 +44,10 @@ class Connection:
         self._next_id = 1
         self._posted: Dict[int, Callback] = {}
         self._out = bytearray()
+        # Accepts posted since the last frame: sent as one ACCEPT_TOKENS frame ahead of the next request.
+        self._accept_handles: List[int] = []
+        self._accept_tokens: List[int] = []
+        self._accept_owners: list = []
         # Replies are received into one preallocated buffer (recv_into): no allocation per recv.
         self._in = bytearray(_RECV_BUFFER)
         self._in_view = memoryview(self._in)
@@ -60,6 +72,8 @@ class Connection:
                 pass
 
     def _queue(self, op: int, payload: bytes) -> int:
+        if self._accept_handles:
+            self._emit_accepts()
         rid = self._next_id
         self._next_id = (rid + 1) & 0xFFFFFFFF or 1
         out = self._out
@@ -68,6 +82,8 @@ class Connection:
         return rid
 
     def _flush(self) -> None:
+        if self._accept_handles:
+            self._emit_accepts()
         if not self._out:
             return
         data, self._out = self._out, bytearray()
@@ -145,6 +161,35 @@ class Connection:
         self._posted[self._queue(op, payload)] = callback
         if len(self._out) > _MAX_BUFFERED_POSTS:
             self._flush()
+
+    def post_accept(self, handle: int, token: int, owner: AcceptOwner) -> None:
+        """Buffers an accept; all accepts buffered before the next request travel as one ACCEPT_TOKENS frame, and
+        ``owner.accept_failed(token, result)`` runs for each that the sidecar did not accept."""
+        self._accept_handles.append(handle)
+        self._accept_tokens.append(token)
+        self._accept_owners.append(owner)
+        if len(self._accept_handles) >= _MAX_BATCHED_ACCEPTS:
+            self._flush()
+
+    def _emit_accepts(self) -> None:
+        handles, tokens, owners = self._accept_handles, self._accept_tokens, self._accept_owners
+        self._accept_handles, self._accept_tokens, self._accept_owners = [], [], []
+        n = len(handles)
+        payload = struct.pack(f"<I{n}I{n}i", n, *handles, *tokens)
+
+        def done(err, reader) -> None:
+            if err is not None:
+                for owner, token in zip(owners, tokens):
+                    owner.accept_failed(token, -1, str(err))
+                return
+            results = reader.data[reader.pos + 4 : reader.pos + 4 + n]
+            if results.count(p.ACCEPT_OK) + results.count(p.ACCEPT_OK | p.ACCEPT_TERMINATED) == n:
+                return
+            for owner, token, result in zip(owners, tokens, results):
+                if not result & p.ACCEPT_OK:
+                    owner.accept_failed(token, result, None)
+
+        self._posted[self._queue(p.OP_ACCEPT_TOKENS, payload)] = done
 
     def drain(self) -> None:
         """Sends buffered posts and waits for all their replies."""

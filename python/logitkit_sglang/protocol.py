@@ -27,6 +27,11 @@ OP_FILL_BATCH = 0x0C
 OP_RESET_MATCHER = 0x0D
 OP_REFERENCE_MASK = 0x0E
 OP_PING = 0x0F
+OP_ACCEPT_TOKENS = 0x10
+
+ACCEPT_OK = 1  # ACCEPT_TOKENS result bits: accepted,
+ACCEPT_TERMINATED = 2  # the matcher is terminated after the call,
+ACCEPT_UNKNOWN_HANDLE = 4  # no matcher has this handle
 
 KEY_TYPES = {"json": 0, "regex": 1, "ebnf": 2, "structural_tag": 3}
 

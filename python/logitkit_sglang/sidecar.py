@@ -332,6 +332,17 @@ class Sidecar:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
 
+    def post_accept(self, handle: int, token: int, owner) -> None:
+        """Buffers an accept on this thread's connection; the accepts of a step travel as one ACCEPT_TOKENS frame
+        with the thread's next call, and ``owner.accept_failed(token, result, error)`` runs for any the sidecar did
+        not accept. Lost if the sidecar crashes first (grammars replay their tokens after a restart)."""
+        conn = self.connection()
+        try:
+            conn.post_accept(handle, token, owner)
+        except SidecarDisconnected:
+            self._recover(conn.generation)
+            raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
+
     def _post_frees(self, conn: Connection) -> None:
         with self._lock:
             handles, self._frees = self._frees, []

@@ -231,6 +231,19 @@ class SchedulerFlowTest(unittest.TestCase):
         g.accept_token(allowed[0])
         self.assertEqual(g.accepted_tokens, [allowed[0]])
 
+    def test_locally_accepted_token_rejected_by_the_sidecar_is_reported(self):
+        """Accepts decided from the mask row are sent batched (ACCEPT_TOKENS) with the next call; a token the
+        sidecar's matcher rejects after all is reported on the grammar's next call."""
+        req = admit(self.backend, ("regex", "ab"))
+        g = req.grammar
+        mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)
+        a = allowed_tokens(row_bytes(mask, 0), SIDECAR.vocab_size)[0]
+        SIDECAR.call(p.OP_ACCEPT_TOKEN, p.u32(g._handle) + p.i32(a))  # behind the plugin's back
+        g.accept_token(a)  # allowed by the row: accepted locally, posted
+        SIDECAR.call(p.OP_PING)  # carries the posted accepts; their result arrives with the reply
+        with self.assertRaisesRegex(RuntimeError, f"sidecar rejected token {a}"):
+            g.is_completed()
+
     def test_batched_fill_with_a_wrapped_grammar(self):
         class Wrapper(sgl_base.BaseGrammarObject):  # like SGLang's reasoning wrapper: delegates per row
             def __init__(self, inner):

@@ -220,6 +220,22 @@ export class SidecarClient {
     return { accepted: r.u8('accepted') === 1, terminated: r.u8('terminated') === 1 };
   }
 
+  /**
+   * ACCEPT_TOKENS: one token per matcher in one frame; resolves to each entry's result bits (ACCEPT_OK,
+   * ACCEPT_TERMINATED, ACCEPT_UNKNOWN_HANDLE).
+   */
+  async acceptTokens(entries: ReadonlyArray<readonly [matcher: number, token: number]>): Promise<number[]> {
+    const r = await this.call(Op.acceptTokens, (w) => {
+      w.u32(entries.length);
+      for (const [m] of entries) w.u32(m);
+      for (const [, t] of entries) w.i32(t);
+    });
+    const n = r.u32('count');
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(r.u8('result'));
+    return out;
+  }
+
   /** ROLLBACK; resolves to the terminated flag after the rollback. */
   async rollback(matcher: number, count: number): Promise<boolean> {
     return (await this.call(Op.rollback, (w) => w.u32(matcher).u32(count))).u8('terminated') === 1;

@@ -12,6 +12,9 @@ export {
 export type { SidecarEngine, SidecarMatcher, SidecarMatcherOptions } from './engine-port.js';
 export { ANY_JSON_KEY, createLogitkitEngine, type SidecarCompiler } from './logitkit-engine.js';
 export {
+  ACCEPT_OK,
+  ACCEPT_TERMINATED,
+  ACCEPT_UNKNOWN_HANDLE,
   COMPILE_FLAG_JSON_FIXED_WHITESPACE,
   ErrorCode,
   FILL_FLAG_TRANSPORT_ONLY,

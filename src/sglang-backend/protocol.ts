@@ -36,6 +36,7 @@ export const Op = {
   resetMatcher: 0x0d,
   referenceMask: 0x0e,
   ping: 0x0f,
+  acceptTokens: 0x10,
 } as const;
 
 /** A request opcode. */
@@ -100,6 +101,13 @@ export const ROW_TERMINATED = 1;
  * client did not report changing it), so it was not rewritten. Combined with ROW_TERMINATED for all-ones rows.
  */
 export const ROW_UNCHANGED = 2;
+
+/** ACCEPT_TOKENS per-entry result bit: the token was accepted. */
+export const ACCEPT_OK = 1;
+/** ACCEPT_TOKENS per-entry result bit: the matcher is terminated after the call. */
+export const ACCEPT_TERMINATED = 2;
+/** ACCEPT_TOKENS per-entry result bit: no matcher has this handle (nothing was done for the entry). */
+export const ACCEPT_UNKNOWN_HANDLE = 4;
 
 /** A protocol violation detected while reading a payload; answered with an error reply. */
 export class ProtocolError extends Error {

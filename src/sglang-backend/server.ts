@@ -3,6 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { SidecarEngine, SidecarMatcher } from './engine-port.js';
 import {
+  ACCEPT_OK,
+  ACCEPT_TERMINATED,
+  ACCEPT_UNKNOWN_HANDLE,
   ErrorCode,
   errorReply,
   FILL_FLAG_TRANSPORT_ONLY,
@@ -316,6 +319,8 @@ export class SidecarServer<G> {
           .u8(m.isTerminated() ? 1 : 0)
           .finish();
       }
+      case Op.acceptTokens:
+        return this.acceptTokens(session, requestId, r);
       case Op.rollback: {
         const handle = r.u32('matcher handle');
         const count = r.u32('rollback count');
@@ -444,6 +449,39 @@ export class SidecarServer<G> {
       .f64(acceptMicros)
       .u32(written)
       .finish();
+  }
+
+  /**
+   * ACCEPT_TOKENS: one token for each of n matchers (a decode step's accepts in one frame). Every entry is
+   * answered on its own — an unknown handle or a rejected token does not stop the others.
+   */
+  private acceptTokens(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
+    const count = r.u32('entry count');
+    if (this.fillHandles.length < count) {
+      this.fillHandles = new Uint32Array(count * 2);
+      this.fillRows = new Uint32Array(count * 2);
+      this.fillStatus = new Uint8Array(count * 2);
+    }
+    const handles = this.fillHandles;
+    const tokens = this.fillRows;
+    r.u32sInto('matcher handles', handles, count);
+    r.u32sInto('token ids', tokens, count);
+    r.end();
+    const vocab = this.options.engine.vocabSize;
+    const reply = okReply(requestId, 16 + count).u32(count);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const m = session.matchers.get(handles[i]!);
+      if (!m) {
+        reply.u8(ACCEPT_UNKNOWN_HANDLE);
+        continue;
+      }
+      const token = tokens[i]! | 0;
+      const accepted = token >= 0 && token < vocab && m.acceptToken(token);
+      reply.u8((accepted ? ACCEPT_OK : 0) | (m.isTerminated() ? ACCEPT_TERMINATED : 0));
+    }
+    session.updateMillis += performance.now() - t0;
+    return reply.finish();
   }
 
   /** REFERENCE_MASK (debug): replay tokens on a fresh matcher and return its next mask inside the reply. */

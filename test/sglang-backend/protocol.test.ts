@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SidecarClient, SidecarError } from '../../src/sglang-backend/client.js';
 import {
+  ACCEPT_OK,
+  ACCEPT_TERMINATED,
+  ACCEPT_UNKNOWN_HANDLE,
   COMPILE_FLAG_JSON_FIXED_WHITESPACE,
   ErrorCode,
   FILL_FLAG_TRANSPORT_ONLY,
@@ -219,6 +222,34 @@ describe('messages', () => {
     await c.freeGrammar(g);
     await expectError(c.createMatcher(g), ErrorCode.unknownHandle, new RegExp(`unknown grammar handle ${g}`));
     await c.ping();
+  });
+
+  it('accepts one token per matcher in one ACCEPT_TOKENS frame, answering each entry on its own', async () => {
+    const c = await open();
+    const g = (await c.compile(KeyType.regex, 'ab')).handle;
+    const m1 = await c.createMatcher(g);
+    const m2 = await c.createMatcher(g, { terminateWithoutStopToken: true });
+    const a = 'a'.charCodeAt(0);
+    const b = 'b'.charCodeAt(0);
+    expect(
+      await c.acceptTokens([
+        [m1, a],
+        [9999, a],
+        [m2, b],
+        [m2, a],
+      ]),
+    ).toEqual([ACCEPT_OK, ACCEPT_UNKNOWN_HANDLE, 0, ACCEPT_OK]);
+    expect(
+      await c.acceptTokens([
+        [m2, b],
+        [m1, FAKE_EOS],
+        [m1, -1],
+      ]),
+    ).toEqual([ACCEPT_OK | ACCEPT_TERMINATED, 0, 0]);
+    expect(await c.queryState(m1)).toEqual({ terminated: false, completed: false });
+    expect(await c.acceptTokens([])).toEqual([]);
+    await c.rollback(m2, 2);
+    expect(await c.queryState(m2)).toEqual({ terminated: false, completed: false });
   });
 
   it('fills requested rows into the shared buffer in one call, leaving others untouched', async () => {
