@@ -1,28 +1,36 @@
-"""Sidecar benchmark, client side (run by bench/sidecar.mjs): the Python plugin's real code path.
+"""Sidecar benchmark, client side (run by bench/sidecar.mjs): the Python plugin's own client code against a sidecar
+started from this checkout.
 
-Per decode step: one FILL_BATCH for B rows (mask computation skipped in transport-only mode, included otherwise)
-plus the copy of those rows from shared memory into the step's mask; then the per-row accept round trips.
-Also the compile round trip (uncached and cached) and the bare PING round trip.
+Per decode step of a batch of B requests, exactly what the plugin does with torch (and, without torch, with a
+memoryview): take a ring slot of the shared buffer as the step's mask (no copy), one FILL_BATCH for the B rows, read
+the rows to choose tokens (not timed), post B ACCEPT_TOKENs (they travel with the next step's FILL_BATCH), release
+the slot (SGLang applied the mask). Requests replay real token sequences (JSON instances of several schemas,
+tokenized by bench/sidecar.mjs with the Llama-3.1 tokenizer), staggered so the batch mixes positions.
+
+Definitions (microseconds per step):
+- fill: wall time of the FILL_BATCH call, from building the request until the rows are readable in the mask (it
+  also carries the previous step's posted accepts).
+- compute: the sidecar's time inside the matchers' fillNextTokenBitmask for this fill, i.e. the mask computation an
+  in-process engine would do for the same matchers; accept: the sidecar's time inside acceptToken for the accepts
+  this fill carried.
+- transport = fill + posting the previous step's accepts - compute - accept: everything the plugin/sidecar split
+  adds on top of the engine's own work (framing, syscalls, socket round trip, parsing, row comparison, shm write).
+- worst case: transport-only FILL_BATCH (no computation, every row written as if all had changed), no accepts. Its
+CPU time per step (both processes, read from the kernel: Python process_time, the sidecar's schedstat of all
+threads) is pure transport and barely moves with the machine's load, unlike wall times.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import statistics
 import sys
 import time
 
-from logitkit_sglang import masks
 from logitkit_sglang import protocol as p
 from logitkit_sglang.sidecar import Sidecar
-
-GRAMMARS = [
-    ("json", '{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"},'
-             '"tags":{"type":"array","items":{"type":"string"}}},"required":["name","age"]}'),
-    ("regex", r"[A-Z][a-z]{2,8} [0-9]{1,4}(\.[0-9]+)?"),
-    ("ebnf", 'root ::= item (", " item)*\nitem ::= [a-z]+ | "\\"" [^"]* "\\""'),
-]
 
 
 def pct(values, q):
@@ -30,103 +38,136 @@ def pct(values, q):
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def mask_row(mask, i: int) -> bytes:
-    if hasattr(mask, "row_bytes_of"):
-        return mask.row_bytes_of(i)
-    return mask[i].numpy().tobytes()
+def summary(values):
+    return {"p50": pct(values, 0.5), "p90": pct(values, 0.9), "p99": pct(values, 0.99), "mean": statistics.fmean(values)}
 
 
-def pick(row: bytes, seed: int, vocab: int, eos) -> int | None:
-    """An allowed non-EOS token found from a pseudo-random start, or None when only EOS is left."""
-    n = len(row)
-    start = seed % n
-    for k in range(n):
-        i = (start + k) % n
-        b = row[i]
-        if b:
-            for bit in range(8):
-                t = i * 8 + bit
-                if b >> bit & 1 and t < vocab and t not in eos:
-                    return t
-    return None
+def sidecar_cpu_ns(pid: int) -> int:
+    """CPU time of every thread of the sidecar so far (nanoseconds, /proc/PID/task/*/schedstat)."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError):
+            pass
+    return total
 
 
-def bench_batch(sc: Sidecar, handles, batch: int, steps: int, mode: str):
-    """mode: 'transport' (no mask computation, no accepts), 'sync' (accepts wait for their replies) or
-    'pipelined' (the plugin's path: accepts are posted and travel with the next step's fill)."""
-    vocab = sc.vocab_size
-    matchers = []
-    for i in range(batch):
-        g = handles[i % len(handles)]
-        matchers.append(sc.call(p.OP_CREATE_MATCHER, p.u32(g) + p.u8(0) + p.u32_array([])).u32())
-    rows = list(range(batch))
-    mask = masks.allocate(batch, vocab)  # the copy path (no torch): staging slot, then copied into the mask
-    fill_us, accept_us, apply_us, step_us, compute_us, write_us = [], [], [], [], [], []
-    flags = p.FILL_FLAG_TRANSPORT_ONLY if mode == "transport" else 0
+class Walker:
+    """B requests replaying token sequences; a finished sequence ends with EOS and restarts on a fresh matcher."""
 
-    def check(err, reader):
-        if err is not None or reader.u8() != 1:
-            raise RuntimeError(f"pipelined accept failed: {err}")
+    def __init__(self, sc: Sidecar, grammars, walks, batch: int):
+        self.sc = sc
+        self.grammars = grammars
+        self.walks = walks
+        self.eos = sc.eos_token_ids[0]
+        self.requests = []
+        for i in range(batch):
+            w = i % len(walks)
+            self.requests.append([self._matcher(w), w, (i * 7) % (len(walks[w]["tokens"]) + 1)])
+        # Fast-forward the staggered starts (untimed).
+        for req in self.requests:
+            for t in self.walks[req[1]]["tokens"][: req[2]]:
+                sc.call(p.OP_ACCEPT_TOKEN, p.u32(req[0]) + p.i32(t))
 
-    for step in range(steps):
+    def _matcher(self, w: int) -> int:
+        g = self.grammars[self.walks[w]["grammar"]]
+        return self.sc.call(p.OP_CREATE_MATCHER, p.u32(g) + p.u8(0) + p.u32_array([])).u32()
+
+    def handles(self):
+        return [r[0] for r in self.requests]
+
+    def post_accepts(self, status: bytes, owner, check_reset) -> None:
+        """Posts each request's next token (EOS after the last) the way the plugin does (batched into one
+        ACCEPT_TOKENS frame that travels with the next fill); restarts requests that were terminated."""
+        for i, req in enumerate(self.requests):
+            if status[i] & p.ROW_TERMINATED:
+                self.sc.post(p.OP_RESET_MATCHER, p.u32(req[0]), check_reset)
+                req[2] = 0
+                continue
+            tokens = self.walks[req[1]]["tokens"]
+            token = tokens[req[2]] if req[2] < len(tokens) else self.eos
+            self.sc.post_accept(req[0], token, owner)
+            req[2] += 1
+
+    def free(self) -> None:
+        self.sc.call(p.OP_FREE_MATCHERS, p.u32_array(self.handles()))
+
+
+def run_batch(sc: Sidecar, grammars, walks, batch: int, steps: int, transport_only: bool):
+    walker = Walker(sc, grammars, walks, batch)
+    handles = walker.handles()
+    flags = p.FILL_FLAG_TRANSPORT_ONLY if transport_only else 0
+    failures = []
+
+    class Owner:
+        @staticmethod
+        def accept_failed(token, result, error):
+            failures.append(f"token {token} not accepted ({result}, {error})")
+
+    def check_reset(err, reader):
+        if err is not None:
+            failures.append(str(err))
+
+    fill, post, compute, accept, transport, written = [], [], [], [], [], []
+    last_post = 0.0
+    warmup = min(20, steps // 5)
+    cpu_py = cpu_sc = 0
+    for step in range(steps + warmup):
+        if step == warmup:
+            cpu_py, cpu_sc = time.process_time_ns(), sidecar_cpu_ns(sc.pid)
         t0 = time.perf_counter_ns()
-        if masks.torch is not None:
-            # The plugin's path with torch: the mask tensor is a view of a ring slot, filled in place.
-            buf, base = sc.ring_slot(batch)
-            mask = buf.torch_view()[base : base + batch]
-            compute, write = sc.fill(buf, matchers, [base + r for r in rows], flags)
-        else:
-            buf, base = sc.staging(batch)
-            compute, write = sc.fill(buf, matchers, [base + r for r in rows], flags)
-            masks.copy_rows(buf, base, rows, mask)
+        buf, base = sc.ring_slot(batch)
+        result = sc.fill(buf, handles, range(base, base + batch), flags)
         t1 = time.perf_counter_ns()
-        fill_us.append((t1 - t0) / 1000)
-        compute_us.append(compute)
-        write_us.append(write)
-        if mode == "transport":
-            continue
-        picks = [pick(mask_row(mask, i), (step * 7919 + i * 104729), vocab, sc.eos_token_ids) for i in rows]
+        if not transport_only:
+            walker.post_accepts(result.status, Owner, check_reset)
         t2 = time.perf_counter_ns()
-        for m, token in zip(matchers, picks):
-            if token is None:
-                sc.call(p.OP_RESET_MATCHER, p.u32(m))
-            elif mode == "pipelined":
-                sc.post(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token), check)
-            else:
-                sc.call(p.OP_ACCEPT_TOKEN, p.u32(m) + p.i32(token))
-        t3 = time.perf_counter_ns()
-        if mode == "pipelined":
-            sc.call(p.OP_PING)  # drains the posted accepts, so the next fill is timed alone
-        t4 = time.perf_counter_ns()
-        accept_us.append((t3 - t2) / 1000)
-        apply_us.append((t4 - t3) / 1000)
-        step_us.append((t1 - t0 + t4 - t2) / 1000)
-    sc.call(p.OP_FREE_MATCHERS, p.u32_array(matchers))
-    # Transport = everything in the step's fill except computing the masks (round trip, shm write, copy-out).
-    transport_us = [f - c for f, c in zip(fill_us, compute_us)]
+        sc.release_slot(buf, base)
+        if step >= warmup:
+            f = (t1 - t0) / 1000
+            fill.append(f)
+            compute.append(result.compute_us)
+            accept.append(result.accept_us)
+            written.append(result.rows_written)
+            transport.append(f + last_post - result.compute_us - result.accept_us)
+            post.append((t2 - t1) / 1000)
+        last_post = (t2 - t1) / 1000
+    cpu_py = (time.process_time_ns() - cpu_py) / 1000 / steps
+    cpu_sc = (sidecar_cpu_ns(sc.pid) - cpu_sc) / 1000 / steps
+    sc.call(p.OP_PING)  # drain the last posted accepts
+    walker.free()
+    if failures:
+        raise RuntimeError(f"walk failed: {failures[:3]}")
+    engine = statistics.fmean(compute) + statistics.fmean(accept)
     return {
-        "fill": fill_us,
-        "accept": accept_us,
-        "apply": apply_us,
-        "step": step_us,
-        "compute": compute_us,
-        "write": write_us,
-        "transport": transport_us,
+        "fill_us": summary(fill),
+        "post_us": summary(post),
+        "compute_us": summary(compute),
+        "accept_us": summary(accept),
+        "transport_us": summary(transport),
+        "rows_written_fraction": sum(written) / (batch * len(written)),
+        "cpu_python_us": cpu_py,
+        "cpu_sidecar_us": cpu_sc,
+        "cpu_transport_us": cpu_py + cpu_sc - engine,
     }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--preset", default="llama-3.1")
-    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--walks", required=True, help="JSON from bench/sidecar.mjs: grammars and token sequences")
+    ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--batches", default="1,16,64,256")
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    with open(args.walks) as f:
+        spec = json.load(f)
     t = time.perf_counter()
-    sc = Sidecar(preset=args.preset)
+    sc = Sidecar(preset="llama-3.1")
     result = {
         "startup_ms": (time.perf_counter() - t) * 1000,
         "vocab_size": sc.vocab_size,
-        "mask_path": "torch view of shared memory (no copy)" if masks.torch is not None else "copy into bytearray",
         "python": sys.version.split()[0],
         "batches": {},
     }
@@ -136,13 +177,13 @@ def main() -> int:
             t0 = time.perf_counter_ns()
             sc.call(p.OP_PING)
             ping.append((time.perf_counter_ns() - t0) / 1000)
-        result["ping_us"] = {"p50": pct(ping, 0.5), "p99": pct(ping, 0.99)}
-        handles = [sc.compile(k, s)[0] for k, s in GRAMMARS]
+        result["ping_us"] = summary(ping)
+        grammars = [sc.compile(g["keyType"], g["key"])[0] for g in spec["grammars"]]
         uncached, sidecar_ms, cached = [], [], []
         for n in range(40):
             key = f'{{"type":"object","properties":{{"f{n}":{{"type":"integer"}},"g":{{"type":"string"}}}}}}'
             t0 = time.perf_counter_ns()
-            _, ms, hit = sc.compile("json", key)
+            _, ms, _ = sc.compile("json", key)
             uncached.append((time.perf_counter_ns() - t0) / 1e6)
             sidecar_ms.append(ms)
             t0 = time.perf_counter_ns()
@@ -154,21 +195,15 @@ def main() -> int:
             "cached_round_trip_p50": statistics.median(cached),
         }
         for b in [int(x) for x in args.batches.split(",")]:
-            steps = max(20, args.steps if b <= 64 else args.steps // 4)
-            noop = bench_batch(sc, handles, b, steps, "transport")
-            real = bench_batch(sc, handles, b, max(10, steps // 4), "pipelined")
-            sync = bench_batch(sc, handles, b, max(10, steps // 8), "sync")
-            result["batches"][b] = {
-                "transport_only_us": {"p50": pct(noop["fill"], 0.5), "p99": pct(noop["fill"], 0.99)},
-                "transport_only_write_us": {"p50": pct(noop["write"], 0.5)},
-                "with_masks_us": {"p50": pct(real["fill"], 0.5), "p99": pct(real["fill"], 0.99)},
-                "mask_compute_us": {"p50": pct(real["compute"], 0.5)},
-                "transport_with_masks_us": {"p50": pct(real["transport"], 0.5), "p99": pct(real["transport"], 0.99)},
-                "pipelined_accepts_us": {"p50": pct(real["accept"], 0.5)},
-                "accepts_applied_us": {"p50": pct(real["apply"], 0.5)},
-                "step_us": {"p50": pct(real["step"], 0.5), "p99": pct(real["step"], 0.99)},
-                "sync_accepts_us": {"p50": pct(sync["accept"], 0.5)},
-            }
+            steps = args.steps if b <= 64 else max(40, args.steps // 4)
+            runs = [
+                {
+                    "walk": run_batch(sc, grammars, spec["walks"], b, steps, False),
+                    "worst": run_batch(sc, grammars, spec["walks"], b, steps, True),
+                }
+                for _ in range(args.repeat)
+            ]
+            result["batches"][b] = {"steps": steps, "runs": runs}
     finally:
         sc.close()
     json.dump(result, sys.stdout)
