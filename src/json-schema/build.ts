@@ -5,7 +5,7 @@
  * order when several conjuncts declare properties (as llguidance does).
  */
 import { GrammarError } from '../engine/errors.js';
-import { ANNOTATIONS, UNSUPPORTED_KEYWORDS } from './drafts.js';
+import { ANNOTATIONS, type Draft, UNSUPPORTED_KEYWORDS } from './drafts.js';
 import { numberFormat } from './formats.js';
 import { closeUnevaluated, intersectAll } from './intersect.js';
 import type { KeywordContext } from './keywords/context.js';
@@ -42,6 +42,24 @@ export interface BuildOptions {
 const CONTENT_KEYWORDS = new Set(['contentEncoding', 'contentMediaType']);
 
 const JSON_TYPES = ['null', 'boolean', 'object', 'array', 'number', 'string', 'integer'];
+
+const SINCE_2019 = ['dependentRequired', 'dependentSchemas', 'unevaluatedProperties', 'unevaluatedItems'];
+const SINCE_2019_ARRAYS = ['minContains', 'maxContains', 'prefixItems', '$recursiveRef', '$dynamicRef'];
+/** Assertion/applicator keywords a draft does not define (so they are unknown keywords there). */
+const NEWER_KEYWORDS: Partial<Record<Draft, ReadonlySet<string>>> = {
+  'draft-04': new Set([
+    'const',
+    'contains',
+    'propertyNames',
+    'if',
+    'then',
+    'else',
+    ...SINCE_2019,
+    ...SINCE_2019_ARRAYS,
+  ]),
+  'draft-06': new Set(['if', 'then', 'else', ...SINCE_2019, ...SINCE_2019_ARRAYS]),
+  'draft-07': new Set([...SINCE_2019, ...SINCE_2019_ARRAYS]),
+};
 
 export class SchemaBuilder {
   readonly warnings: SchemaWarning[] = [];
@@ -106,8 +124,9 @@ export class SchemaBuilder {
     return node;
   }
 
-  private build(schema: JsonObject, location: SchemaLocation): SchemaNode {
+  private build(full: JsonObject, location: SchemaLocation): SchemaNode {
     const pointer = location.pointer;
+    const schema = this.draftView(full, location);
     const ctxFor = (keyword: string): KeywordContext => {
       const kp = `${pointer}/${escapePointer(keyword)}`;
       return {
@@ -125,7 +144,6 @@ export class SchemaBuilder {
         warn: (message) => this.warnings.push({ pointer: kp, keyword, message }),
       };
     };
-    // Draft-04..07 ignore $ref siblings while ajv applies them; applying them never accepts what either rejects.
     const conjuncts: SchemaNode[] = [];
     let plainIndex = -1;
     for (const [keyword, value] of schema) {
@@ -165,6 +183,38 @@ export class SchemaBuilder {
       props === undefined ? undefined : this.lazy(props, at('unevaluatedProperties')),
       items === undefined ? undefined : this.lazy(items, at('unevaluatedItems')),
     );
+  }
+
+  /**
+   * The keywords of a schema object that its (explicit) draft defines: up to draft-07 a `$ref` makes its
+   * siblings ignored, and keywords introduced by later drafts are unknown keywords there (ignored with a
+   * warning). ajv applies both; the spec and MaskBench's validator do not. Without `$schema` all apply.
+   */
+  private draftView(schema: JsonObject, location: SchemaLocation): JsonObject {
+    const newer = NEWER_KEYWORDS[location.draft];
+    if (!newer) return schema;
+    if (schema.has('$ref')) {
+      for (const k of schema.keys())
+        if (KEYWORDS.has(k) && k !== '$ref')
+          this.warnings.push({
+            pointer: `${location.pointer}/${escapePointer(k)}`,
+            keyword: k,
+            message: `ignored: a $ref makes its sibling keywords ignored in ${location.draft}`,
+          });
+      return new Map([['$ref', schema.get('$ref')!]]);
+    }
+    let view: JsonObject | undefined;
+    for (const k of schema.keys()) {
+      if (!newer.has(k)) continue;
+      view ??= new Map(schema);
+      view.delete(k);
+      this.warnings.push({
+        pointer: `${location.pointer}/${escapePointer(k)}`,
+        keyword: k,
+        message: `ignored: not a ${location.draft} keyword`,
+      });
+    }
+    return view ?? schema;
   }
 
   /** The type keywords and facet keywords of one schema object, as one node. */

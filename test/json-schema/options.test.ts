@@ -124,3 +124,38 @@ describe('checkJsonSchema', () => {
     expect(r.errors).toEqual([expect.objectContaining({ pointer: '/$dynamicRef' })]);
   });
 });
+
+describe('keywords by draft (the spec, where ajv differs)', () => {
+  it('up to draft-07 a $ref makes its siblings ignored; from 2019-09 (and without $schema) they apply', () => {
+    const props = { a: { $ref: '#/definitions/s', maxLength: 1 } };
+    const defs = { s: { type: 'string' } };
+    for (const d of ['draft-04/schema#', 'draft-06/schema#', 'draft-07/schema#']) {
+      const schema = { $schema: `http://json-schema.org/${d}`, definitions: defs, properties: props };
+      const g = compileSchema(schema);
+      expect(accepts(g, '{"a": "long string"}')).toBe(true);
+      expect(accepts(g, '{"a": 1}')).toBe(false);
+      expect(jsonSchemaToGrammar(schema).warnings).toEqual([
+        expect.objectContaining({ keyword: 'maxLength', pointer: '/properties/a/maxLength' }),
+      ]);
+    }
+    for (const $schema of ['https://json-schema.org/draft/2019-09/schema', undefined]) {
+      const g = compileSchema({ $schema, definitions: defs, properties: props });
+      expect(accepts(g, '{"a": "long string"}')).toBe(false);
+      expect(accepts(g, '{"a": "x"}')).toBe(true);
+    }
+  });
+  it('keywords introduced by later drafts are unknown (ignored) in older ones', () => {
+    const d4 = 'http://json-schema.org/draft-04/schema#';
+    const d7 = 'http://json-schema.org/draft-07/schema#';
+    const cond = { if: { required: ['a'] }, then: { required: ['b'] }, const: { a: 1 } };
+    expect(accepts(compileSchema({ $schema: d4, ...cond }), '{"a": 2}')).toBe(true);
+    expect(accepts(compileSchema({ $schema: d7, ...cond }), '{"a": 2}')).toBe(false);
+    expect(accepts(compileSchema({ $schema: d7, if: cond.if, then: cond.then }), '{"a": 2}')).toBe(false);
+    expect(accepts(compileSchema({ $schema: d7, if: cond.if, then: cond.then }), '{"a": 2, "b": 0}')).toBe(
+      true,
+    );
+    const dep = { dependentRequired: { a: ['b'] } };
+    expect(accepts(compileSchema({ $schema: d7, ...dep }), '{"a": 2}')).toBe(true);
+    expect(accepts(compileSchema(dep), '{"a": 2}')).toBe(false);
+  });
+});
