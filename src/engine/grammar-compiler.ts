@@ -36,10 +36,13 @@ export class GrammarCompiler {
     tokenizerContext(tokenizer).precompute();
   }
 
-  /** Compiles a grammar in XGrammar's EBNF dialect (SGLang's `ebnf`). */
-  compileEbnf(source: string, options: EbnfOptions = {}): CompiledGrammar {
+  /**
+   * Compiles a grammar in XGrammar's EBNF dialect (SGLang's `ebnf`). Token macros (`ExcludeToken`,
+   * `TokenTagDispatch`) range over this compiler's tokenizer.
+   */
+  compileEbnf(source: string, options: Omit<EbnfOptions, 'tokenizer'> = {}): CompiledGrammar {
     return this.cached(`ebnf\0${JSON.stringify(options)}\0${source}`, () => {
-      const { grammar, warnings } = ebnfToGrammar(source, options);
+      const { grammar, warnings } = ebnfToGrammar(source, { ...options, tokenizer: this.tokenizer });
       return this.compileGrammar(
         grammar,
         warnings.map((w) => w.message),

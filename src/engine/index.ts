@@ -7,4 +7,14 @@ export { GrammarCompiler, type GrammarCompilerOptions } from './grammar-compiler
 export * from './ir.js';
 export { GrammarMatcher, type GrammarMatcherOptions } from './matcher.js';
 export { grammarAcceptsPrefix, grammarAcceptsString } from './strings.js';
+export {
+  MAX_TOKEN_ID,
+  ordinaryTokensExceptExpr,
+  TOKEN_ID_MARKER,
+  type TokenIdVocabulary,
+  tokenIdCode,
+  tokenIdRangesExpr,
+  tokenIdsExceptExpr,
+  tokenIdsExpr,
+} from './token-ids.js';
 export type { EngineTokenizer } from './token-sets.js';

@@ -5,7 +5,9 @@
  * A grammar is a list of rules; each rule's body is a regular expression over bytes, code points and
  * references to other rules. Front ends build bodies with the small constructors below and never see
  * the engine's automata. Matching is on UTF-8 bytes: `chars` nodes denote code points and are lowered
- * by the engine into UTF-8 byte automata; `bytes` nodes match raw bytes.
+ * by the engine into UTF-8 byte automata; `bytes` nodes match raw bytes. The byte 0xFF (never part of
+ * UTF-8) is reserved for token-id terminals (token-ids.ts): a hand-built `bytes`/`byteSet` holding it is
+ * read as one.
  */
 
 /** A node of a rule body. */

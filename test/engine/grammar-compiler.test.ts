@@ -68,3 +68,22 @@ describe('GrammarCompiler', () => {
     expect(m.isCompleted()).toBe(true);
   });
 });
+
+describe('GrammarCompiler.compileEbnf token macros', () => {
+  it("range over the compiler's tokenizer: ExcludeToken never yields special or stop tokens", () => {
+    const compiler = new GrammarCompiler(info);
+    const m = new GrammarMatcher(compiler.compileEbnf('root ::= ExcludeToken(2) ExcludeToken(3)'));
+    const mask = allocateTokenBitmask(1, info.vocabSize);
+    m.fillNextTokenBitmask(mask);
+    const allowed = allowedTokens(mask, info.vocabSize);
+    expect(allowed).not.toContain(0);
+    expect(allowed).not.toContain(1);
+    expect(allowed).not.toContain(2);
+    expect(allowed).toContain(3);
+    expect(m.acceptToken(1)).toBe(false);
+    expect(m.acceptToken(3)).toBe(true);
+    expect(m.acceptToken(3)).toBe(false);
+    expect(m.acceptToken(2)).toBe(true);
+    expect(m.isCompleted()).toBe(true);
+  });
+});
