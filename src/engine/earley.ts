@@ -14,6 +14,14 @@ import { GrammarError } from './errors.js';
 import { type GrammarTables, MISSING } from './grammar-tables.js';
 import { CONTRADICTED, type LookaheadObligations } from './lookahead.js';
 
+/** A row's items copied out of the parser (`saveCurrentRow`). */
+export interface SavedRow {
+  readonly state: Int32Array;
+  readonly origin: Int32Array;
+  readonly guard: Int32Array;
+  readonly originGuard: Int32Array;
+}
+
 /** Most items one row may hold before the parser reports the grammar as too ambiguous. */
 export const MAX_ROW_ITEMS = 50_000;
 
@@ -162,6 +170,46 @@ export class EarleyParser {
           out[b >> 5]! |= 1 << (b & 31);
       }
     }
+  }
+
+  /**
+   * The items of the current row, for `mergeIntoCurrentRow` after the parser went back and read other
+   * bytes. Origins at or after row `since` (items predicted while reading the saved bytes) are stored as -1.
+   */
+  saveCurrentRow(since: number): SavedRow {
+    const [from, to] = this.currentRowRange();
+    const n = to - from;
+    const saved: SavedRow = {
+      state: this.itemState.slice(from, to),
+      origin: this.itemOrigin.slice(from, to),
+      guard: this.itemGuard.slice(from, to),
+      originGuard: this.itemOriginGuard.slice(from, to),
+    };
+    for (let i = 0; i < n; i++) if (saved.origin[i]! >= since) saved.origin[i] = -1;
+    return saved;
+  }
+
+  /**
+   * Adds saved items to the current row, as if both byte sequences had been read from the row where they
+   * started (origin -1 becomes the current row). Both rows are closed under prediction and completion and
+   * share every row before the split, so their union is closed too.
+   */
+  mergeIntoCurrentRow(saved: SavedRow): void {
+    const row = this.rows - 1;
+    this.rows = row; // `add` appends to row `this.rows`
+    this.stamp++;
+    const stamp = this.stamp;
+    for (let i = this.rowStart[row]!; i < this.rowStart[row + 1]!; i++) {
+      const g = this.itemState[i]!;
+      this.sameNext[i] = this.seenStamp[g] === stamp ? this.seenHead[g]! : -1;
+      this.seenStamp[g] = stamp;
+      this.seenHead[g] = i;
+    }
+    for (let k = 0; k < saved.state.length; k++) {
+      const origin = saved.origin[k]!;
+      this.add(saved.state[k]!, origin < 0 ? row : origin, saved.originGuard[k]!, saved.guard[k]!);
+    }
+    this.rows = row + 1;
   }
 
   /** A deep copy sharing only the immutable tables. */

@@ -6,12 +6,13 @@
  * the trie subtrees where a token may leave the rule are walked with the full parser. A one-entry cache
  * returns the previous mask when the row is unchanged (inside a string body, token after token).
  *
- * Token ids (token-ids.ts): in a grammar with token-id terminals, a token is read by its id first (its 4-byte
- * code), and by its text only if the id reading fails; masks add each state's id set to the text part.
+ * Token ids (token-ids.ts): in a grammar with token-id terminals, a token is read by its id (its 4-byte code)
+ * and by its text at once, like XGrammar: both readings continue in one merged Earley row. Masks add each
+ * state's id set to the text part.
  */
 import { bitmaskWords } from './bitmask.js';
 import type { CompiledGrammar } from './compiled-grammar.js';
-import { EarleyParser } from './earley.js';
+import { EarleyParser, type SavedRow } from './earley.js';
 import { BYTE_SET_WORDS } from './grammar-tables.js';
 import { TOKEN_ID_MARKER, tokenIdCode } from './token-ids.js';
 
@@ -110,25 +111,36 @@ export class GrammarMatcher {
     if (!tok || this.stopAccepted) return false;
     if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId >= tok.vocabSize) return false;
     const byId = this.compiled.usesTokenIds;
-    if (byId) {
-      const rows = this.parser.rowCount;
-      if (this.parser.pushBytes(tokenIdCode(tokenId, this.code))) {
+    const p = this.parser;
+    const rows = p.rowCount;
+    // A token may be read by its id (token-level grammar parts) and by its text at the same time, like
+    // XGrammar: both readings continue, as one merged row.
+    let byIdRow: SavedRow | null = null;
+    if (byId && p.pushBytes(tokenIdCode(tokenId, this.code))) {
+      // A stop token named by the grammar is that grammar token here, not the end of generation.
+      if (this.stopTokenIds.includes(tokenId)) {
         this.history.push(rows);
         return true;
       }
+      byIdRow = p.saveCurrentRow(rows + 1);
+      p.popTo(rows);
     }
-    if (this.stopTokenIds.includes(tokenId)) {
-      if (this.terminateWithoutStopToken || !this.parser.isCompleted()) return false;
-      this.history.push(-1 - this.parser.rowCount);
+    if (!byIdRow && this.stopTokenIds.includes(tokenId)) {
+      if (this.terminateWithoutStopToken || !p.isCompleted()) return false;
+      this.history.push(-1 - rows);
       this.stopAccepted = true;
       return true;
     }
-    if (tok.trie.tokenNode[tokenId]! < 0) return false;
-    const text = tok.tokenBytes(tokenId);
     // Text containing 0xFF could spell a token-id code: such tokens have no text reading in these grammars.
-    if (byId && text.includes(TOKEN_ID_MARKER)) return false;
-    const rows = this.parser.rowCount;
-    if (!this.parser.pushBytes(text)) return false;
+    const text = tok.trie.tokenNode[tokenId]! >= 0 ? tok.tokenBytes(tokenId) : null;
+    const textOk = text !== null && !(byId && text.includes(TOKEN_ID_MARKER)) && p.pushBytes(text);
+    if (textOk) {
+      if (byIdRow) p.mergeIntoCurrentRow(byIdRow);
+    } else if (byIdRow) {
+      p.pushBytes(tokenIdCode(tokenId, this.code));
+    } else {
+      return false;
+    }
     this.history.push(rows);
     return true;
   }

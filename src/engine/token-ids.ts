@@ -9,8 +9,8 @@
  * matcher computes it once per state (`tokenIdSetOf`) and ORs it into the mask.
  *
  * Matching rules (GrammarMatcher):
- * - `acceptToken(t)` first tries the id reading (t's code); if the grammar cannot take it, t's text. When a token
- *   could be read both ways at the same point, the id reading is taken.
+ * - `acceptToken(t)` reads t by its id (t's code) and by its text from the same point; every reading the grammar
+ *   can take continues (the parser merges the two rows), as in XGrammar.
  * - In a grammar that uses token ids, a token whose *text* contains the byte 0xFF (a byte-level BPE raw-byte
  *   token, a `<0xFF>` byte-fallback token) is never matched by its text (it could otherwise spell a code).
  * - Special tokens have no text reading; they are only reachable through an explicit id.

@@ -10,9 +10,8 @@
  * - Token-level formats become the engine's token-id terminals (engine/token-ids.ts): `token` is that one id
  *   (also for a tag's begin/end), complements (`exclude_token`, `any_tokens`, the free tokens of
  *   `token_triggered_tags` / `token_dispatch`) are id ranges over the ordinary tokens: never special tokens,
- *   stop tokens or ids without bytes. Token-level free text inside a tag loses the tag's end tokens and, for
- *   string ends, the tokens whose text is a prefix of an end string (a token is read by id first, so those
- *   must stay text for the end to be reachable).
+ *   stop tokens or ids without bytes. Token-level free text inside a tag loses the tag's end tokens (a token
+ *   is read by id and by text at once, so a token beginning an end string both stays free and starts the end).
  */
 import { ebnfToGrammar } from '../ebnf/index.js';
 import { lowerTagDispatch } from '../ebnf/tag-dispatch.js';
@@ -141,14 +140,11 @@ export class StructuralTagLowerer {
       case 'exclude_token':
         return this.complement(f.path, this.tokenIds(f.excludeTokens));
       case 'any_tokens': {
-        const one = this.complement(f.path, [
-          ...this.tokenIds(f.excludeTokens),
-          ...this.endExcludes(f.path, ends),
-        ]);
+        const one = this.complement(f.path, [...this.tokenIds(f.excludeTokens), ...this.endExcludes()]);
         return repeat(one, 0, f.maxTokens ?? Number.POSITIVE_INFINITY);
       }
       case 'token_triggered_tags':
-        return this.tokenTriggeredTags(f, ends);
+        return this.tokenTriggeredTags(f);
       case 'token_dispatch':
         return this.tokenDispatch(f, ends);
     }
@@ -401,18 +397,12 @@ export class StructuralTagLowerer {
   }
 
   /**
-   * What token-level free text inside the nearest tag must not read by id: the tag's end tokens, and the tokens
-   * whose text is a non-empty prefix of an end string (read as text, they start the end).
+   * What token-level free text inside the nearest tag must not read by id: the tag's end tokens (XGrammar's
+   * automatic excludes). Tokens that merely begin an end string need no exclusion: the matcher reads a token
+   * by id and by text at once, so such a token both stays free text and starts the end.
    */
-  private endExcludes(path: string, ends: readonly Uint8Array[]): number[] {
-    const out = [...this.endTokenIds];
-    if (ends.some((e) => e.length > 0)) {
-      const tokenizer = this.tokenizer(path);
-      for (const end of ends) {
-        for (let n = 1; n <= end.length; n++) out.push(...this.idsWithBytes(tokenizer, end.subarray(0, n)));
-      }
-    }
-    return out;
+  private endExcludes(): number[] {
+    return [...this.endTokenIds];
   }
 
   /** Free tokens with token-triggered dispatches, as its own rule (XGrammar's TokenTagDispatch). */
@@ -428,7 +418,7 @@ export class StructuralTagLowerer {
     return ref(rule);
   }
 
-  private tokenTriggeredTags(f: FormatOf<'token_triggered_tags'>, ends: readonly Uint8Array[]): Expr {
+  private tokenTriggeredTags(f: FormatOf<'token_triggered_tags'>): Expr {
     const triggers = [...new Set(f.triggerTokens.map((t) => this.tokenId(t)))];
     const groups = new Map<number, TagFormat[]>(triggers.map((t) => [t, []]));
     for (const tag of f.tags) {
@@ -455,7 +445,7 @@ export class StructuralTagLowerer {
     const free = this.complement(f.path, [
       ...this.tokenIds(f.excludeTokens),
       ...triggers,
-      ...this.endExcludes(f.path, ends),
+      ...this.endExcludes(),
     ]);
     const body = this.tokenFreeText(free, dispatches, !f.stopAfterFirst);
     if (!f.atLeastOne) return body;
@@ -478,7 +468,7 @@ export class StructuralTagLowerer {
       this.builder.setBody(rule, this.lower(format, ends));
       return { trigger: id, rule };
     });
-    const free = this.complement(f.path, [...excluded, ...seen, ...this.endExcludes(f.path, ends)]);
+    const free = this.complement(f.path, [...excluded, ...seen, ...this.endExcludes()]);
     return this.tokenFreeText(free, dispatches, f.loop);
   }
 }

@@ -228,9 +228,10 @@ root ::= TokenTagDispatch((2, tool_fn), excludes=(4,))`;
       [6, INNER],
       [3, [10, 11]],
       [10, INNER],
-      // XGrammar: ")" is read both as a free inner token and as the end of tool_fn (mask ALL, then the stop
-      // token terminates). logitkit reads it by id: it stays a free inner token.
-      [9, INNER],
+      // As in XGrammar, ")" is read both as a free inner token and as the end of tool_fn: the mask is the union
+      // of both continuations (and the stop token, root being complete), then the stop token terminates.
+      [9, ALL],
+      [STOP, []],
     ]);
     walk(matcher(vocab, ebnf), [
       [null, OUTER],

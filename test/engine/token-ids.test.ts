@@ -1,7 +1,7 @@
 /**
  * Token-id terminals (engine/token-ids.ts): the 4-byte codes and their range builders, and the matcher's id
- * reading — masks equal the brute-force mask (fork + acceptToken for every id) along random walks, id-first
- * priority, stop tokens, tokens whose text contains 0xFF, rollback/fork across id tokens, jump-forward.
+ * reading — masks equal the brute-force mask (fork + acceptToken for every id) along random walks, both readings
+ * at once, stop tokens, tokens whose text contains 0xFF, rollback/fork across id tokens, jump-forward.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -147,7 +147,7 @@ describe('GrammarMatcher with token ids', () => {
         star(alt(literal('b'), tokenIdsExceptExpr([7, EOS, 0, TOOL], V))),
       ),
     ],
-    // Token 4 ("ab") by id or "ab" as text: id first.
+    // Token 4 ("ab") by id or "ab" as text: both readings continue.
     ['id or text', alt(tokenIdsExpr([4]), seq(literal('ab'), literal('c')))],
     // An id terminal in its own rule, after text and before text.
     [
@@ -182,15 +182,18 @@ describe('GrammarMatcher with token ids', () => {
     });
   }
 
-  it('reads a token by id before its text, and tokens containing 0xFF never by text', () => {
+  it('reads a token by id and by its text at once (like XGrammar), and tokens containing 0xFF never by text', () => {
     const g = CompiledGrammar.fromGrammar(
       grammarOf(() => alt(tokenIdsExpr([4]), seq(literal('ab'), literal('c')))),
       tok,
     );
     const m = new GrammarMatcher(g);
-    expect(m.acceptToken(4)).toBe(true); // by id: the grammar is complete, "c" no longer allowed
+    expect(m.acceptToken(4)).toBe(true); // by id the grammar is complete; by text ("ab") "c" may follow
     expect(m.isCompleted()).toBe(true);
-    expect(m.acceptToken(5)).toBe(false);
+    expect(maskOf(m, V)).toEqual([5, EOS].sort((a, b) => a - b));
+    const f1 = m.fork();
+    expect(f1.acceptToken(5)).toBe(true); // the text reading continues
+    expect(f1.isCompleted()).toBe(true);
     m.rollback(1);
     expect(m.acceptToken(2)).toBe(true); // "a" as text
     expect(maskOf(m, V)).toEqual([3, 9]); // "b", "bc"

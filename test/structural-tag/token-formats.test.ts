@@ -192,7 +192,7 @@ describe('any_tokens', () => {
     expectMasksExact(f, 10);
   });
 
-  it('inside a tag: the end token and the tokens spelling a prefix of a string end are not free tokens', () => {
+  it('inside a tag: the end token is not a free token; tokens beginning a string end are both free and the end', () => {
     const tokenEnd = {
       type: 'tag',
       begin: { type: 'token', token: TOOL },
@@ -205,7 +205,9 @@ describe('any_tokens', () => {
     const stringEnd = { type: 'tag', begin: '<call>', content: { type: 'any_tokens' }, end: '</end>' };
     expect(run(stringEnd, [23, 4, 11, 12, 13])).toBe('complete'); // "</" "end" ">" as text
     expect(run(stringEnd, [23, 4, 19])).toBe('complete');
-    expect(run(stringEnd, [23, 12, 13, 11, 4])).toBe(4); // after "</" only the end's text may follow
+    // "</" is read as a free token and as the start of the end at once: both readings continue
+    expect(run(stringEnd, [23, 12, 13, 11, 4])).toBe('incomplete');
+    expect(run(stringEnd, [23, 12, 13, 11, 4, 11, 12, 13])).toBe('complete');
     expectMasksExact(stringEnd, 10);
   });
 });
