@@ -35,8 +35,17 @@
 import type { SamplingParams } from './params.js';
 import { pyInt } from './py-repr.js';
 import { gumbelNoise, murmurFinish, murmurRowState, type RandomSource } from './rng.js';
-import { argmaxRow, bitsOf, collectAbove, collectAboveMasked, SAMPLE_RANK, sampleLargest } from './scan.js';
+import {
+  argmaxRow,
+  bitsOf,
+  collectAbove,
+  collectAboveMasked,
+  SAMPLE_RANK,
+  sampleLargest,
+  thresholdKey,
+} from './scan.js';
 import { selectTop, sortById, sortCandidates } from './sort.js';
+import { TokenCounts } from './token-counts.js';
 
 /** Per-row inputs besides the logits. */
 export interface SamplingState {
@@ -304,10 +313,7 @@ enum Decision {
 
 /** Scratch buffers and the fused pipeline for rows of one vocabulary size (grows as needed). */
 export class LogitsPipeline {
-  private vocab = 0;
-  private counts = new Int32Array(0);
-  private byId = new Float64Array(0);
-  private distinct = new Int32Array(64);
+  private readonly tokenCounts = new TokenCounts();
   private editIds = new Int32Array(64);
   private editSaved = new Float32Array(64);
   private editCount = 0;
@@ -325,13 +331,6 @@ export class LogitsPipeline {
   keptTotal = 0;
   /** Max edited logit over allowed tokens (M), after {@link filter}. */
   maxLogit = Number.NEGATIVE_INFINITY;
-
-  private ensureVocab(v: number): void {
-    if (v <= this.vocab) return;
-    this.vocab = v;
-    this.counts = new Int32Array(v);
-    this.byId = new Float64Array(v);
-  }
 
   private ensureBuffer(size: number): void {
     if (this.bufIds.length >= size) return;
@@ -361,7 +360,6 @@ export class LogitsPipeline {
     saved.set(this.editSaved);
     this.editIds = ids;
     this.editSaved = saved;
-    if (this.distinct.length < n) this.distinct = new Int32Array(n);
   }
 
   /**
@@ -370,27 +368,19 @@ export class LogitsPipeline {
    */
   applyEdits(logits: Float32Array, params: SamplingParams, state: SamplingState): void {
     const v = logits.length;
-    this.ensureVocab(v);
     const out = state.outputIds;
-    const counts = this.counts;
     this.ensureEdits(out.length + 64);
     this.editCount = 0;
     const fp = params.frequency_penalty;
     const pp = params.presence_penalty;
     const rp = params.repetition_penalty;
     const penalize = fp !== 0 || pp !== 0 || rp !== 1;
-    let distinctCount = 0;
     if (penalize) {
-      for (let i = 0; i < out.length; i++) {
-        const id = out[i]!;
-        if (id < 0 || id >= v) continue;
-        if (counts[id] === 0) this.distinct[distinctCount++] = id;
-        counts[id]!++;
-      }
-      for (let j = 0; j < distinctCount; j++) {
-        const id = this.distinct[j]!;
-        const c = counts[id]!;
-        counts[id] = 0;
+      const tokens = this.tokenCounts;
+      const distinct = tokens.countOf(out, v);
+      for (let j = 0; j < distinct; j++) {
+        const id = tokens.ids[j]!;
+        const c = tokens.counts[j]!;
         let x = this.save(logits, id);
         x = Math.fround(x - (fp * c + pp));
         if (rp !== 1) x = Math.fround(x < 0 ? x * rp : x / rp);
@@ -477,16 +467,18 @@ export class LogitsPipeline {
     let thr = floor0 > start && floor0 < Number.POSITIVE_INFINITY ? floor0 : start;
     let n = 0;
     let i = 0;
+    // with a min-p floor, chunks, so that the rising floor is taken into account during the pass
+    const chunk = floorGap > Number.NEGATIVE_INFINITY ? SCAN_CHUNK : v;
     while (i < v) {
-      // chunks, so that a rising min-p floor is taken into account during the pass
-      const to = Math.min(v, i + SCAN_CHUNK);
+      const to = Math.min(v, i + chunk);
       const ids = this.bufIds;
       const vals = this.bufVals;
       const limit = cap - SCAN_SLOTS;
+      const key = thresholdKey(thr);
       i =
         mask === undefined
-          ? collectAbove(bits, logits, i, to, thr, ids, vals, n, limit, count)
-          : collectAboveMasked(bits, logits, mask, i, to, thr, ids, vals, n, limit, count);
+          ? collectAbove(bits, logits, i, to, key, ids, vals, n, limit, count)
+          : collectAboveMasked(bits, logits, mask, i, to, key, ids, vals, n, limit, count);
       const next = count[0]!;
       for (let j = n; j < next; j++) if (vals[j]! > runMax) runMax = vals[j]!;
       n = next;
@@ -528,6 +520,11 @@ export class LogitsPipeline {
   }
   private readonly scanCount = new Int32Array(1);
   private readonly sampleTop = new Float64Array(SAMPLE_RANK);
+  /**
+   * Inputs of {@link decide}: lower and upper bounds on Z, the largest weight outside the buffer and
+   * the slack (0 = exact). A typed array because double arguments are boxed (allocated) per call.
+   */
+  private readonly bounds = new Float64Array(4);
   private scanThreshold = Number.NEGATIVE_INFINITY;
   private scanCompacted = false;
 
@@ -538,7 +535,6 @@ export class LogitsPipeline {
    */
   filter(logits: Float32Array, params: SamplingParams, mask?: Int32Array): void {
     const v = logits.length;
-    this.ensureVocab(v);
     if (params.top_k <= 1) {
       this.ensureBuffer(1);
       const id = this.argmax(logits, mask);
@@ -603,11 +599,21 @@ export class LogitsPipeline {
       }
       let decision = Decision.NeedExactZ;
       if (!this.scanCompacted) {
-        decision = this.decide(n, topK, params, s, s, 0, 0);
+        const b = this.bounds;
+        b[0] = s;
+        b[1] = s;
+        b[2] = 0;
+        b[3] = 0;
+        decision = this.decide(n, topK, params);
       } else {
         const tailMax = Math.exp((this.scanThreshold - m) * invT);
         if (Number.isNaN(z)) {
-          decision = this.decide(n, topK, params, s, s + (v - n) * tailMax, tailMax, SLACK);
+          const b = this.bounds;
+          b[0] = s;
+          b[1] = s + (v - n) * tailMax;
+          b[2] = tailMax;
+          b[3] = SLACK;
+          decision = this.decide(n, topK, params);
         }
         if (decision === Decision.NeedExactZ && needTopP && topK > keep) {
           // no top-k bounds the kept set: the dense path computes Z and the cut in about one more pass
@@ -616,7 +622,12 @@ export class LogitsPipeline {
         }
         if (decision === Decision.NeedExactZ) {
           if (Number.isNaN(z)) z = needTopP ? exactZ(logits, mask, m, invT) : s;
-          decision = this.decide(n, topK, params, z, z, tailMax, 0);
+          const b = this.bounds;
+          b[0] = z;
+          b[1] = z;
+          b[2] = tailMax;
+          b[3] = 0;
+          decision = this.decide(n, topK, params);
         }
       }
       if (decision === Decision.Done) return;
@@ -631,18 +642,15 @@ export class LogitsPipeline {
   }
 
   /**
-   * Decides the kept prefix of the sorted buffer given bounds on Z (`slack` 0 = exact decisions).
-   * On success copies it to the kept arrays (ascending ids) and returns Done.
+   * Decides the kept prefix of the sorted buffer given {@link bounds} on Z (`slack` 0 = exact
+   * decisions). On success copies it to the kept arrays (ascending ids) and returns Done.
    */
-  private decide(
-    n: number,
-    topK: number,
-    params: SamplingParams,
-    zLo: number,
-    zHi: number,
-    tailMax: number,
-    slack: number,
-  ): Decision {
+  private decide(n: number, topK: number, params: SamplingParams): Decision {
+    const bounds = this.bounds;
+    const zLo = bounds[0]!;
+    const zHi = bounds[1]!;
+    const tailMax = bounds[2]!;
+    const slack = bounds[3]!;
     const e = this.weights;
     const compacted = this.scanCompacted;
     // Each filter yields a cut: exact (cut index) or open (cut >= lo, unknown).
@@ -713,7 +721,7 @@ export class LogitsPipeline {
       this.keptWeights[i] = e[i]!;
       total += e[i]!;
     }
-    sortById(this.keptIds, this.keptWeights, cut, this.byId);
+    sortById(this.keptIds, this.keptWeights, cut);
     this.keptCount = cut;
     this.keptTotal = total;
     return Decision.Done;
@@ -762,7 +770,7 @@ export class LogitsPipeline {
     }
     // merge the accepted side tokens (re-sorted by id) into the ascending kept list
     for (let j = 0; j < accepted; j++) sideVals[j] = weights[sideIds[j]!]!;
-    sortById(sideIds, sideVals, accepted, this.byId);
+    sortById(sideIds, sideVals, accepted);
     let total = keptMass;
     if (accepted > 0) {
       let a = kept - 1;
@@ -814,7 +822,7 @@ export class LogitsPipeline {
       this.keptWeights[n] = 1;
       n++;
     }
-    sortById(this.keptIds, this.keptWeights, n, this.byId);
+    sortById(this.keptIds, this.keptWeights, n);
     this.keptCount = n;
     this.keptTotal = n;
   }

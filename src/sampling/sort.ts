@@ -83,27 +83,45 @@ function quicksort(ids: Int32Array, vals: Float64Array, lo: number, hi: number):
   }
 }
 
-/**
- * Sorts the first `n` pairs by id ascending (values follow their ids). `byId` is a scratch array
- * indexed by token id (at least max id + 1 long) used to carry values through a native sort.
- */
-export function sortById(ids: Int32Array, vals: Float64Array, n: number, byId: Float64Array): void {
-  if (n <= 32) {
-    for (let i = 1; i < n; i++) {
-      const vi = vals[i]!;
-      const ii = ids[i]!;
-      let j = i - 1;
-      while (j >= 0 && ids[j]! > ii) {
-        vals[j + 1] = vals[j]!;
-        ids[j + 1] = ids[j]!;
-        j--;
+/** Sorts the first `n` pairs by id ascending (values follow their ids; ids are distinct). */
+export function sortById(ids: Int32Array, vals: Float64Array, n: number): void {
+  quicksortById(ids, vals, 0, n - 1);
+}
+
+function quicksortById(ids: Int32Array, vals: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    // median of three to `hi`, then Lomuto partition
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! < ids[lo]!) swap(ids, vals, mid, lo);
+    if (ids[hi]! < ids[lo]!) swap(ids, vals, hi, lo);
+    if (ids[mid]! < ids[hi]!) swap(ids, vals, mid, hi);
+    const pivot = ids[hi]!;
+    let store = lo;
+    for (let i = lo; i < hi; i++) {
+      if (ids[i]! < pivot) {
+        swap(ids, vals, i, store);
+        store++;
       }
-      vals[j + 1] = vi;
-      ids[j + 1] = ii;
     }
-    return;
+    swap(ids, vals, store, hi);
+    if (store - lo < hi - store) {
+      quicksortById(ids, vals, lo, store - 1);
+      lo = store + 1;
+    } else {
+      quicksortById(ids, vals, store + 1, hi);
+      hi = store - 1;
+    }
   }
-  for (let i = 0; i < n; i++) byId[ids[i]!] = vals[i]!;
-  ids.subarray(0, n).sort();
-  for (let i = 0; i < n; i++) vals[i] = byId[ids[i]!]!;
+  for (let i = lo + 1; i <= hi; i++) {
+    const vi = vals[i]!;
+    const ii = ids[i]!;
+    let j = i - 1;
+    while (j >= lo && ids[j]! > ii) {
+      vals[j + 1] = vals[j]!;
+      ids[j + 1] = ids[j]!;
+      j--;
+    }
+    vals[j + 1] = vi;
+    ids[j + 1] = ii;
+  }
 }

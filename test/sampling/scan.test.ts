@@ -13,6 +13,7 @@ import {
   collectAbove,
   collectAboveMasked,
   flipFor,
+  keyValue,
   sampleLargest,
   thresholdKey,
 } from '../../src/sampling/scan.js';
@@ -81,8 +82,8 @@ function collectAll(
     const to = Math.min(row.length, i + chunk);
     const next =
       mask === undefined
-        ? collectAbove(bits, row, i, to, thr, ids, vals, 0, limit, count)
-        : collectAboveMasked(bits, row, mask, i, to, thr, ids, vals, 0, limit, count);
+        ? collectAbove(bits, row, i, to, thresholdKey(thr), ids, vals, 0, limit, count)
+        : collectAboveMasked(bits, row, mask, i, to, thresholdKey(thr), ids, vals, 0, limit, count);
     expect(next).toBeGreaterThan(i);
     for (let j = 0; j < count[0]!; j++) {
       expect(vals[j]).toBe(row[ids[j]!]);
@@ -109,7 +110,7 @@ describe('integer pre-test of the scan loops', () => {
 });
 
 describe('collectAbove / collectAboveMasked', () => {
-  it('collect exactly the allowed tokens above the threshold, in id order, across chunks and early stops (property)', () => {
+  it('collect exactly the allowed tokens above the threshold rounded down to a float32, in id order, across chunks and early stops (property)', () => {
     fc.assert(
       fc.property(
         rowArb,
@@ -120,7 +121,9 @@ describe('collectAbove / collectAboveMasked', () => {
         fc.integer({ min: 1, max: 40 }),
         (row, thr, masked, seed, chunk, limit) => {
           const mask = masked ? maskFor(row.length, seed) : undefined;
-          const expected = [...row.keys()].filter((i) => row[i]! > thr && allowed(mask, i));
+          const thr32 = keyValue(thresholdKey(thr));
+          expect(thr32 <= thr && thr32 === Math.fround(thr32)).toBe(true);
+          const expected = [...row.keys()].filter((i) => row[i]! > thr32 && allowed(mask, i));
           expect(collectAll(row, thr, mask, chunk, limit)).toEqual(expected);
         },
       ),
@@ -146,16 +149,17 @@ describe('argmaxRow', () => {
 });
 
 describe('sampleLargest', () => {
-  it('keeps the largest allowed sampled values in ascending order', () => {
-    const row = Float32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
+  it('keeps the largest allowed values of runs of 16 tokens, one token in `stride`, ascending', () => {
+    const row = Float32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000);
     const top = new Float64Array(16);
     sampleLargest(row, undefined, 10, top);
+    // runs of 16 every 160 tokens, from 80 rounded down to a multiple of 16
     const sampled = [...row.keys()]
-      .filter((i) => i % 10 === 5)
+      .filter((i) => i >= 80 && (i - 80) % 160 < 16)
       .map((i) => row[i]!)
       .sort((a, b) => a - b);
     expect(Array.from(top)).toEqual(sampled.slice(-16));
-    sampleLargest(row, new Int32Array(32), 10, top);
+    sampleLargest(row, new Int32Array(160), 10, top);
     expect(top.every((x) => x === Number.NEGATIVE_INFINITY)).toBe(true);
   });
 });
@@ -166,7 +170,10 @@ describe('fused pipeline on large rows equals the dense reference', () => {
   const shapes: Record<string, (rng: Xoshiro128, stride: number) => Float32Array> = {
     // the strided sample sees only high values: the estimate is too high and the pass is redone
     'sample positions high': (rng, stride) =>
-      Float32Array.from({ length: V }, (_, i) => (i % stride === stride >> 1 ? 6 : 0) + rng.nextFloat()),
+      Float32Array.from(
+        { length: V },
+        (_, i) => ((i - ((8 * stride) & ~15)) % (16 * stride) < 16 ? 6 : 0) + rng.nextFloat(),
+      ),
     ascending: (rng) => Float32Array.from({ length: V }, (_, i) => i / 1000 + rng.nextFloat() * 1e-3),
     descending: (rng) => Float32Array.from({ length: V }, (_, i) => -i / 1000 + rng.nextFloat() * 1e-3),
     'quarter-step ties': (rng) =>
