@@ -10,6 +10,7 @@ export {
   IncrementalDetokenizer,
 } from './detokenizer.js';
 export { SamplingParamsError } from './errors.js';
+export { expNonPositive } from './exp.js';
 export {
   abortReason,
   type FinishAbort,
@@ -74,7 +75,7 @@ export {
   type SamplingParamsInput,
   TOP_K_ALL,
 } from './params.js';
-export { expNonPositive, LogitsPipeline, type SamplingState } from './pipeline.js';
+export { LogitsPipeline, type SamplingState } from './pipeline.js';
 export { distributionSvg, type PlotBar } from './plot.js';
 export { parseJsonKeepingFloats, pyFloatRepr, pyInt, pyRepr, pyStr } from './py-repr.js';
 export { REGEX_MAX_LEN, RegexSyntaxError, stopRegexMaxLength } from './regex-max-len.js';

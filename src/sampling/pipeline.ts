@@ -32,6 +32,8 @@
  * (lowest id on ties) and no temperature. All scratch buffers are owned by the pipeline and reused:
  * no allocation per row in steady state.
  */
+
+import { expNonPositive } from './exp.js';
 import type { SamplingParams } from './params.js';
 import { pyInt } from './py-repr.js';
 import { gumbelNoise, murmurFinish, murmurRowState, type RandomSource } from './rng.js';
@@ -78,23 +80,6 @@ const MIN_P_BUFFER = 16384;
 const HIST_SCALE = 100;
 const HIST_RANGE = 40;
 const HIST_BUCKETS = HIST_RANGE * HIST_SCALE + 1;
-
-const LN2_64 = Math.LN2 / 64;
-const INV_LN2_64 = 64 / Math.LN2;
-const EXP2_FRAC = new Float64Array(64).map((_, i) => 2 ** (i / 64));
-const EXP2_INT = new Float64Array(1200).map((_, i) => 2 ** (i - 1150));
-
-/**
- * exp(x) for x <= 0 with a relative error below 1e-14, about 3x faster than Math.exp in V8:
- * x = k ln2/64 + r, exp(x) = 2^(k>>6) * 2^((k&63)/64) * poly5(r), |r| <= ln2/128.
- */
-export function expNonPositive(x: number): number {
-  if (!(x > -745)) return 0;
-  const k = Math.round(x * INV_LN2_64);
-  const r = x - k * LN2_64;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
-  return EXP2_INT[(k >> 6) + 1150]! * EXP2_FRAC[k & 63]! * p;
-}
 
 const biasCache = new WeakMap<Record<string, number>, { ids: Int32Array; values: Float64Array }>();
 
@@ -164,9 +149,22 @@ function dropAtOrBelow(ids: Int32Array, vals: Float64Array, n: number, floor: nu
 function exactZ(logits: Float32Array, mask: Int32Array | undefined, m: number, invT: number): number {
   let z = 0;
   const v = logits.length;
-  for (let i = 0; i < v; i++) {
-    const x = logits[i]!;
-    if (x > Number.NEGATIVE_INFINITY && isAllowed(mask, i)) z += expNonPositive((x - m) * invT);
+  if (mask === undefined) {
+    for (let i = 0; i < v; i++) {
+      const x = logits[i]!;
+      if (x > Number.NEGATIVE_INFINITY) z += expNonPositive((x - m) * invT);
+    }
+    return z;
+  }
+  for (let base = 0; base < v; base += 32) {
+    const word = mask[base >>> 5]!;
+    if (word === 0) continue;
+    const end = Math.min(base + 32, v);
+    for (let i = base; i < end; i++) {
+      const x = logits[i]!;
+      if (x > Number.NEGATIVE_INFINITY && ((word >>> (i & 31)) & 1) === 1)
+        z += expNonPositive((x - m) * invT);
+    }
   }
   return z;
 }
@@ -197,9 +195,13 @@ function histBucket(u: number): number {
   return u < HIST_RANGE ? Math.floor(u * HIST_SCALE) : HIST_BUCKETS - 1;
 }
 
+/** Bucket index of tokens the dense path excludes (masked, -inf or NaN). */
+const NO_BUCKET = 0xffff;
+
 /**
  * Dense path, pass 1 (a separate function so that V8 optimises it on its own): every allowed weight
- * `exp(-u)` with `u = (M - x) / T` (-1 marks excluded tokens), the histogram of u, and Z.
+ * `exp(-u)` with `u = (M - x) / T`, each token's histogram bucket of u ({@link NO_BUCKET} for
+ * excluded tokens), the histogram counts and masses, and Z.
  */
 function denseWeights(
   logits: Float32Array,
@@ -207,6 +209,7 @@ function denseWeights(
   m: number,
   invT: number,
   weights: Float64Array,
+  buckets: Uint16Array,
   counts: Int32Array,
   mass: Float64Array,
 ): number {
@@ -217,7 +220,7 @@ function denseWeights(
   for (let i = 0; i < v; i++) {
     const x = logits[i]!;
     if (!(x > Number.NEGATIVE_INFINITY) || !isAllowed(mask, i)) {
-      weights[i] = -1;
+      buckets[i] = NO_BUCKET;
       continue;
     }
     const u = (m - x) * invT;
@@ -225,6 +228,7 @@ function denseWeights(
     weights[i] = w;
     z += w;
     const b = histBucket(u);
+    buckets[i] = b;
     counts[b]!++;
     mass[b]! += w;
   }
@@ -259,49 +263,40 @@ function crossingBucket(
   return HIST_BUCKETS;
 }
 
-/** Dense path, pass 2: tokens of buckets before `crossing`, in ascending ids; returns their count. */
-function collectBefore(
+/**
+ * Dense path, pass 2: the tokens of buckets before `crossing` go to `keptIds`/`keptWeights` and those
+ * of the crossing bucket to `sideIds`/`sideVals` (with their logits, for sorting), both in ascending
+ * ids. Returns the kept count; the side count goes to `count[0]`.
+ */
+function collectDense(
   logits: Float32Array,
   weights: Float64Array,
-  m: number,
-  invT: number,
+  buckets: Uint16Array,
   crossing: number,
   keptIds: Int32Array,
   keptWeights: Float64Array,
+  sideIds: Int32Array,
+  sideVals: Float64Array,
+  count: Int32Array,
 ): number {
   let kept = 0;
+  let side = 0;
   const v = logits.length;
   for (let i = 0; i < v; i++) {
-    const w = weights[i]!;
-    if (w >= 0 && histBucket((m - logits[i]!) * invT) < crossing) {
-      keptIds[kept] = i;
-      keptWeights[kept] = w;
-      kept++;
+    const b = buckets[i]!;
+    // written unconditionally and kept by advancing the count by the sign bit of b - crossing (1
+    // when b < crossing): flat rows keep about every other token, a branch would be mispredicted
+    keptIds[kept] = i;
+    keptWeights[kept] = weights[i]!;
+    kept += (b - crossing) >>> 31;
+    if (b === crossing) {
+      sideIds[side] = i;
+      sideVals[side] = logits[i]!;
+      side++;
     }
   }
+  count[0] = side;
   return kept;
-}
-
-/** Dense path, pass 3: the tokens of the crossing bucket (ids and logits); returns their count. */
-function collectBucket(
-  logits: Float32Array,
-  weights: Float64Array,
-  m: number,
-  invT: number,
-  bucket: number,
-  ids: Int32Array,
-  vals: Float64Array,
-): number {
-  let n = 0;
-  const v = logits.length;
-  for (let i = 0; i < v; i++) {
-    if (weights[i]! >= 0 && histBucket((m - logits[i]!) * invT) === bucket) {
-      ids[n] = i;
-      vals[n] = logits[i]!;
-      n++;
-    }
-  }
-  return n;
 }
 
 /** Outcome of a filter decision. */
@@ -573,7 +568,7 @@ export class LogitsPipeline {
         if (this.maxLogit === Number.POSITIVE_INFINITY) {
           this.keepInfinite(this.scan(logits, mask, Math.min(v, topK)));
         } else {
-          this.denseFilter(logits, params, mask, this.maxLogit);
+          this.denseFilter(logits, params, mask);
         }
         return;
       }
@@ -617,7 +612,7 @@ export class LogitsPipeline {
         }
         if (decision === Decision.NeedExactZ && needTopP && topK > keep) {
           // no top-k bounds the kept set: the dense path computes Z and the cut in about one more pass
-          this.denseFilter(logits, params, mask, m);
+          this.denseFilter(logits, params, mask);
           return;
         }
         if (decision === Decision.NeedExactZ) {
@@ -634,7 +629,7 @@ export class LogitsPipeline {
       // the buffer holds less than half the mass top-p needs: a flat row, go dense directly
       const flat = needTopP && !Number.isNaN(z) && s < params.top_p * z * 0.5;
       if (flat || keep >= v || keep * 8 > DENSE_FROM) {
-        this.denseFilter(logits, params, mask, m);
+        this.denseFilter(logits, params, mask);
         return;
       }
       keep = Math.min(v, keep * 8);
@@ -733,20 +728,19 @@ export class LogitsPipeline {
    * first bucket where top-k, top-p or min-p can cut is found from the bucket counts and masses;
    * tokens of earlier buckets are all kept, and only the tokens of that bucket are sorted.
    */
-  private denseFilter(
-    logits: Float32Array,
-    params: SamplingParams,
-    mask: Int32Array | undefined,
-    m: number,
-  ): void {
+  private denseFilter(logits: Float32Array, params: SamplingParams, mask: Int32Array | undefined): void {
     const v = logits.length;
     this.ensureBuffer(v);
-    if (this.dense.length < v) this.dense = new Float64Array(v);
+    if (this.dense.length < v) {
+      this.dense = new Float64Array(v);
+      this.denseBuckets = new Uint16Array(v);
+    }
     const weights = this.dense;
+    const buckets = this.denseBuckets;
     const counts = this.histCount;
     const mass = this.histMass;
     const invT = 1 / params.temperature;
-    const z = denseWeights(logits, mask, m, invT, weights, counts, mass);
+    const z = denseWeights(logits, mask, this.maxLogit, invT, weights, buckets, counts, mass);
     const topK = Math.floor(params.top_k);
     const pBound = params.top_p < 1 ? topPThreshold(params.top_p) * z : Number.POSITIVE_INFINITY;
     const minP = params.min_p > 0 ? minPThreshold(params.min_p) : 0;
@@ -754,9 +748,18 @@ export class LogitsPipeline {
     // earlier buckets are kept; the crossing bucket goes to the side buffer
     const sideIds = this.bufIds;
     const sideVals = this.bufVals;
-    const kept = collectBefore(logits, weights, m, invT, crossing, this.keptIds, this.keptWeights);
-    const side =
-      crossing < HIST_BUCKETS ? collectBucket(logits, weights, m, invT, crossing, sideIds, sideVals) : 0;
+    const kept = collectDense(
+      logits,
+      weights,
+      buckets,
+      crossing,
+      this.keptIds,
+      this.keptWeights,
+      sideIds,
+      sideVals,
+      this.scanCount,
+    );
+    const side = this.scanCount[0]!;
     const keptMass = this.sumKept(kept);
     // exact decisions inside the crossing bucket, in sampling order
     sortCandidates(sideIds, sideVals, side);
@@ -797,6 +800,7 @@ export class LogitsPipeline {
     return total;
   }
   private dense = new Float64Array(0);
+  private denseBuckets = new Uint16Array(0);
   private readonly histCount = new Int32Array(HIST_BUCKETS);
   private readonly histMass = new Float64Array(HIST_BUCKETS);
 
