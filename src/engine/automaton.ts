@@ -484,29 +484,38 @@ function intersectUncached(a: ByteDfa, b: ByteDfa, options: AutomatonOptions): B
     return id;
   };
   intern(0, 0);
-  const trans: number[] = [];
-  const accepting: number[] = [];
+  // Rows of 256 targets in a growable typed array (a plain array of numbers costs far more to fill and GC).
+  let trans = new Int32Array(256 * 64);
+  let accepting = new Uint8Array(64);
   for (let i = 0; i < pairs.length / 2; i++) {
+    if ((i + 1) * 256 > trans.length) {
+      const grown = new Int32Array(trans.length * 2);
+      grown.set(trans);
+      trans = grown;
+      const acc = new Uint8Array(accepting.length * 2);
+      acc.set(accepting);
+      accepting = acc;
+    }
     const x = pairs[2 * i]!;
     const y = pairs[2 * i + 1]!;
     accepting[i] = a.accepting[x]! & b.accepting[y]!;
     // Runs of bytes with the same (tx, ty) pair share one lookup.
+    const ax = x * 256;
+    const by = y * 256;
+    const row = i * 256;
     let c = 0;
     while (c < 256) {
-      const tx = a.transitions[x * 256 + c]!;
-      const ty = b.transitions[y * 256 + c]!;
+      const tx = a.transitions[ax + c]!;
+      const ty = b.transitions[by + c]!;
       let e = c + 1;
-      while (e < 256 && a.transitions[x * 256 + e] === tx && b.transitions[y * 256 + e] === ty) e++;
+      while (e < 256 && a.transitions[ax + e] === tx && b.transitions[by + e] === ty) e++;
       const target = tx < 0 || ty < 0 ? -1 : intern(tx, ty);
-      for (let k = c; k < e; k++) trans[i * 256 + k] = target;
+      trans.fill(target, row + c, row + e);
       c = e;
     }
   }
-  return trimDfa({
-    numStates: pairs.length / 2,
-    transitions: Int32Array.from(trans),
-    accepting: Uint8Array.from(accepting),
-  });
+  const n = pairs.length / 2;
+  return trimDfa({ numStates: n, transitions: trans.slice(0, n * 256), accepting: accepting.slice(0, n) });
 }
 
 /** Runs a byte DFA over `input`; true iff it ends in an accepting state. */
