@@ -3,14 +3,18 @@
 // happens in its sampler through ONNX Runtime's TopK) and a naive full-sort JS baseline.
 //
 //   npm run bench:sampling -- [--sizes 32000,128256,262144] [--iters 300] [--quick] [--json out.json]
+//   npm run bench:sampling -- --alloc [--sizes 128256]   (bytes allocated per row by each step)
 //
 // Logits: standard normal from a fixed seed (as in docs/js-anchors §1), 16 distinct rows, 512 previous
 // output ids per row; every timed call gets a fresh copy of its row (copy not timed). "peaky" rows are
 // the same normals times 3 (closer to LLM logits, where top-p decides within the first few tokens).
 
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import * as tjs from '@huggingface/transformers';
 import { LogitsPipeline, SamplingParams, Xoshiro128 } from '../dist/sampling/index.js';
 
@@ -244,6 +248,78 @@ async function benchSize(v) {
   return results;
 }
 
+/**
+ * Allocation check (`--alloc`, run in a child with --expose-gc): for each logitkit step, after a
+ * warm-up and a full GC, the bytes left in V8's young generation after 2,000 rows (no collection can
+ * happen in between: 2,000 rows at even 1 KB each stay far below its size), divided by the rows;
+ * the smallest of three rounds. States are preallocated, so what remains is what the pipeline
+ * itself allocates.
+ */
+function allocCheck(v, rows = 2000) {
+  const newSpaceUsed = () =>
+    v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_used_size;
+  const rng = new Xoshiro128(1);
+  const logits = normalRows(v, 1);
+  const peakyLogits = normalRows(v, 2, 3);
+  const states = contexts(v, 3).map((ids) => ({ outputIds: Int32Array.from(ids) }));
+  const mask = new Int32Array(Math.ceil(v / 32)).map(() => rng.nextUint32() | 0);
+  const pipe = new LogitsPipeline();
+  const P = (json) => SamplingParams.from(json).normalize().verify(v);
+  const cases = [
+    ['penalties over 512 ids (edits + restore only)', P(full), logits, undefined, false],
+    ['greedy argmax', P({ temperature: 0 }), logits, undefined, true],
+    ['temperature 0.7 + top-k 50 + sample', P({ temperature: 0.7, top_k: 50 }), logits, undefined, true],
+    ['temperature 0.7 + min-p 0.05 + sample', P({ temperature: 0.7, min_p: 0.05 }), logits, undefined, true],
+    ['FULL', P(full), logits, undefined, true],
+    ['FULL + grammar bitmask', P(full), logits, mask, true],
+    ['[peaky] FULL', P(full), peakyLogits, undefined, true],
+    [
+      '[peaky] temp 0.7 + top-p 0.9 (exact Z, dense path)',
+      P({ temperature: 0.7, top_p: 0.9 }),
+      peakyLogits,
+      undefined,
+      true,
+    ],
+  ];
+  for (const [name, params, rowsOf, m, filter] of cases) {
+    const once = (k) => {
+      pipe.applyEdits(rowsOf[k], params, states[k]);
+      if (filter) {
+        pipe.filter(rowsOf[k], params, m);
+        pipe.sample(rng);
+      }
+      pipe.restoreEdits(rowsOf[k]);
+    };
+    const n = name.includes('top-p 0.9 (') ? rows / 10 : rows;
+    for (let i = 0; i < n; i++) once(i % POOL);
+    // the smallest of three measurements: a (re)optimisation during one allocates on its own
+    let perRow = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 3; round++) {
+      globalThis.gc();
+      const before = newSpaceUsed();
+      for (let i = 0; i < n; i++) once(i % POOL);
+      perRow = Math.min(perRow, (newSpaceUsed() - before) / n);
+    }
+    console.log(`  V=${v} ${name.padEnd(52)} ${perRow.toFixed(1).padStart(7)} bytes/row (${n} rows)`);
+  }
+}
+
+if (args.includes('--alloc-child')) {
+  for (const v of sizes) allocCheck(v);
+  process.exit(0);
+}
+if (args.includes('--alloc')) {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', self, '--alloc-child', '--sizes', sizes.join(',')],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(child.status ?? 1);
+}
+
 const machine = `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, node ${process.version}, load ${loadavg()
   .map((l) => l.toFixed(2))
   .join(' ')}`;
@@ -277,4 +353,9 @@ for (const key of ['median', 'cpu']) {
     );
   }
 }
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, iters, results: all }, null, 2));

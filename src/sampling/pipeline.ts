@@ -74,6 +74,8 @@ const EXTRA_CANDIDATES = 64;
 const OPEN_KEEP = 128;
 /** Kept sets that would need a buffer larger than this go to the dense histogram path. */
 const DENSE_FROM = 4096;
+/** `keep` of a scan without a top-k bound (an int: a double argument would be boxed per call). */
+const UNBOUNDED = 0x7fffffff;
 /** Largest buffer for the tokens above a min-p floor (more go to the dense path). */
 const MIN_P_BUFFER = 16384;
 /** Histogram of u = (M - x) / T for the dense path: buckets of width 1/HIST_SCALE up to HIST_RANGE. */
@@ -428,9 +430,10 @@ export class LogitsPipeline {
 
   /**
    * One pass over the row: collects the top `keep` allowed logits (value desc, id asc; `keep` may be
-   * Infinity) into the buffer, sorted. With a finite `floorGap` (min-p), tokens `<= runningMax +
-   * floorGap` are left out as they are met: the running max only grows, so such a token is below the
-   * final floor too. Returns the count, or -1 when more than `maxBuffer` tokens would have to be held.
+   * {@link UNBOUNDED}) into the buffer, sorted. With `minPFloor` (the row's parameters, min_p > 0),
+   * tokens below the min-p cut of the running max are left out as they are met: the running max only
+   * grows, so such a token is below the final cut too. Returns the count, or -1 when more than
+   * {@link MIN_P_BUFFER} tokens are above the floor. (No double arguments: they would be boxed.)
    * Afterwards every allowed token outside the buffer is `<= scanThreshold`, and `scanCompacted` tells
    * whether any may be.
    */
@@ -438,12 +441,17 @@ export class LogitsPipeline {
     logits: Float32Array,
     mask: Int32Array | undefined,
     keep: number,
-    floorGap = Number.NEGATIVE_INFINITY,
-    maxBuffer = Number.POSITIVE_INFINITY,
+    minPFloor: SamplingParams | undefined = undefined,
     estimate = true,
   ): number {
     const v = logits.length;
-    let cap = Math.min(v, keep === Number.POSITIVE_INFINITY ? 256 : Math.max(keep * 4, 256)) + SCAN_SLOTS;
+    const unbounded = keep === UNBOUNDED;
+    // tokens this far below the running max can never pass min-p (a margin below its cut)
+    const floorGap =
+      minPFloor === undefined
+        ? Number.NEGATIVE_INFINITY
+        : minPFloor.temperature * Math.log(minPThreshold(minPFloor.min_p) * (1 - FLOOR_MARGIN));
+    let cap = Math.min(v, unbounded ? 256 : Math.max(keep * 4, 256)) + SCAN_SLOTS;
     this.ensureBuffer(cap);
     const bits = bitsOf(logits);
     const count = this.scanCount;
@@ -451,7 +459,6 @@ export class LogitsPipeline {
     // the logit with 3 * keep tokens above it (checked below), and a min-p floor under the sampled max.
     let start = Number.NEGATIVE_INFINITY;
     let runMax = Number.NEGATIVE_INFINITY;
-    const unbounded = keep === Number.POSITIVE_INFINITY;
     const stride = unbounded ? 64 : Math.floor((3 * keep) / SAMPLE_RANK);
     if (estimate && stride >= 8 && v >= 4 * SAMPLE_RANK * stride) {
       sampleLargest(logits, mask, stride, this.sampleTop);
@@ -488,7 +495,7 @@ export class LogitsPipeline {
       if (floor > Number.NEGATIVE_INFINITY) n = dropAtOrBelow(ids, vals, n, floor);
       if (n >= limit / 2 && limit < v) {
         // only without a top-k bound (keep = Infinity): the tokens above the min-p floor need room
-        if (2 * cap - SCAN_SLOTS > maxBuffer) return -1;
+        if (2 * cap - SCAN_SLOTS > MIN_P_BUFFER) return -1;
         cap *= 2;
         this.growBuffer(cap, n);
       }
@@ -501,7 +508,7 @@ export class LogitsPipeline {
     }
     if (n < keep && start > Number.NEGATIVE_INFINITY && thr === start) {
       // the estimate was too high: fewer than `keep` tokens above it (rare)
-      return this.scan(logits, mask, keep, floorGap, maxBuffer, false);
+      return this.scan(logits, mask, keep, minPFloor, false);
     }
     if (n > keep) {
       selectTop(ids, vals, n, keep);
@@ -550,20 +557,13 @@ export class LogitsPipeline {
     // can never be kept. With one, the floor is not used: the keep-th logit is a lower threshold,
     // which gives tighter bounds on Z.
     const bounded = topK <= DENSE_FROM - EXTRA_CANDIDATES;
-    const floorGap =
-      needMinP && !bounded
-        ? params.temperature * Math.log(minPThreshold(params.min_p) * (1 - FLOOR_MARGIN))
-        : Number.NEGATIVE_INFINITY;
-    let keep = bounded
-      ? Math.min(v, topK + EXTRA_CANDIDATES)
-      : needMinP
-        ? Number.POSITIVE_INFINITY
-        : OPEN_KEEP;
+    const minPFloor = needMinP && !bounded ? params : undefined;
+    let keep = bounded ? Math.min(v, topK + EXTRA_CANDIDATES) : needMinP ? UNBOUNDED : OPEN_KEEP;
     let z = Number.NaN;
     for (;;) {
-      const n = this.scan(logits, mask, keep, floorGap, MIN_P_BUFFER);
+      const n = this.scan(logits, mask, keep, minPFloor);
       if (n < 0) {
-        // more than DENSE_FROM tokens above the min-p floor
+        // more than MIN_P_BUFFER tokens above the min-p floor
         this.argmax(logits, mask);
         if (this.maxLogit === Number.POSITIVE_INFINITY) {
           this.keepInfinite(this.scan(logits, mask, Math.min(v, topK)));

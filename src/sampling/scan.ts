@@ -53,7 +53,7 @@ export function keyOfBits(bits: number): number {
 
 /** The float32 threshold a key stands for (`thr` rounded down to a float32). */
 export function keyValue(key: number): number {
-  i32[0] = key < 0 ? key ^ LOW_31 : key;
+  i32[0] = key ^ flipFor(key);
   return f32[0]!;
 }
 
@@ -76,8 +76,10 @@ export function collectAbove(
   limit: number,
   count: Int32Array,
 ): number {
-  const flip = flipFor(key);
-  const thr = keyValue(key);
+  // flip and threshold written out (not flipFor/keyValue): a call returning a double would box it
+  const flip = key < 0 ? LOW_31 : 0;
+  i32[0] = key ^ flip;
+  const thr = f32[0]!;
   let i = from;
   for (; i + 16 <= to && n < limit; i += 16) {
     if (
@@ -141,8 +143,10 @@ export function collectAboveMasked(
   limit: number,
   count: Int32Array,
 ): number {
-  const flip = flipFor(key);
-  const thr = keyValue(key);
+  // flip and threshold written out (not flipFor/keyValue): a call returning a double would box it
+  const flip = key < 0 ? LOW_31 : 0;
+  i32[0] = key ^ flip;
+  const thr = f32[0]!;
   let i = from;
   for (; i < to && n < limit; i += 32) {
     const word = mask[i >>> 5]!;
