@@ -10,10 +10,16 @@
  *    place; {@link LogitsPipeline.restoreEdits} puts the originals back. The grammar bitmask is never
  *    expanded: scans test its bits, so a masked token stays excluded whatever its bias (mask before
  *    bias). NaN logits are treated as `-inf` (never sampled).
- * 2. **One selection scan** ({@link LogitsPipeline.filter}): a threshold filter collects candidates
- *    into a buffer; when it fills, a quickselect keeps the best `keep` and raises the threshold, so
- *    later tokens cost one comparison. The buffer ends up holding the top `keep` allowed tokens
- *    (ties: lowest id first), hence the max logit M.
+ * 2. **One selection scan** ({@link LogitsPipeline.filter}, loops in scan.ts): a threshold filter
+ *    collects candidates into a buffer, testing 16 tokens at a time through the row's integer bits
+ *    (and the mask's words, a zero word skipping 32 tokens). The starting threshold comes from a
+ *    strided sample (the 8th largest of one token in `3 * keep / 8`, so about `3 * keep` tokens
+ *    pass; a pass that finds fewer than `keep` above it, ~0.6% of random rows, is redone from -inf), so the buffer rarely
+ *    fills; when it does, a quickselect keeps the best `keep` and raises the threshold. Without a
+ *    top-k, min-p bounds the buffer instead: tokens below the min-p cut of the running max (sample
+ *    max first) are skipped. The buffer ends up holding the top `keep` allowed tokens (ties: lowest
+ *    id first), hence the max logit M. Temperature is never applied to the row: only candidates are
+ *    weighed.
  * 3. **Filtering on candidates only.** Probabilities are `e_i = exp((x_i - M) / T)` over `Z = Σ e`. top-k
  *    keeps the first k in sorted order; min-p keeps `e_i >= min_p` (relative to the max prob, §2.5);
  *    top-p keeps i while the exclusive prefix sum `E_i <= top_p * Z` (the crossing token is kept, the
@@ -22,15 +28,17 @@
  *    `Z ∈ [S, S + (V - n) * exp((thr - M) / T)]` where S sums the buffer. A decision certified for
  *    both bounds (with a relative slack of 1e-9 for rounding) is the exact decision. Otherwise Z is
  *    computed with one exact pass, and if the kept set extends past the buffer, the scan is redone
- *    with a larger buffer. The result equals the dense reference semantics (see
- *    test/sampling/reference.ts and its property test).
+ *    with a larger buffer, or a dense path (two passes: weights and a histogram of them, then the
+ *    kept tokens) decides large kept sets. The result equals the dense reference semantics (see
+ *    test/sampling/reference.ts and its property tests).
  * 4. Kept tokens are renormalised and sampled by inversion in ascending token-id order
  *    ({@link LogitsPipeline.sample}) or, in deterministic mode, by SGLang's seeded Gumbel-max
  *    ({@link LogitsPipeline.sampleGumbel}).
  *
  * Greedy rows (`top_k <= 1`, which includes temperature < 1e-6) take the argmax of the edited logits
- * (lowest id on ties) and no temperature. All scratch buffers are owned by the pipeline and reused:
- * no allocation per row in steady state.
+ * (lowest id on ties) and no temperature. All scratch buffers are owned by the pipeline and reused,
+ * and hot calls pass no double arguments (V8 boxes them): the full pipeline allocates nothing per
+ * row in steady state (`npm run bench:sampling -- --alloc`).
  */
 
 import { expNonPositive } from './exp.js';

@@ -297,7 +297,7 @@ function argmaxMasked(bits: Int32Array, logits: Float32Array, mask: Int32Array):
 }
 
 /** Largest sampled values kept by {@link sampleLargest}. */
-export const SAMPLE_RANK = 16;
+export const SAMPLE_RANK = 8;
 
 /**
  * Fills `top[0..SAMPLE_RANK)` (ascending; -Infinity where the sample has fewer allowed tokens) with

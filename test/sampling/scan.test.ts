@@ -14,6 +14,7 @@ import {
   collectAboveMasked,
   flipFor,
   keyValue,
+  SAMPLE_RANK,
   sampleLargest,
   thresholdKey,
 } from '../../src/sampling/scan.js';
@@ -151,14 +152,14 @@ describe('argmaxRow', () => {
 describe('sampleLargest', () => {
   it('keeps the largest allowed values of runs of 16 tokens, one token in `stride`, ascending', () => {
     const row = Float32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000);
-    const top = new Float64Array(16);
+    const top = new Float64Array(SAMPLE_RANK);
     sampleLargest(row, undefined, 10, top);
     // runs of 16 every 160 tokens, from 80 rounded down to a multiple of 16
     const sampled = [...row.keys()]
       .filter((i) => i >= 80 && (i - 80) % 160 < 16)
       .map((i) => row[i]!)
       .sort((a, b) => a - b);
-    expect(Array.from(top)).toEqual(sampled.slice(-16));
+    expect(Array.from(top)).toEqual(sampled.slice(-SAMPLE_RANK));
     sampleLargest(row, new Int32Array(160), 10, top);
     expect(top.every((x) => x === Number.NEGATIVE_INFINITY)).toBe(true);
   });
@@ -208,7 +209,7 @@ describe('fused pipeline on large rows equals the dense reference', () => {
         (shape, json, masked, seed) => {
           const rng = new Xoshiro128(seed);
           const params = SamplingParams.from(json).normalize().verify(V);
-          const stride = Math.floor((3 * (Math.min(params.top_k, 4032) + 64)) / 16);
+          const stride = Math.floor((3 * (Math.min(params.top_k, 4032) + 64)) / SAMPLE_RANK);
           const row = shapes[shape]!(rng, stride);
           const state = {
             outputIds: Array.from({ length: 20 }, () => rng.nextUint32() % V),
