@@ -62,6 +62,8 @@ export interface LowerOptions {
   propertyOrder?: PropertyOrder;
 }
 
+const QUOTE = literal('"');
+
 /** Deepest nesting generated when indenting (indentation needs one rule per depth). */
 export const MAX_INDENT_DEPTH = 32;
 /** Cap on the states of one object's property chain (property count × count bound × obligations). */
@@ -86,27 +88,40 @@ function makeLayout(options: LowerOptions): Layout {
   if (w === 'any' || w === undefined) {
     const wsChar = byteSet([0x20, 0x20, 0x09, 0x0a, 0x0d, 0x0d]);
     const ws = options.maxWhitespace === undefined ? star(wsChar) : repeat(wsChar, 0, options.maxWhitespace);
+    // Built once per grammar: the same expressions are shared by every object and array.
+    const objOpen = seq(literal('{'), ws);
+    const objClose = seq(ws, literal('}'));
+    const arrOpen = seq(literal('['), ws);
+    const arrClose = seq(ws, literal(']'));
+    const itemSep = seq(ws, literal(','), ws);
     return {
-      objOpen: () => seq(literal('{'), ws),
-      objClose: () => seq(ws, literal('}')),
-      arrOpen: () => seq(literal('['), ws),
-      arrClose: () => seq(ws, literal(']')),
+      objOpen: () => objOpen,
+      objClose: () => objClose,
+      arrOpen: () => arrOpen,
+      arrClose: () => arrClose,
       emptyObject: seq(literal('{'), ws, literal('}')),
       emptyArray: seq(literal('['), ws, literal(']')),
-      itemSep: () => seq(ws, literal(','), ws),
+      itemSep: () => itemSep,
       keySep: seq(ws, literal(':'), ws),
       indented: false,
     };
   }
   if (w === 'compact') {
+    const [objOpen, objClose, arrOpen, arrClose, itemSep] = ['{', '}', '[', ']', ','].map(literal) as [
+      Expr,
+      Expr,
+      Expr,
+      Expr,
+      Expr,
+    ];
     return {
-      objOpen: () => literal('{'),
-      objClose: () => literal('}'),
-      arrOpen: () => literal('['),
-      arrClose: () => literal(']'),
+      objOpen: () => objOpen,
+      objClose: () => objClose,
+      arrOpen: () => arrOpen,
+      arrClose: () => arrClose,
       emptyObject: literal('{}'),
       emptyArray: literal('[]'),
-      itemSep: () => literal(','),
+      itemSep: () => itemSep,
       keySep: literal(':'),
       indented: false,
     };
@@ -114,33 +129,47 @@ function makeLayout(options: LowerOptions): Layout {
   const indent = w.indent;
   const [item, key] = w.separators ?? (indent === undefined ? [', ', ': '] : [',', ': ']);
   const nl = (d: number): string => (indent === undefined ? '' : `\n${' '.repeat(indent * d)}`);
+  const memo = new Map<string, Expr>();
+  const lit = (text: string): Expr => {
+    let e = memo.get(text);
+    if (!e) {
+      e = literal(text);
+      memo.set(text, e);
+    }
+    return e;
+  };
   return {
-    objOpen: (d) => literal(`{${nl(d + 1)}`),
-    objClose: (d) => literal(`${nl(d)}}`),
-    arrOpen: (d) => literal(`[${nl(d + 1)}`),
-    arrClose: (d) => literal(`${nl(d)}]`),
+    objOpen: (d) => lit(`{${nl(d + 1)}`),
+    objClose: (d) => lit(`${nl(d)}}`),
+    arrOpen: (d) => lit(`[${nl(d + 1)}`),
+    arrClose: (d) => lit(`${nl(d)}]`),
     emptyObject: literal('{}'),
     emptyArray: literal('[]'),
-    itemSep: (d) => literal(`${item}${nl(d + 1)}`),
+    itemSep: (d) => lit(`${item}${nl(d + 1)}`),
     keySep: literal(key),
     indented: indent !== undefined,
   };
 }
 
-/** True if the expression, as a tree (what the engine's NFA construction walks), has more than `limit` nodes. */
+/** Tree sizes (capped) per expression, shared across grammars: expressions are immutable and reused. */
+const treeSizes = new WeakMap<Expr, number>();
+const SIZE_CAP = 1 << 24;
+
+/** The number of nodes of the expression as a tree (what the engine's NFA construction walks), capped. */
+function treeSize(e: Expr): number {
+  const known = treeSizes.get(e);
+  if (known !== undefined) return known;
+  let n = 1;
+  if (e.kind === 'seq' || e.kind === 'alt' || e.kind === 'and') for (const i of e.items) n += treeSize(i);
+  else if (e.kind === 'repeat') n += treeSize(e.item) * Math.max(1, e.max === Infinity ? e.min + 1 : e.max);
+  n = Math.min(n, SIZE_CAP);
+  treeSizes.set(e, n);
+  return n;
+}
+
+/** True if the expression, as a tree, has more than `limit` nodes. */
 function exceeds(e: Expr, limit: number): boolean {
-  let count = 0;
-  const stack: Array<[Expr, number]> = [[e, 1]];
-  while (stack.length > 0) {
-    const [x, times] = stack.pop()!;
-    count += times;
-    if (count > limit) return true;
-    if (x.kind === 'seq' || x.kind === 'alt' || x.kind === 'and')
-      for (const i of x.items) stack.push([i, times]);
-    else if (x.kind === 'repeat')
-      stack.push([x.item, times * Math.max(1, x.max === Infinity ? x.min + 1 : x.max)]);
-  }
-  return false;
+  return treeSize(e) > limit;
 }
 
 /** A regular expression's DFA and its complement within all JSON string contents. */
@@ -183,6 +212,19 @@ function patternComplement(pattern: string): Expr {
 function complementPlainNumber(e: Expr): Expr {
   plainNumberDfa ??= exprToDfa(PLAIN_NUMBER_TEXT);
   return complementWithin(e, plainNumberDfa);
+}
+
+const regionCache = new Map<string, boolean>();
+/** Whether no key matches exactly the patterns in `mask` (cached by pattern list and mask). */
+function regionIsEmpty(patterns: Array<[string, unknown]>, mask: number, parts: Expr[]): boolean {
+  const key = `${mask}\0${patterns.map(([p]) => p).join('\0')}`;
+  let empty = regionCache.get(key);
+  if (empty === undefined) {
+    empty = isEmptyLanguage(and(...parts));
+    if (regionCache.size > 4096) regionCache.clear();
+    regionCache.set(key, empty);
+  }
+  return empty;
 }
 
 function isEmptyLanguage(e: Expr): boolean {
@@ -260,8 +302,7 @@ export class Lowerer {
     if (u.true) parts.push(literal('true'));
     if (u.false) parts.push(literal('false'));
     for (const f of u.number) parts.push(this.boxed(f, () => this.lowerNumber(f)));
-    for (const f of u.string)
-      parts.push(this.boxed(f, () => seq(literal('"'), this.stringContent(f), literal('"'))));
+    for (const f of u.string) parts.push(this.boxed(f, () => seq(QUOTE, this.stringContent(f), QUOTE)));
     for (const f of u.array) parts.push(this.lowerArray(f, d));
     for (const f of u.object) parts.push(this.lowerObject(f, d));
     return alt(...parts);
@@ -284,7 +325,7 @@ export class Lowerer {
     const key = `any:${this.depthKey(d)}`;
     return this.rule(key, 'any_value', () => {
       const value = (): Expr => this.anyValue(d + 1);
-      const string = seq(literal('"'), star(ANY_CHAR_UNIT), literal('"'));
+      const string = seq(QUOTE, star(ANY_CHAR_UNIT), QUOTE);
       const member = seq(string, this.layout.keySep, value());
       const sep = this.layout.itemSep(d);
       const object = alt(
@@ -473,7 +514,7 @@ export class Lowerer {
     }
     for (const s of u.string) {
       if (!s.values) fail();
-      domain.push(...s.values!.map((v) => seq(literal('"'), stringContentLiteral(v), literal('"'))));
+      domain.push(...s.values!.map((v) => seq(QUOTE, stringContentLiteral(v), QUOTE)));
     }
     if (domain.length > 8) fail();
     const L = this.layout;
@@ -526,7 +567,7 @@ export class Lowerer {
       if (node.kind === 'union' && isNothing(node)) return NOTHING;
       const value = this.lower(node, d + 1);
       if (value.kind === 'nothing') return NOTHING;
-      return seq(literal('"'), stringContentLiteral(name), literal('"'), L.keySep, value);
+      return seq(QUOTE, stringContentLiteral(name), QUOTE, L.keySep, value);
     });
     for (const r of required) if (members[index.get(r)!]!.kind === 'nothing') return NOTHING;
     const extra = this.additionalMember(f, names, d);
@@ -628,7 +669,7 @@ export class Lowerer {
       if (key.kind === 'nothing' || (value.kind === 'union' && isNothing(value))) return NOTHING;
       const v = this.lower(value, d + 1);
       if (v.kind === 'nothing') return NOTHING;
-      return seq(literal('"'), key, literal('"'), this.layout.keySep, v);
+      return seq(QUOTE, key, QUOTE, this.layout.keySep, v);
     };
     const patterns = f.patternProperties;
     if (patterns.length === 0) return member(keyBase, f.additional);
@@ -654,8 +695,10 @@ export class Lowerer {
           schemas.push(s);
         } else keyParts.push(complements[i]!);
       });
+      // Emptiness of the region itself (cached per pattern set); keyBase only removes finitely many names,
+      // and a region left empty by it just matches nothing.
+      if (mask !== 0 && regionIsEmpty(patterns, mask, keyParts.slice(1))) continue;
       const key = and(...keyParts);
-      if (mask !== 0 && isEmptyLanguage(key)) continue;
       parts.push(member(key, mask === 0 ? f.additional : intersectAll(schemas)));
     }
     return alt(...parts);

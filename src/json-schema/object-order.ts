@@ -23,7 +23,7 @@
 import { alt, EMPTY, type Expr, NOTHING, seq, star } from '../engine/ir.js';
 
 /** Objects with at most this many declared names track all of them (no declared key is repeated). */
-export const TRACK_ALL_UP_TO = 6;
+export const TRACK_ALL_UP_TO = 3;
 /** Budget of states (grammar rules) for one object facet in any order; beyond it, the declared order. */
 export const MAX_OBJECT_ORDER_STATES = 512;
 
@@ -51,7 +51,9 @@ export type ShareRule = (key: string, build: () => Expr) => Expr;
  * Expression nodes one member may cost across all the state rules it is copied into; a bigger member becomes a
  * rule of its own (one Earley completion per use instead of a larger grammar).
  */
-const COPY_BUDGET = 4000;
+const COPY_BUDGET = 400;
+/** A state's expression up to this many tree nodes is inlined into the states before it. */
+const INLINE_STATE_LIMIT = 60;
 
 const bitsFor = (n: number): number => 2 ** n;
 
@@ -133,11 +135,19 @@ export function anyOrderMembers(
       if (k < order.length && isAlive(s, k + 1)) out.push(seq(lead, member[order[k]!]!, rest(s, k + 1)));
       return out;
     };
-    // rest(s, k): after at least one member, in state (s, k).
-    const rest = (s: number, k: number): Expr =>
-      share(`${o}:${k}:${s}`, () =>
-        seq(loop, alt(k === order.length && final(s) ? EMPTY : NOTHING, ...next(s, k, sep))),
-      );
+    // rest(s, k): after at least one member, in state (s, k). States form a DAG (s and k only grow), so a
+    // small state is inlined into its predecessors (one rule, DFA steps only) and a large one is shared.
+    const memo = new Map<number, Expr>();
+    const rest = (s: number, k: number): Expr => {
+      const at = k * full + s;
+      let e = memo.get(at);
+      if (!e) {
+        const body = seq(loop, alt(k === order.length && final(s) ? EMPTY : NOTHING, ...next(s, k, sep)));
+        e = large(body, INLINE_STATE_LIMIT) ? share(`${o}:${k}:${s}`, () => body) : body;
+        memo.set(at, e);
+      }
+      return e;
+    };
     if (!isAlive(0, 0)) return NOTHING;
     return alt(free.kind === 'nothing' ? NOTHING : seq(free, rest(0, 0)), ...next(0, 0, EMPTY));
   });

@@ -6,8 +6,8 @@
  */
 import {
   alt,
+  EMPTY,
   type Expr,
-  literal,
   MAX_CODE_POINT,
   normalizeRanges,
   repeat,
@@ -27,9 +27,28 @@ export function stringContentOfLength(min: number, max: number): Expr {
     : repeat(ANY_CHAR_UNIT, min, max);
 }
 
+const charCache = new Map<number, Expr>();
+/** One char unit decoding to exactly `cp` (cached: property names repeat the same few characters). */
+function charUnit(cp: number): Expr {
+  let e = charCache.get(cp);
+  if (!e) {
+    e = jsonStringCharExpr([cp, cp]);
+    if (charCache.size > 65536) charCache.clear();
+    charCache.set(cp, e);
+  }
+  return e;
+}
+
+const literalCache = new Map<string, Expr>();
 /** String content whose decoded value is exactly `value`, in every spelling (lone surrogates never match). */
 export function stringContentLiteral(value: string): Expr {
-  return seq(...[...value].map((ch) => jsonStringCharExpr([ch.codePointAt(0)!, ch.codePointAt(0)!])));
+  let e = literalCache.get(value);
+  if (!e) {
+    e = seq(...[...value].map((ch) => charUnit(ch.codePointAt(0)!)));
+    if (literalCache.size > 16384) literalCache.clear();
+    literalCache.set(value, e);
+  }
+  return e;
 }
 
 const exceptCache = new Map<string, Expr>();
@@ -51,6 +70,19 @@ function charUnitExcept(cps: number[]): Expr {
  * expression stays linear in the total length of the excluded strings).
  */
 export function stringContentExcluding(excluded: readonly string[]): Expr {
+  const key = JSON.stringify(excluded);
+  let e = excludingCache.get(key);
+  if (!e) {
+    e = excludingTrie(excluded);
+    if (excludingCache.size > 4096) excludingCache.clear();
+    excludingCache.set(key, e);
+  }
+  return e;
+}
+
+const excludingCache = new Map<string, Expr>();
+
+function excludingTrie(excluded: readonly string[]): Expr {
   interface TrieNode {
     end: boolean;
     children: Map<number, TrieNode>;
@@ -72,8 +104,8 @@ export function stringContentExcluding(excluded: readonly string[]): Expr {
   const anyRest = star(ANY_CHAR_UNIT);
   const build = (n: TrieNode): Expr => {
     const parts: Expr[] = [seq(charUnitExcept([...n.children.keys()]), anyRest)];
-    if (!n.end) parts.push(literal(''));
-    for (const [cp, child] of n.children) parts.push(seq(jsonStringCharExpr([cp, cp]), build(child)));
+    if (!n.end) parts.push(EMPTY);
+    for (const [cp, child] of n.children) parts.push(seq(charUnit(cp), build(child)));
     return alt(...parts);
   };
   return build(root);

@@ -145,17 +145,18 @@ describe('keywords by draft (the spec, where ajv differs)', () => {
     }
   });
   it('keywords introduced by later drafts are unknown (ignored) in older ones', () => {
-    const d4 = 'http://json-schema.org/draft-04/schema#';
-    const d7 = 'http://json-schema.org/draft-07/schema#';
-    const cond = { if: { required: ['a'] }, then: { required: ['b'] }, const: { a: 1 } };
-    expect(accepts(compileSchema({ $schema: d4, ...cond }), '{"a": 2}')).toBe(true);
-    expect(accepts(compileSchema({ $schema: d7, ...cond }), '{"a": 2}')).toBe(false);
-    expect(accepts(compileSchema({ $schema: d7, if: cond.if, then: cond.then }), '{"a": 2}')).toBe(false);
-    expect(accepts(compileSchema({ $schema: d7, if: cond.if, then: cond.then }), '{"a": 2, "b": 0}')).toBe(
-      true,
-    );
+    const d4 = '"$schema": "http://json-schema.org/draft-04/schema#"';
+    const d7 = '"$schema": "http://json-schema.org/draft-07/schema#"';
+    const cond = '"if": {"required": ["a"]}, "then": {"required": ["b"]}';
+    const withConst = `${cond}, "const": {"a": 1}`;
+    expect(accepts(compileSchema(`{${d4}, ${withConst}}`), '{"a": 2}')).toBe(true);
+    expect(accepts(compileSchema(`{${d7}, ${withConst}}`), '{"a": 2}')).toBe(false);
+    expect(accepts(compileSchema(`{${d7}, ${cond}}`), '{"a": 2}')).toBe(false);
+    expect(accepts(compileSchema(`{${d7}, ${cond}}`), '{"a": 2, "b": 0}')).toBe(true);
     const dep = { dependentRequired: { a: ['b'] } };
-    expect(accepts(compileSchema({ $schema: d7, ...dep }), '{"a": 2}')).toBe(true);
+    expect(
+      accepts(compileSchema({ $schema: 'http://json-schema.org/draft-07/schema#', ...dep }), '{"a": 2}'),
+    ).toBe(true);
     expect(accepts(compileSchema(dep), '{"a": 2}')).toBe(false);
   });
 });
