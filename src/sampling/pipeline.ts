@@ -14,12 +14,12 @@
  *    collects candidates into a buffer, testing 16 tokens at a time through the row's integer bits
  *    (and the mask's words, a zero word skipping 32 tokens). The starting threshold comes from a
  *    strided sample (the 8th largest of one token in `3 * keep / 8`, so about `3 * keep` tokens
- *    pass; a pass that finds fewer than `keep` above it, ~0.6% of random rows, is redone from -inf), so the buffer rarely
- *    fills; when it does, a quickselect keeps the best `keep` and raises the threshold. Without a
- *    top-k, min-p bounds the buffer instead: tokens below the min-p cut of the running max (sample
- *    max first) are skipped. The buffer ends up holding the top `keep` allowed tokens (ties: lowest
- *    id first), hence the max logit M. Temperature is never applied to the row: only candidates are
- *    weighed.
+ *    pass; a pass that finds fewer than `keep` above it, ~0.6% of random rows, is redone from
+ *    -inf), so the buffer rarely fills; when it does, a quickselect keeps the best `keep` and
+ *    raises the threshold. Without a top-k, min-p bounds the buffer instead: tokens below the
+ *    min-p cut of the running max (sample max first) are skipped. The buffer ends up holding the
+ *    top `keep` allowed tokens (ties: lowest id first), hence the max logit M. Temperature is never
+ *    applied to the row: only candidates are weighed.
  * 3. **Filtering on candidates only.** Probabilities are `e_i = exp((x_i - M) / T)` over `Z = Σ e`. top-k
  *    keeps the first k in sorted order; min-p keeps `e_i >= min_p` (relative to the max prob, §2.5);
  *    top-p keeps i while the exclusive prefix sum `E_i <= top_p * Z` (the crossing token is kept, the
