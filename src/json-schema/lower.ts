@@ -151,25 +151,23 @@ function makeLayout(options: LowerOptions): Layout {
   };
 }
 
-/** Tree sizes (capped) per expression, shared across grammars: expressions are immutable and reused. */
-const treeSizes = new WeakMap<Expr, number>();
-const SIZE_CAP = 1 << 24;
-
-/** The number of nodes of the expression as a tree (what the engine's NFA construction walks), capped. */
-function treeSize(e: Expr): number {
-  const known = treeSizes.get(e);
-  if (known !== undefined) return known;
-  let n = 1;
-  if (e.kind === 'seq' || e.kind === 'alt' || e.kind === 'and') for (const i of e.items) n += treeSize(i);
-  else if (e.kind === 'repeat') n += treeSize(e.item) * Math.max(1, e.max === Infinity ? e.min + 1 : e.max);
-  n = Math.min(n, SIZE_CAP);
-  treeSizes.set(e, n);
-  return n;
-}
-
-/** True if the expression, as a tree, has more than `limit` nodes. */
+/**
+ * True if the expression, as a tree (what the engine's NFA construction walks), has more than `limit` nodes.
+ * Stops as soon as the limit is passed (callers ask about large, freshly flattened expressions).
+ */
 function exceeds(e: Expr, limit: number): boolean {
-  return treeSize(e) > limit;
+  let count = 0;
+  const stack: Array<[Expr, number]> = [[e, 1]];
+  while (stack.length > 0) {
+    const [x, times] = stack.pop()!;
+    count += times;
+    if (count > limit) return true;
+    if (x.kind === 'seq' || x.kind === 'alt' || x.kind === 'and')
+      for (const i of x.items) stack.push([i, times]);
+    else if (x.kind === 'repeat')
+      stack.push([x.item, times * Math.max(1, x.max === Infinity ? x.min + 1 : x.max)]);
+  }
+  return false;
 }
 
 /** A regular expression's DFA and its complement within all JSON string contents. */
