@@ -233,8 +233,11 @@ function argmaxPlain(bits: Int32Array, logits: Float32Array): number {
           best = j;
         }
       }
-      key = keyOfBits(bits[best]!);
-      flip = flipFor(key);
+      // a hit block may hold no new maximum (NaN, -0 against +0, a masked token): keep the key then
+      if (best >= 0) {
+        key = keyOfBits(bits[best]!);
+        flip = flipFor(key);
+      }
     }
   }
   for (; i < v; i++) {
@@ -289,8 +292,11 @@ function argmaxMasked(bits: Int32Array, logits: Float32Array, mask: Int32Array):
           best = j;
         }
       }
-      key = keyOfBits(bits[best]!);
-      flip = flipFor(key);
+      // a hit block may hold no new maximum (NaN, -0 against +0, a masked token): keep the key then
+      if (best >= 0) {
+        key = keyOfBits(bits[best]!);
+        flip = flipFor(key);
+      }
     }
   }
   return best;

@@ -57,8 +57,10 @@ const maskFor = (length: number, seed: number): Int32Array => {
   const rng = new Xoshiro128(seed);
   const mask = new Int32Array(Math.ceil(length / 32));
   for (let w = 0; w < mask.length; w++) {
-    const kind = rng.nextUint32() % 4; // empty, full and mixed words
-    mask[w] = kind === 0 ? 0 : kind === 1 ? -1 : rng.nextUint32() | 0;
+    // empty, full, mixed and single-token words (a word's first 16 tokens often all masked)
+    const kind = rng.nextUint32() % 5;
+    mask[w] =
+      kind === 0 ? 0 : kind === 1 ? -1 : kind === 2 ? rng.nextUint32() | 0 : 1 << (rng.nextUint32() % 32);
   }
   return mask;
 };
@@ -146,6 +148,19 @@ describe('argmaxRow', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('regressions', () => {
+  it('argmax finds the max after a first hit block with no allowed or comparable token', () => {
+    // server regex case: 296 tokens, only the digits 48..57 allowed, all logits negative
+    const row = Float32Array.from({ length: 296 }, (_, i) => -5 - (i % 7) / 3);
+    const mask = new Int32Array(10);
+    for (let t = 48; t <= 57; t++) mask[t >>> 5]! |= 1 << (t & 31);
+    expect(argmaxRow(bitsOf(row), row, mask)).toBe(49); // -5 at 49 and 56: the lowest id
+    const nans = Float32Array.from({ length: 40 }, (_, i) => (i < 16 ? Number.NaN : i === 30 ? 2 : 1));
+    expect(argmaxRow(bitsOf(nans), nans, undefined)).toBe(30);
+    expect(argmaxRow(bitsOf(nans), nans, Int32Array.of(-1, -1))).toBe(30);
   });
 });
 
