@@ -18,7 +18,7 @@ export interface MaskRow {
  *
  * Masks are computed into pooled row arrays (`scratchRow`), which become the row's `content` when staged; rows
  * staged by one fill are written by `flush` with one `pwritev` per run of consecutive rows, straight from those
- * arrays (no copy into a contiguous mirror).
+ * arrays.
  */
 export class SharedMaskBuffer {
   /** What the sidecar last wrote into each file row; null when unknown. */
