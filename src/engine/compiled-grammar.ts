@@ -4,6 +4,7 @@
  */
 import { DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, GrammarTables } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
+import { loopTailRecursion } from './tail-recursion.js';
 import { type TokenIdSet, tokenIdSetOf, tokensWithMarkerByte, usesTokenIds } from './token-ids.js';
 import {
   type EngineTokenizer,
@@ -43,7 +44,8 @@ export class CompiledGrammar {
     tokenizer: EngineTokenizer | null,
     options: { limits?: GrammarLimits; warnings?: readonly string[] } = {},
   ): CompiledGrammar {
-    const tables = new GrammarTables(grammar, options.limits ?? DEFAULT_GRAMMAR_LIMITS);
+    // Right-recursive rules (XGrammar-style string bodies) run as loops: same language, cacheable masks.
+    const tables = new GrammarTables(loopTailRecursion(grammar), options.limits ?? DEFAULT_GRAMMAR_LIMITS);
     return new CompiledGrammar(grammar, tables, tokenizer, options.warnings ?? []);
   }
 
