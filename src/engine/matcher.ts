@@ -277,6 +277,7 @@ export class GrammarMatcher {
     let nUncertain = 0;
     let sources = 0;
     let guarded = false;
+    let written = false;
     for (let i = from; i < to; i++) {
       const g = p.stateAt(i);
       if (!t.hasBytes[g]) continue;
@@ -287,9 +288,12 @@ export class GrammarMatcher {
       this.stateStamp[g] = stamp;
       const set = this.compiled.tokenSet(g);
       if (set.acceptedBits) {
-        const bits = set.acceptedBits;
-        for (let w = 0; w < bits.length; w++) out[base + w]! |= bits[w]!;
+        // The row is still all zeros before the first set: a copy (memcpy) instead of a 4k-word OR loop.
+        if (written) orWords(out, base, set.acceptedBits);
+        else out.set(set.acceptedBits, base);
+        written = true;
       } else {
+        written ||= set.acceptedList!.length > 0;
         const list = set.acceptedList!;
         for (let k = 0; k < list.length; k++) {
           const tok = list[k]!;
@@ -425,4 +429,10 @@ function decodeCompleteUtf8(bytes: Uint8Array): string {
     if (need > cont) end = i;
   }
   return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
+/** `out[base + w] |= bits[w]` for every word of `bits`. */
+function orWords(out: Int32Array, base: number, bits: Int32Array): void {
+  const n = bits.length;
+  for (let w = 0; w < n; w++) out[base + w]! |= bits[w]!;
 }
