@@ -24,12 +24,13 @@ export function loopTailRecursion(grammar: Grammar): Grammar {
 /** `body` of rule `r` as a loop, or null if it is not right-linear in `r` (or not recursive at all). */
 function asLoop(body: Expr, r: number): Expr | null {
   const alternatives = body.kind === 'alt' ? body.items : [body];
+  if (!alternatives.some((a) => isSelfRef(a.kind === 'seq' ? a.items[a.items.length - 1] : a, r)))
+    return null;
   const prefixes: Expr[] = [];
   const bases: Expr[] = [];
   for (const a of alternatives) {
     const items = a.kind === 'seq' ? a.items : [a];
-    const last = items[items.length - 1];
-    if (last?.kind === 'ref' && last.rule === r) {
+    if (isSelfRef(items[items.length - 1], r)) {
       const prefix = items.slice(0, -1);
       if (prefix.some((e) => mentions(e, r))) return null;
       prefixes.push(seq(...prefix));
@@ -43,7 +44,12 @@ function asLoop(body: Expr, r: number): Expr | null {
   return seq(star(alt(...prefixes)), alt(...bases));
 }
 
+function isSelfRef(e: Expr | undefined, r: number): boolean {
+  return e?.kind === 'ref' && e.rule === r;
+}
+
 function mentions(e: Expr, r: number): boolean {
+  if (refFree(e)) return false;
   switch (e.kind) {
     case 'ref':
       return e.rule === r;
@@ -55,5 +61,31 @@ function mentions(e: Expr, r: number): boolean {
       return mentions(e.item, r);
     default:
       return false;
+  }
+}
+
+/**
+ * Front ends share constant sub-expressions (a JSON string character, a format) across rules and schemas, so
+ * "contains no rule reference" is memoised per expression object (expressions are immutable).
+ */
+const refFreeCache = new WeakMap<Expr, boolean>();
+
+function refFree(e: Expr): boolean {
+  switch (e.kind) {
+    case 'ref':
+      return false;
+    case 'seq':
+    case 'alt':
+    case 'and':
+    case 'repeat': {
+      let known = refFreeCache.get(e);
+      if (known === undefined) {
+        known = e.kind === 'repeat' ? refFree(e.item) : e.items.every(refFree);
+        refFreeCache.set(e, known);
+      }
+      return known;
+    }
+    default:
+      return true;
   }
 }
