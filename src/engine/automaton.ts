@@ -30,25 +30,45 @@ function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
  */
 export class Nfa {
   size = 0;
-  epsHead: Int32Array = new Int32Array(64);
-  byteHead: Int32Array = new Int32Array(64);
-  refHead: Int32Array = new Int32Array(64);
+  epsHead: Int32Array;
+  byteHead: Int32Array;
+  refHead: Int32Array;
   epsCount = 0;
-  epsTo: Int32Array = new Int32Array(64);
-  epsNext: Int32Array = new Int32Array(64);
+  epsTo: Int32Array;
+  epsNext: Int32Array;
   byteCount = 0;
-  byteLo: Int32Array = new Int32Array(64);
-  byteHi: Int32Array = new Int32Array(64);
-  byteTo: Int32Array = new Int32Array(64);
-  byteNext: Int32Array = new Int32Array(64);
+  byteLo: Int32Array;
+  byteHi: Int32Array;
+  byteTo: Int32Array;
+  byteNext: Int32Array;
   refCount = 0;
-  refRule: Int32Array = new Int32Array(16);
-  refTo: Int32Array = new Int32Array(16);
-  refNext: Int32Array = new Int32Array(16);
+  refRule: Int32Array;
+  refTo: Int32Array;
+  refNext: Int32Array;
   /** Name of the rule being built, for error messages. */
   ruleName = '';
 
-  constructor(readonly maxStates: number) {}
+  /**
+   * `capacity`: initial room for states and edges (a whole grammar's NFA starts larger than a sub-expression's,
+   * sparing the repeated small allocations of growing from a few dozen entries).
+   */
+  constructor(
+    readonly maxStates: number,
+    capacity = 64,
+  ) {
+    this.epsHead = new Int32Array(capacity);
+    this.byteHead = new Int32Array(capacity);
+    this.refHead = new Int32Array(capacity);
+    this.epsTo = new Int32Array(capacity);
+    this.epsNext = new Int32Array(capacity);
+    this.byteLo = new Int32Array(2 * capacity);
+    this.byteHi = new Int32Array(2 * capacity);
+    this.byteTo = new Int32Array(2 * capacity);
+    this.byteNext = new Int32Array(2 * capacity);
+    this.refRule = new Int32Array(Math.max(16, capacity >> 2));
+    this.refTo = new Int32Array(Math.max(16, capacity >> 2));
+    this.refNext = new Int32Array(Math.max(16, capacity >> 2));
+  }
 
   newState(): number {
     if (this.size >= this.maxStates) {

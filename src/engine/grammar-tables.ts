@@ -109,7 +109,7 @@ export class GrammarTables {
     this.ruleNames = grammar.rules.map((r) => r.name);
     this.root = grammar.root;
     this.maxDfaStates = limits.maxDfaStates;
-    const nfa = new Nfa(limits.maxNfaStates);
+    const nfa = new Nfa(limits.maxNfaStates, 4096);
     this.nfa = nfa;
     this.nfaStart = new Int32Array(numRules);
     this.nfaEnd = new Int32Array(numRules);
