@@ -105,6 +105,13 @@ describe('lookahead assertions on strings', () => {
     expect(accepts(clash, 'xyr', 'xgrammar')).toBe(true);
   });
 
+  it('has an explicit limit on the ways a rule can match the empty string under different assertions', () => {
+    const names = Array.from({ length: 70 }, (_, i) => `a${i}`);
+    const ebnf = `root ::= r "x"\nr ::= ${names.join(' | ')}\n${names.map((n, i) => `${n} ::= "y"* (= "${String.fromCharCode(65 + (i % 26))}${i}")`).join('\n')}`;
+    expect(() => compile(ebnf)).toThrow(/more than 64 ways to match the empty string/);
+    expect(() => compile(ebnf, 'xgrammar')).not.toThrow();
+  });
+
   it('reports a recursive assertion instead of approximating it', () => {
     expect(() => compile('root ::= a b\na ::= "x" (= b)\nb ::= "(" b? ")"')).toThrow(GrammarError);
     expect(() => compile('root ::= a b\na ::= "x" (= b)\nb ::= "(" b? ")"')).toThrow(/recursively/);
