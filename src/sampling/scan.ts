@@ -58,6 +58,31 @@ export function keyValue(key: number): number {
 }
 
 /**
+ * True if one of the 16 tokens from `b` has its bits, xor `flip`, above `key`: the integer pre-test that lets a
+ * scan skip a whole block (one cache line) with no float compare. Small enough for V8 to inline.
+ */
+function anyAbove16(bits: Int32Array, b: number, flip: number, key: number): boolean {
+  return (
+    (bits[b]! ^ flip) > key ||
+    (bits[b + 1]! ^ flip) > key ||
+    (bits[b + 2]! ^ flip) > key ||
+    (bits[b + 3]! ^ flip) > key ||
+    (bits[b + 4]! ^ flip) > key ||
+    (bits[b + 5]! ^ flip) > key ||
+    (bits[b + 6]! ^ flip) > key ||
+    (bits[b + 7]! ^ flip) > key ||
+    (bits[b + 8]! ^ flip) > key ||
+    (bits[b + 9]! ^ flip) > key ||
+    (bits[b + 10]! ^ flip) > key ||
+    (bits[b + 11]! ^ flip) > key ||
+    (bits[b + 12]! ^ flip) > key ||
+    (bits[b + 13]! ^ flip) > key ||
+    (bits[b + 14]! ^ flip) > key ||
+    (bits[b + 15]! ^ flip) > key
+  );
+}
+
+/**
  * Appends `(i, logits[i])` for every `i` in `[from, to)` with `logits[i] > keyValue(key)` (NaN
  * never) to `ids`/`vals` from position `n`, stopping at a block boundary once `n >= limit` (so the
  * caller keeps 16 free slots above `limit`). Returns the next index to scan; the new count goes to
@@ -82,24 +107,7 @@ export function collectAbove(
   const thr = f32[0]!;
   let i = from;
   for (; i + 16 <= to && n < limit; i += 16) {
-    if (
-      (bits[i]! ^ flip) > key ||
-      (bits[i + 1]! ^ flip) > key ||
-      (bits[i + 2]! ^ flip) > key ||
-      (bits[i + 3]! ^ flip) > key ||
-      (bits[i + 4]! ^ flip) > key ||
-      (bits[i + 5]! ^ flip) > key ||
-      (bits[i + 6]! ^ flip) > key ||
-      (bits[i + 7]! ^ flip) > key ||
-      (bits[i + 8]! ^ flip) > key ||
-      (bits[i + 9]! ^ flip) > key ||
-      (bits[i + 10]! ^ flip) > key ||
-      (bits[i + 11]! ^ flip) > key ||
-      (bits[i + 12]! ^ flip) > key ||
-      (bits[i + 13]! ^ flip) > key ||
-      (bits[i + 14]! ^ flip) > key ||
-      (bits[i + 15]! ^ flip) > key
-    ) {
+    if (anyAbove16(bits, i, flip, key)) {
       for (let j = i; j < i + 16; j++) {
         const x = logits[j]!;
         if (x > thr) {
@@ -153,27 +161,7 @@ export function collectAboveMasked(
     if (word === 0) continue;
     const end = Math.min(i + 32, to);
     for (let b = i; b < end; b += 16) {
-      if (
-        b + 16 <= end &&
-        !(
-          (bits[b]! ^ flip) > key ||
-          (bits[b + 1]! ^ flip) > key ||
-          (bits[b + 2]! ^ flip) > key ||
-          (bits[b + 3]! ^ flip) > key ||
-          (bits[b + 4]! ^ flip) > key ||
-          (bits[b + 5]! ^ flip) > key ||
-          (bits[b + 6]! ^ flip) > key ||
-          (bits[b + 7]! ^ flip) > key ||
-          (bits[b + 8]! ^ flip) > key ||
-          (bits[b + 9]! ^ flip) > key ||
-          (bits[b + 10]! ^ flip) > key ||
-          (bits[b + 11]! ^ flip) > key ||
-          (bits[b + 12]! ^ flip) > key ||
-          (bits[b + 13]! ^ flip) > key ||
-          (bits[b + 14]! ^ flip) > key ||
-          (bits[b + 15]! ^ flip) > key
-        )
-      ) {
+      if (b + 16 <= end && !anyAbove16(bits, b, flip, key)) {
         continue;
       }
       const blockEnd = Math.min(b + 16, end);
@@ -208,24 +196,7 @@ function argmaxPlain(bits: Int32Array, logits: Float32Array): number {
   let flip = flipFor(key);
   let i = 0;
   for (; i + 16 <= v; i += 16) {
-    if (
-      (bits[i]! ^ flip) > key ||
-      (bits[i + 1]! ^ flip) > key ||
-      (bits[i + 2]! ^ flip) > key ||
-      (bits[i + 3]! ^ flip) > key ||
-      (bits[i + 4]! ^ flip) > key ||
-      (bits[i + 5]! ^ flip) > key ||
-      (bits[i + 6]! ^ flip) > key ||
-      (bits[i + 7]! ^ flip) > key ||
-      (bits[i + 8]! ^ flip) > key ||
-      (bits[i + 9]! ^ flip) > key ||
-      (bits[i + 10]! ^ flip) > key ||
-      (bits[i + 11]! ^ flip) > key ||
-      (bits[i + 12]! ^ flip) > key ||
-      (bits[i + 13]! ^ flip) > key ||
-      (bits[i + 14]! ^ flip) > key ||
-      (bits[i + 15]! ^ flip) > key
-    ) {
+    if (anyAbove16(bits, i, flip, key)) {
       for (let j = i; j < i + 16; j++) {
         const x = logits[j]!;
         if (x > max) {
@@ -261,27 +232,7 @@ function argmaxMasked(bits: Int32Array, logits: Float32Array, mask: Int32Array):
     if (word === 0) continue;
     const end = Math.min(i + 32, v);
     for (let b = i; b < end; b += 16) {
-      if (
-        b + 16 <= end &&
-        !(
-          (bits[b]! ^ flip) > key ||
-          (bits[b + 1]! ^ flip) > key ||
-          (bits[b + 2]! ^ flip) > key ||
-          (bits[b + 3]! ^ flip) > key ||
-          (bits[b + 4]! ^ flip) > key ||
-          (bits[b + 5]! ^ flip) > key ||
-          (bits[b + 6]! ^ flip) > key ||
-          (bits[b + 7]! ^ flip) > key ||
-          (bits[b + 8]! ^ flip) > key ||
-          (bits[b + 9]! ^ flip) > key ||
-          (bits[b + 10]! ^ flip) > key ||
-          (bits[b + 11]! ^ flip) > key ||
-          (bits[b + 12]! ^ flip) > key ||
-          (bits[b + 13]! ^ flip) > key ||
-          (bits[b + 14]! ^ flip) > key ||
-          (bits[b + 15]! ^ flip) > key
-        )
-      ) {
+      if (b + 16 <= end && !anyAbove16(bits, b, flip, key)) {
         continue;
       }
       const blockEnd = Math.min(b + 16, end);
