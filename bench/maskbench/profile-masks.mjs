@@ -10,11 +10,12 @@
  * `--warm` runs the sample twice and reports the second pass only (token sets cached, grammars recompiled), which
  * separates the steady state from first-visit costs. The per-call `process.cpuUsage` adds ~1 µs to timed masks.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parsePyJson, pyDumps, toJsonText } from './pyjson.mjs';
+import { sampleFiles } from './sample.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -63,33 +64,8 @@ GrammarMatcher.prototype.walkSubtrees = function (/** @type {unknown[]} */ ...a)
   walkUs += cpuUs(process.cpuUsage(c0));
 };
 
-/** Deterministic shuffle (mulberry32), identical to bench/maskbench/run.mjs. */
-function shuffled(/** @type {string[]} */ items, /** @type {number} */ s) {
-  let a = s >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [/** @type {string} */ (out[j]), /** @type {string} */ (out[i])];
-  }
-  return out;
-}
-
 const dir = resolve(args.data);
-let files = shuffled(
-  readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort(),
-  Number(args.seed),
-)
-  .slice(0, Number(args.limit))
-  .sort();
+let files = sampleFiles(dir, Number(args.limit), Number(args.seed));
 if (args.only) files = files.filter((f) => args.only?.split(',').includes(f));
 
 /** One pass over the sample; returns per-mask CPU µs and the slow-mask breakdown. */

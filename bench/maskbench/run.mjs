@@ -15,12 +15,13 @@
  * kills the worker and counts as a timeout (TTFM at the limit if the compile had not returned).
  */
 import { fork } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAMES } from './engines.mjs';
+import { sampleFiles } from './sample.mjs';
 import { EngineTotals, formatTable } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -63,29 +64,8 @@ if (!(timeoutS > 0) || (limit !== undefined && !(limit > 0)) || !Number.isFinite
   process.exit(2);
 }
 
-/** Deterministic shuffle (mulberry32) so `--limit N --seed S` picks the same sample every time. */
-function shuffled(/** @type {string[]} */ items, /** @type {number} */ s) {
-  let a = s >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [/** @type {string} */ (out[j]), /** @type {string} */ (out[i])];
-  }
-  return out;
-}
-
 const dataDir = resolve(args.data);
-let files = readdirSync(dataDir)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
-if (limit !== undefined) files = shuffled(files, seed).slice(0, limit).sort();
+const files = sampleFiles(dataDir, limit, seed);
 if (files.length === 0) {
   process.stderr.write(`no .json files in ${dataDir}\n`);
   process.exit(2);
