@@ -71,15 +71,7 @@ export function constNode(value: JsonValue): UnionNode {
   else if (value === false) u.false = true;
   else if (typeof value === 'number') u.number.push({ integer: false, multipleOf: [], values: [value] });
   else if (typeof value === 'string') {
-    u.string.push({
-      minLength: 0,
-      maxLength: Number.POSITIVE_INFINITY,
-      patterns: [],
-      notPatterns: [],
-      formats: [],
-      notValues: [],
-      values: [value],
-    });
+    u.string.push({ ...unconstrainedString(), values: [value] });
   } else if (Array.isArray(value)) {
     u.array.push({
       prefix: value.map(constNode),
