@@ -6,6 +6,7 @@
  */
 import { GrammarError } from './errors.js';
 import type { ByteDfa, Expr } from './ir.js';
+import { growInt32, growU8 } from './typed-arrays.js';
 import { utf8RangeSequences } from './utf8-ranges.js';
 
 /** Default cap on automaton states (NFA and eager DFA alike). */
@@ -16,12 +17,6 @@ export interface AutomatonOptions {
   maxStates?: number;
   /** Name used in error messages. */
   ruleName?: string;
-}
-
-function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 /**
@@ -78,9 +73,9 @@ export class Nfa {
       );
     }
     if (this.size === this.epsHead.length) {
-      this.epsHead = grow(this.epsHead, 0);
-      this.byteHead = grow(this.byteHead, 0);
-      this.refHead = grow(this.refHead, 0);
+      this.epsHead = growInt32(this.epsHead, 0);
+      this.byteHead = growInt32(this.byteHead, 0);
+      this.refHead = growInt32(this.refHead, 0);
     }
     const s = this.size++;
     this.epsHead[s] = -1;
@@ -92,8 +87,8 @@ export class Nfa {
   addEps(from: number, to: number): void {
     const e = this.epsCount++;
     if (e === this.epsTo.length) {
-      this.epsTo = grow(this.epsTo, 0);
-      this.epsNext = grow(this.epsNext, 0);
+      this.epsTo = growInt32(this.epsTo, 0);
+      this.epsNext = growInt32(this.epsNext, 0);
     }
     this.epsTo[e] = to;
     this.epsNext[e] = this.epsHead[from]!;
@@ -103,10 +98,10 @@ export class Nfa {
   addBytes(from: number, lo: number, hi: number, to: number): void {
     const e = this.byteCount++;
     if (e === this.byteLo.length) {
-      this.byteLo = grow(this.byteLo, 0);
-      this.byteHi = grow(this.byteHi, 0);
-      this.byteTo = grow(this.byteTo, 0);
-      this.byteNext = grow(this.byteNext, 0);
+      this.byteLo = growInt32(this.byteLo, 0);
+      this.byteHi = growInt32(this.byteHi, 0);
+      this.byteTo = growInt32(this.byteTo, 0);
+      this.byteNext = growInt32(this.byteNext, 0);
     }
     this.byteLo[e] = lo;
     this.byteHi[e] = hi;
@@ -118,9 +113,9 @@ export class Nfa {
   addRef(from: number, rule: number, to: number): void {
     const e = this.refCount++;
     if (e === this.refRule.length) {
-      this.refRule = grow(this.refRule, 0);
-      this.refTo = grow(this.refTo, 0);
-      this.refNext = grow(this.refNext, 0);
+      this.refRule = growInt32(this.refRule, 0);
+      this.refTo = growInt32(this.refTo, 0);
+      this.refNext = growInt32(this.refNext, 0);
     }
     this.refRule[e] = rule;
     this.refTo[e] = to;
@@ -310,7 +305,7 @@ function determinizeBytes(nfa: Nfa, start: number, end: number, opts: Required<A
   const points: number[] = [];
   const targets: number[] = [];
   for (let d = 0; d < sets.length; d++) {
-    if ((d + 1) * 256 > trans.length) trans = grow(trans, (d + 1) * 256);
+    if ((d + 1) * 256 > trans.length) trans = growInt32(trans, (d + 1) * 256);
     trans.fill(-1, d * 256, d * 256 + 256);
     let isFinal = 0;
     lo.length = 0;
@@ -509,12 +504,8 @@ function intersectUncached(a: ByteDfa, b: ByteDfa, options: AutomatonOptions): B
   let accepting = new Uint8Array(64);
   for (let i = 0; i < pairs.length / 2; i++) {
     if ((i + 1) * 256 > trans.length) {
-      const grown = new Int32Array(trans.length * 2);
-      grown.set(trans);
-      trans = grown;
-      const acc = new Uint8Array(accepting.length * 2);
-      acc.set(accepting);
-      accepting = acc;
+      trans = growInt32(trans, 0);
+      accepting = growU8(accepting, 0);
     }
     const x = pairs[2 * i]!;
     const y = pairs[2 * i + 1]!;

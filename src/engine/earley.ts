@@ -13,6 +13,7 @@
 import { GrammarError } from './errors.js';
 import { type GrammarTables, MISSING } from './grammar-tables.js';
 import { CONTRADICTED, type LookaheadObligations } from './lookahead.js';
+import { growInt32 } from './typed-arrays.js';
 
 /** A row's items copied out of the parser (`saveCurrentRow`). */
 export interface SavedRow {
@@ -283,22 +284,12 @@ export class EarleyParser {
   }
 
   private grow(): void {
-    const size = this.itemState.length * 2;
-    const s = new Int32Array(size);
-    s.set(this.itemState);
-    this.itemState = s;
-    const o = new Int32Array(size);
-    o.set(this.itemOrigin);
-    this.itemOrigin = o;
-    const gd = new Int32Array(size);
-    gd.set(this.itemGuard);
-    this.itemGuard = gd;
-    const og = new Int32Array(size);
-    og.set(this.itemOriginGuard);
-    this.itemOriginGuard = og;
-    const n = new Int32Array(size);
-    n.set(this.sameNext);
-    this.sameNext = n;
+    const min = this.itemState.length * 2;
+    this.itemState = growInt32(this.itemState, min);
+    this.itemOrigin = growInt32(this.itemOrigin, min);
+    this.itemGuard = growInt32(this.itemGuard, min);
+    this.itemOriginGuard = growInt32(this.itemOriginGuard, min);
+    this.sameNext = growInt32(this.sameNext, min);
   }
 
   /** Runs prediction and completion over the row being built, then makes it the current row. */

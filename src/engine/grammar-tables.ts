@@ -13,6 +13,7 @@ import { build, epsilonClosure, fullOptions, Nfa } from './automaton.js';
 import { GrammarError } from './errors.js';
 import type { Grammar } from './ir.js';
 import { LookaheadObligations } from './lookahead.js';
+import { growInt32, growU8 } from './typed-arrays.js';
 
 /** Limits applied while compiling and while lazily extending a grammar's automata. */
 export interface GrammarLimits {
@@ -31,12 +32,6 @@ export const MISSING = -2;
 
 const W = BYTE_SET_WORDS;
 
-function growI32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 /** Sets bits `lo..hi` of the 256-bit set at `set[at .. at+8)`. */
 function setByteRange(set: Int32Array, at: number, lo: number, hi: number): void {
   for (let w = lo >> 5; w <= hi >> 5; w++) {
@@ -45,12 +40,6 @@ function setByteRange(set: Int32Array, at: number, lo: number, hi: number): void
     const bits = b === 31 ? -1 << a : ((1 << (b + 1)) - 1) & (-1 << a);
     set[at + w]! |= bits;
   }
-}
-
-function growU8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 export class GrammarTables {
@@ -230,7 +219,7 @@ export class GrammarTables {
     this.hasBytes[g] = hasBytes;
     const classes = this.numClasses[r]!;
     if (this.transSize + classes > this.trans.length)
-      this.trans = growI32(this.trans, this.transSize + classes);
+      this.trans = growInt32(this.trans, this.transSize + classes);
     this.transBase[g] = this.transSize;
     this.trans.fill(MISSING, this.transSize, this.transSize + classes);
     this.transSize += classes;
@@ -241,8 +230,8 @@ export class GrammarTables {
       if (next >= 0) refs.push(q, next);
     }
     if (this.refSize + refs.length / 2 > this.refRule.length) {
-      this.refRule = growI32(this.refRule, this.refSize + refs.length);
-      this.refNext = growI32(this.refNext, this.refSize + refs.length);
+      this.refRule = growInt32(this.refRule, this.refSize + refs.length);
+      this.refNext = growInt32(this.refNext, this.refSize + refs.length);
     }
     this.refOff[g] = this.refSize;
     this.refLen[g] = refs.length / 2;
@@ -256,13 +245,13 @@ export class GrammarTables {
 
   private ensureStateCapacity(n: number): void {
     if (n <= this.stateRule.length) return;
-    this.stateRule = growI32(this.stateRule, n);
+    this.stateRule = growInt32(this.stateRule, n);
     this.final = growU8(this.final, n);
     this.hasBytes = growU8(this.hasBytes, n);
-    this.transBase = growI32(this.transBase, n);
-    this.refOff = growI32(this.refOff, n);
-    this.refLen = growI32(this.refLen, n);
-    this.exitBytes = growI32(this.exitBytes, this.stateRule.length * W);
+    this.transBase = growInt32(this.transBase, n);
+    this.refOff = growInt32(this.refOff, n);
+    this.refLen = growInt32(this.refLen, n);
+    this.exitBytes = growInt32(this.exitBytes, this.stateRule.length * W);
   }
 
   private orInto(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
