@@ -243,8 +243,14 @@ export class GrammarMatcher {
     if (to - from !== this.cacheItemCount) return false;
     const c = this.cacheItems;
     const p = this.parser;
-    for (let i = from, k = 0; i < to; i++, k += 3) {
-      if (c[k] !== p.stateAt(i) || c[k + 1] !== p.originAt(i) || c[k + 2] !== p.guardAt(i)) return false;
+    for (let i = from, k = 0; i < to; i++, k += 4) {
+      if (
+        c[k] !== p.stateAt(i) ||
+        c[k + 1] !== p.originAt(i) ||
+        c[k + 2] !== p.guardAt(i) ||
+        c[k + 3] !== p.originGuardAt(i)
+      )
+        return false;
     }
     return true;
   }
@@ -252,11 +258,13 @@ export class GrammarMatcher {
   private storeCache(mask: Int32Array): void {
     const [from, to] = this.parser.currentRowRange();
     const n = to - from;
-    if (this.cacheItems.length < 3 * n) this.cacheItems = new Int32Array(3 * n);
-    for (let i = from, k = 0; i < to; i++, k += 3) {
+    // An item is (state, origin, obligations now, obligations at its origin): all four decide what follows.
+    if (this.cacheItems.length < 4 * n) this.cacheItems = new Int32Array(4 * n);
+    for (let i = from, k = 0; i < to; i++, k += 4) {
       this.cacheItems[k] = this.parser.stateAt(i);
       this.cacheItems[k + 1] = this.parser.originAt(i);
       this.cacheItems[k + 2] = this.parser.guardAt(i);
+      this.cacheItems[k + 3] = this.parser.originGuardAt(i);
     }
     this.cacheItemCount = n;
     if (!this.cacheMask || this.cacheMask.length !== mask.length)
