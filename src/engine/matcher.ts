@@ -103,8 +103,8 @@ export class GrammarMatcher {
 
   /**
    * Accepts one token; returns false (and changes nothing) if it is not allowed here. In a grammar with token-id
-   * terminals the id reading comes first (also for a stop token the grammar names explicitly), then the
-   * stop-token rule, then the token's text.
+   * terminals the token is read by its id and by its text from the same point, and both readings continue; a
+   * stop token the grammar names explicitly is read by id only (it does not end generation there).
    */
   acceptToken(tokenId: number): boolean {
     const tok = this.compiled.tokenizer;
@@ -125,7 +125,7 @@ export class GrammarMatcher {
       byIdRow = p.saveCurrentRow(rows + 1);
       p.popTo(rows);
     }
-    if (!byIdRow && this.stopTokenIds.includes(tokenId)) {
+    if (this.stopTokenIds.includes(tokenId)) {
       if (this.terminateWithoutStopToken || !p.isCompleted()) return false;
       this.history.push(-1 - rows);
       this.stopAccepted = true;
