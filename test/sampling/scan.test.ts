@@ -10,6 +10,7 @@ import {
 import {
   argmaxRow,
   bitsOf,
+  blockPreTest,
   collectAbove,
   collectAboveMasked,
   flipFor,
@@ -110,6 +111,24 @@ describe('integer pre-test of the scan loops', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('the block tests of the loops (signed for thresholds >= +0, unsigned below) agree with the key order (property)', () => {
+    // x at one position of a 16-token block, -inf (which passes no threshold) elsewhere
+    fc.assert(
+      fc.property(float32, threshold, fc.integer({ min: 0, max: 15 }), (x, thr, at) => {
+        const key = thresholdKey(thr);
+        const block = new Float32Array(16).fill(Number.NEGATIVE_INFINITY);
+        block[at] = x;
+        const passes = blockPreTest(new Int32Array(block.buffer), 0, key);
+        expect(passes).toBe((bitsOfValue(x) ^ flipFor(key)) > key);
+        if (x > thr) expect(passes).toBe(true);
+        expect(blockPreTest(new Int32Array(16).fill(bitsOfValue(Number.NEGATIVE_INFINITY)), 0, key)).toBe(
+          false,
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('collectAbove / collectAboveMasked', () => {
@@ -161,6 +180,24 @@ describe('regressions', () => {
     const nans = Float32Array.from({ length: 40 }, (_, i) => (i < 16 ? Number.NaN : i === 30 ? 2 : 1));
     expect(argmaxRow(bitsOf(nans), nans, undefined)).toBe(30);
     expect(argmaxRow(bitsOf(nans), nans, Int32Array.of(-1, -1))).toBe(30);
+  });
+
+  it('argmax switches from the unsigned to the signed block test when the max reaches +0 or above', () => {
+    // negative blocks, then -0, +0 (not above -0), a positive max, and ties after it
+    const row = Float32Array.from({ length: 100 }, (_, i) => -50 + i / 4);
+    row[40] = -0;
+    row[41] = 0;
+    row[60] = 3;
+    row[61] = Number.NaN;
+    row[80] = 3;
+    row[99] = 2.5;
+    for (const mask of [undefined, new Int32Array(4).fill(-1)]) {
+      expect(argmaxRow(bitsOf(row), row, mask)).toBe(60);
+      const negative = row.map((_, i) => (i < 90 ? -100 + i / 8 : -1000));
+      expect(argmaxRow(bitsOf(negative), negative, mask)).toBe(89);
+      const zeros = Float32Array.from({ length: 70 }, (_, i) => (i === 33 ? -0 : i === 50 ? 0 : -1));
+      expect(argmaxRow(bitsOf(zeros), zeros, mask)).toBe(33); // -0 === +0: the lowest id
+    }
   });
 });
 
