@@ -50,6 +50,7 @@ import {
   SLACK,
   weighAll,
 } from './dense.js';
+import { expNonPositive } from './exp.js';
 import type { SamplingParams } from './params.js';
 import { pyInt } from './py-repr.js';
 import { gumbelNoise, murmurFinish, murmurRowState, type RandomSource } from './rng.js';
@@ -82,8 +83,6 @@ const SCAN_CHUNK = 8192;
 /** min-p floors sit this far (relatively) below the exclusion cut, so that rounding never drops a kept token. */
 const FLOOR_MARGIN = 1e-6;
 
-/** Candidates kept beyond top_k, so that the buffer sum is a useful lower bound on Z. */
-const EXTRA_CANDIDATES = 64;
 /** Buffer size when no top_k bounds the kept set (top-p / min-p only). */
 const OPEN_KEEP = 128;
 /** Kept sets that would need a buffer larger than this go to the dense histogram path. */
@@ -178,6 +177,11 @@ export class LogitsPipeline {
   keptCount = 0;
   /** Sum of {@link keptWeights}. */
   keptTotal = 0;
+  /**
+   * Rows for which {@link filter} made the extra pass that computes Z exactly (the bounds on Z from
+   * the candidates did not decide top-p). A counter for tests and benchmarks.
+   */
+  exactZPasses = 0;
   /** Max edited logit over allowed tokens (M), after {@link filter}. */
   maxLogit = Number.NEGATIVE_INFINITY;
 
@@ -286,8 +290,9 @@ export class LogitsPipeline {
    * tokens below the min-p cut of the running max are left out as they are met: the running max only
    * grows, so such a token is below the final cut too. Returns the count, or -1 when more than
    * {@link MIN_P_BUFFER} tokens are above the floor. (No double arguments: they would be boxed.)
-   * Afterwards every allowed token outside the buffer is `<= scanThreshold`, and `scanCompacted` tells
-   * whether any may be.
+   * Afterwards the buffer holds `scanAll` candidates, the sorted top `keep` first; every allowed token
+   * outside them is `<= scanThreshold`, every one outside the sorted prefix `<= scanTail`, and
+   * `scanCompacted` tells whether any may be.
    */
   private scan(
     logits: Float32Array,
@@ -303,15 +308,17 @@ export class LogitsPipeline {
       minPFloor === undefined
         ? Number.NEGATIVE_INFINITY
         : minPFloor.temperature * Math.log(minPThreshold(minPFloor.min_p) * (1 - FLOOR_MARGIN));
-    let cap = Math.min(v, unbounded ? 256 : Math.max(keep * 4, 256)) + SCAN_SLOTS;
+    // Starting thresholds from a strided sample spare most appends and compactions: an estimate of
+    // the logit with 8 * stride >= 3 * keep tokens above it (checked below), and a min-p floor under
+    // the sampled max. The buffer has room for twice that: a compaction would drop candidates that
+    // tighten the bounds on Z.
+    const stride = unbounded ? 64 : Math.floor((3 * keep) / SAMPLE_RANK);
+    let cap = Math.min(v, unbounded ? 256 : Math.max(keep * 4, 256, 16 * stride)) + SCAN_SLOTS;
     this.ensureBuffer(cap);
     const bits = bitsOf(logits);
     const count = this.scanCount;
-    // Starting thresholds from a strided sample spare most appends and compactions: an estimate of
-    // the logit with 3 * keep tokens above it (checked below), and a min-p floor under the sampled max.
     let start = Number.NEGATIVE_INFINITY;
     let runMax = Number.NEGATIVE_INFINITY;
-    const stride = unbounded ? 64 : Math.floor((3 * keep) / SAMPLE_RANK);
     if (estimate && stride >= 8 && v >= 4 * SAMPLE_RANK * stride) {
       sampleLargest(logits, mask, stride, this.sampleTop);
       if (!unbounded) start = this.sampleTop[0]!;
@@ -362,14 +369,14 @@ export class LogitsPipeline {
       // the estimate was too high: fewer than `keep` tokens above it (rare)
       return this.scan(logits, mask, keep, minPFloor, false);
     }
-    if (n > keep) {
-      selectTop(ids, vals, n, keep);
-      n = keep;
-      thr = Math.max(thr, vals[keep - 1]!);
-    }
+    // the top `keep` first, sorted; the other candidates stay behind them (they count in Z's lower bound)
+    if (n > keep) selectTop(ids, vals, n, keep);
+    this.scanAll = n;
+    if (n > keep) n = keep;
     sortCandidates(ids, vals, n);
     this.scanThreshold = thr;
-    this.scanCompacted = thr > Number.NEGATIVE_INFINITY;
+    this.scanTail = this.scanAll > n ? vals[n - 1]! : thr;
+    this.scanCompacted = thr > Number.NEGATIVE_INFINITY || this.scanAll > n;
     return n;
   }
   private readonly scanCount = new Int32Array(1);
@@ -379,7 +386,13 @@ export class LogitsPipeline {
    * the slack (0 = exact). A typed array because double arguments are boxed (allocated) per call.
    */
   private readonly bounds = new Float64Array(4);
+  /** Every allowed token outside the buffer's first {@link scanAll} entries is `<=` this. */
   private scanThreshold = Number.NEGATIVE_INFINITY;
+  /** Candidates in the buffer after a scan: the sorted top `keep`, then the others above {@link scanThreshold}. */
+  private scanAll = 0;
+  /** Every allowed token outside the sorted prefix is `<=` this (the last sorted value, or the threshold). */
+  private scanTail = Number.NEGATIVE_INFINITY;
+  /** Whether allowed tokens may lie outside the sorted prefix. */
   private scanCompacted = false;
 
   /**
@@ -406,11 +419,11 @@ export class LogitsPipeline {
       return;
     }
     // Without a small top-k, min-p alone bounds the buffer: a token this far below the running max
-    // can never be kept. With one, the floor is not used: the keep-th logit is a lower threshold,
-    // which gives tighter bounds on Z.
-    const bounded = topK <= DENSE_FROM - EXTRA_CANDIDATES;
+    // can never be kept. With one, the floor is not used: the scan threshold (about 3 * top_k tokens
+    // above it) is lower, which gives tighter bounds on Z.
+    const bounded = topK <= DENSE_FROM;
     const minPFloor = needMinP && !bounded ? params : undefined;
-    let keep = bounded ? Math.min(v, topK + EXTRA_CANDIDATES) : needMinP ? UNBOUNDED : OPEN_KEEP;
+    let keep = bounded ? Math.min(v, topK) : needMinP ? UNBOUNDED : OPEN_KEEP;
     let z = Number.NaN;
     for (;;) {
       const n = this.scan(logits, mask, keep, minPFloor);
@@ -453,11 +466,17 @@ export class LogitsPipeline {
         b[3] = 0;
         decision = this.decide(n, topK, params);
       } else {
-        const tailMax = Math.exp((this.scanThreshold - m) * invT);
+        const tailMax = Math.exp((this.scanTail - m) * invT);
         if (Number.isNaN(z)) {
+          // Z >= the weights of every buffered candidate (the sorted ones and the others behind
+          // them); the tokens outside the buffer weigh at most exp((scanThreshold - M) / T) each
+          // (expNonPositive: relative error < 1e-14, far within SLACK)
+          const all = this.scanAll;
+          let zLo = s;
+          if (needTopP) for (let i = n; i < all; i++) zLo += expNonPositive((this.bufVals[i]! - m) * invT);
           const b = this.bounds;
-          b[0] = s;
-          b[1] = s + (v - n) * tailMax;
+          b[0] = zLo;
+          b[1] = zLo + (v - all) * Math.exp((this.scanThreshold - m) * invT);
           b[2] = tailMax;
           b[3] = SLACK;
           decision = this.decide(n, topK, params);
@@ -468,6 +487,7 @@ export class LogitsPipeline {
           return;
         }
         if (decision === Decision.NeedExactZ) {
+          if (Number.isNaN(z) && needTopP) this.exactZPasses++;
           if (Number.isNaN(z)) z = needTopP ? exactZ(logits, mask, m, invT) : s;
           const b = this.bounds;
           b[0] = z;

@@ -10,7 +10,7 @@ import {
   sampleToken,
   Xoshiro128,
 } from '../../src/sampling/index.js';
-import { referenceLogprobs, referenceProbs } from './reference.js';
+import { referenceExclusiveSums, referenceLogprobs, referenceProbs } from './reference.js';
 
 const NUM_RUNS = 100;
 
@@ -326,6 +326,110 @@ describe('large vocabularies: bounds, exact Z and buffer growth', () => {
       );
       expect(mismatches).toEqual([]);
     }
+  });
+});
+
+describe('top-p decided from bounds on Z equals the exact decision', () => {
+  const V = 30000;
+  const normalRow = (seed: number, scale: number) => {
+    const rng = new Xoshiro128(seed);
+    return Float32Array.from(
+      { length: V },
+      () =>
+        Math.sqrt(-2 * Math.log(Math.max(rng.nextFloat(), 1e-12))) *
+        Math.cos(2 * Math.PI * rng.nextFloat()) *
+        scale,
+    );
+  };
+  const stateFor = (seed: number, masked: boolean) => {
+    const rng = new Xoshiro128(seed ^ 0x5bd1e995);
+    const bitmask = masked ? new Int32Array(Math.ceil(V / 32)).map(() => rng.nextUint32() | 0) : undefined;
+    return { outputIds: Array.from({ length: 64 }, () => rng.nextUint32() % V), bitmask };
+  };
+  /** Runs the fused pipeline like computeProbs, on a pipeline whose exact-Z counter the test reads. */
+  const fastProbs = (
+    pipe: LogitsPipeline,
+    row: Float32Array,
+    params: SamplingParams,
+    state: ReturnType<typeof stateFor>,
+  ) => {
+    pipe.applyEdits(row, params, state);
+    pipe.filter(row, params, state.bitmask);
+    pipe.restoreEdits(row);
+    const out = new Float64Array(V);
+    pipe.writeProbs(out);
+    return out;
+  };
+  const mismatchesOf = (fast: Float64Array, ref: Float64Array) =>
+    [...fast.keys()].filter((i) => fast[i]! > 0 !== ref[i]! > 0 || Math.abs(fast[i]! - ref[i]!) > 1e-6);
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  /** The float32 next to the float32 `x` (> 0) in direction `step`. */
+  const float32Step = (x: number, step: number) => {
+    f32[0] = x;
+    u32[0] = u32[0]! + step;
+    return f32[0]!;
+  };
+
+  it('with top_p exactly on an exclusive prefix sum, or one float32 either side (property)', () => {
+    const pipe = new LogitsPipeline();
+    const exactBefore = pipe.exactZPasses;
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.constantFrom(1, 3, 6),
+        fc.record({
+          temperature: fc.constantFrom(0.7, 1, 1.5),
+          top_k: fc.constantFrom(20, 50, 200),
+          min_p: fc.constantFrom(0, 0.05),
+          frequency_penalty: fc.constantFrom(0, 0.5),
+          repetition_penalty: fc.constantFrom(1, 1.1),
+        }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(-1, 0, 1),
+        (seed, scale, json, masked, at, step) => {
+          const row = normalRow(seed, scale);
+          const state = stateFor(seed, masked);
+          const probe = SamplingParams.from(json).normalize().verify(V);
+          const sums = referenceExclusiveSums(row, probe, state, json.top_k + 4);
+          const r = 1 + Math.floor(at * (sums.length - 2));
+          const edge = Math.fround(sums[r]!);
+          const topP = step === 0 ? edge : float32Step(edge, step);
+          if (!(topP > 0 && topP < 1)) return;
+          const params = SamplingParams.from({ ...json, top_p: topP })
+            .normalize()
+            .verify(V);
+          const ref = referenceProbs(row, params, state);
+          expect(mismatchesOf(fastProbs(pipe, row, params, state), ref)).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // rows on a cut cannot be decided from bounds: they take the exact pass, which this exercises
+    expect(pipe.exactZPasses).toBeGreaterThan(exactBefore);
+  });
+
+  it('FULL-like parameters on flat rows are decided without the exact Z pass and equal the reference', () => {
+    const pipe = new LogitsPipeline();
+    const params = SamplingParams.from({
+      temperature: 0.7,
+      top_k: 50,
+      top_p: 0.9,
+      min_p: 0.05,
+      frequency_penalty: 0.5,
+      presence_penalty: 0.5,
+      repetition_penalty: 1.1,
+    })
+      .normalize()
+      .verify(V);
+    for (let seed = 1; seed <= 6; seed++) {
+      const row = normalRow(seed, 1);
+      const state = stateFor(seed, seed % 2 === 0);
+      const ref = referenceProbs(row, params, state);
+      expect(mismatchesOf(fastProbs(pipe, row, params, state), ref)).toEqual([]);
+    }
+    expect(pipe.exactZPasses).toBe(0);
   });
 });
 

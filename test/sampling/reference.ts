@@ -116,3 +116,30 @@ export function referenceLogprobs(
   for (const xi of x) z += Math.exp((xi - m) / params.temperature);
   return Float64Array.from(x, (xi) => (xi - m) / params.temperature - Math.log(z));
 }
+
+/**
+ * The exclusive prefix sums `E[r]` (r < count) of the reference's sorted probabilities, computed the
+ * way {@link referenceProbs} computes them: tests use them to put `top_p` exactly on a cut.
+ */
+export function referenceExclusiveSums(
+  logits: Float32Array,
+  params: SamplingParams,
+  state: ReferenceState,
+  count: number,
+): number[] {
+  const x = referenceProcessedLogits(logits, params, state);
+  let m = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < x.length; i++) if (x[i]! > m) m = x[i]!;
+  const t = params.temperature;
+  const e = Array.from(x, (xi) => Math.exp((xi - m) / t));
+  const z = e.reduce((a, b) => a + b, 0);
+  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[b]! - x[a]! || a - b);
+  const sums: number[] = [];
+  let cum = 0;
+  for (let r = 0; r < Math.min(count, x.length); r++) {
+    const pr = e[order[r]!]! / z;
+    cum += pr;
+    sums.push(cum - pr);
+  }
+  return sums;
+}
