@@ -377,10 +377,15 @@ export function sampleLargest(
   top: Float64Array,
 ): void {
   const v = logits.length;
+  const bits = bitsOf(logits);
   const step = 16 * stride;
   top.fill(Number.NEGATIVE_INFINITY, 0, SAMPLE_RANK);
   let low = Number.NEGATIVE_INFINITY; // top[0], kept in a local for the common test
+  // the integer pre-test of a run against `low` (its key, and its bits unsigned for a negative low)
+  let key = -1;
+  let below = NEG_INF_BITS;
   for (let base = (step >> 1) & ~15; base < v; base += step) {
+    if (base + 16 <= v && !blockMayPass(bits, base, key, below)) continue;
     const end = Math.min(base + 16, v);
     for (let i = base; i < end; i++) {
       const x = logits[i]!;
@@ -393,6 +398,13 @@ export function sampleLargest(
       }
       top[j] = x;
       low = top[0]!;
+    }
+    if (low > Number.NEGATIVE_INFINITY) {
+      // low is a logit, hence a float32: its bits are exact
+      f32[0] = low;
+      const b = i32[0]!;
+      key = b < 0 ? b ^ LOW_31 : b;
+      below = b >>> 0;
     }
   }
 }

@@ -215,6 +215,44 @@ describe('sampleLargest', () => {
     sampleLargest(row, new Int32Array(160), 10, top);
     expect(top.every((x) => x === Number.NEGATIVE_INFINITY)).toBe(true);
   });
+
+  it('equals a naive loop over the sampled runs, with masks and every float32 class (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(float32, { minLength: 1, maxLength: 1200 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.nat(),
+        (xs, stride, masked, seed) => {
+          const row = Float32Array.from(xs);
+          const mask = masked ? maskFor(row.length, seed) : undefined;
+          const top = new Float64Array(SAMPLE_RANK);
+          sampleLargest(row, mask, stride, top);
+          const step = 16 * stride;
+          const first = (step >> 1) & ~15;
+          const sampled = [...row.keys()]
+            .filter(
+              (i) =>
+                i >= first &&
+                (i - first) % step < 16 &&
+                allowed(mask, i) &&
+                row[i]! > Number.NEGATIVE_INFINITY,
+            )
+            .map((i) => row[i]!)
+            .filter((x) => !Number.isNaN(x))
+            .sort((a, b) => a - b)
+            .slice(-SAMPLE_RANK);
+          const expected = [
+            ...new Array(SAMPLE_RANK - sampled.length).fill(Number.NEGATIVE_INFINITY),
+            ...sampled,
+          ];
+          // -0 and +0 compare equal: compare as numbers with 0 === -0
+          expect(Array.from(top, (x) => (x === 0 ? 0 : x))).toEqual(expected.map((x) => (x === 0 ? 0 : x)));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });
 
 describe('fused pipeline on large rows equals the dense reference', () => {
