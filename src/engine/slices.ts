@@ -4,9 +4,9 @@
  * Inside a JSON string most of the vocabulary is allowed: every token made only of complete code points
  * that a JSON string may hold raw. Walking the whole trie to find that out costs a few milliseconds per
  * new DFA state. A slice precomputes, once per tokenizer, the set of such tokens (a bitset) and a trie of
- * all the *other* tokens. When a DFA state provably loops on every character of the slice (checked by
- * simulating the slice's UTF-8 automaton against the state, a few hundred steps), its token set is the
- * slice bitset plus a walk of the much smaller remainder trie.
+ * all the *other* tokens. When no string of slice characters can kill a DFA state (checked by simulating
+ * the slice's UTF-8 automaton against the state, see {@link SliceClosure}), its token set is the slice
+ * bitset plus a walk of the much smaller remainder trie.
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { dfaAccepts, exprToDfa } from './automaton.js';
@@ -37,8 +37,14 @@ export interface TokenSlice {
 /** Slice tokens up to this many characters are taken as a bitset by states with a long enough chain. */
 export const SHORT_TOKEN_CHARS = 16;
 
-/** Most (slice state, DFA state) pairs explored when checking that a state loops on a slice. */
-const MAX_LOOP_CHECK_PAIRS = 4096;
+/**
+ * Budget of one closure check: pairs explored, and DFA states it may create (each costs a subset
+ * construction step, so a check that would build hundreds of states costs more than the trie walk it saves).
+ */
+const MAX_CLOSURE_PAIRS = 1024;
+const MAX_CLOSURE_NEW_STATES = 64;
+/** Most pairs explored when looking for a state's single slice successor. */
+const MAX_SUCCESSOR_PAIRS = 4096;
 
 /** Builds a slice for a code point set over a tokenizer's vocabulary. */
 export function buildTokenSlice(
@@ -138,35 +144,118 @@ function filterTrie(full: TokenTrie, keep: (id: number) => boolean): { trie: Tok
 }
 
 /**
- * True if every complete character of the slice takes DFA state `g` back to `g` (so each slice token is
- * accepted from `g` without leaving its rule). Explores (slice state, DFA state) pairs; may create DFA
- * states lazily.
+ * Which DFA states of one grammar are *closed* under a slice: from the state, every string of complete slice
+ * characters keeps the rule's DFA alive (so every slice token is accepted from it without leaving the rule).
+ * Loops over the slice (a string body) are the simplest case; the search states of an unanchored `pattern`
+ * and the key positions of an object that admits additional names (the name may still turn out to be a
+ * declared one, so the state changes, but no slice character kills it) are the others.
+ *
+ * `closed(g)` explores the (slice automaton state, DFA state) pairs reachable from `(0, g)`, stepping one
+ * representative byte per (rule byte class, slice successor), and stops at states already known to be
+ * closed. A proof marks every character-boundary state it reached as closed, since each of them only
+ * reaches a subset of the explored pairs; a failure marks only `g`. Explorations over
+ * {@link MAX_CLOSURE_PAIRS} pairs or creating over {@link MAX_CLOSURE_NEW_STATES} DFA states count as "not closed"
+ * (the caller then walks the trie).
  */
-export function loopsOnSlice(tables: GrammarTables, g: number, slice: TokenSlice): boolean {
-  const dfa = slice.chars;
-  const seen = new Set<number>();
-  const stack: number[] = [0, g];
-  seen.add(g * 1024);
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    const q = stack.pop()!;
-    for (let b = 0; b < 256; b++) {
-      const q2 = dfa.transitions[q * 256 + b]!;
-      if (q2 < 0) continue;
-      const s2 = tables.step(s, b);
-      if (s2 < 0) return false;
-      if (q2 === 0) {
-        if (s2 !== g) return false;
-        continue;
-      }
-      const key = s2 * 1024 + q2;
-      if (seen.has(key)) continue;
-      if (seen.size >= MAX_LOOP_CHECK_PAIRS || q2 >= 1024) return false;
-      seen.add(key);
-      stack.push(q2, s2);
-    }
+export class SliceClosure {
+  /** Per DFA state: -1 unknown, 0 not closed, 1 closed (grown as the lazy DFA grows). */
+  flags: Int8Array = new Int8Array(64).fill(-1);
+  private readonly representatives = new Map<number, Int32Array>();
+  private readonly seen = new Set<number>();
+  private readonly stack: number[] = [];
+  private readonly boundary: number[] = [];
+
+  constructor(
+    private readonly tables: GrammarTables,
+    private readonly slice: TokenSlice,
+  ) {}
+
+  /** True if DFA state `g` (at a character boundary) is closed under the slice. */
+  closed(g: number): boolean {
+    this.reserve(g);
+    const known = this.flags[g]!;
+    if (known >= 0) return known === 1;
+    const ok = this.explore(g);
+    this.reserve(this.tables.numStates - 1);
+    if (ok) for (const s of this.boundary) this.flags[s] = 1;
+    this.flags[g] = ok ? 1 : 0;
+    return ok;
   }
-  return true;
+
+  /** Records what another test found out about state `g` (e.g. a loop, or a bounded string body). */
+  mark(g: number, closed: boolean): void {
+    this.reserve(g);
+    this.flags[g] = closed ? 1 : 0;
+  }
+
+  private explore(g: number): boolean {
+    const t = this.tables;
+    const dfa = this.slice.chars;
+    const Q = dfa.numStates;
+    const seen = this.seen;
+    const stack = this.stack;
+    seen.clear();
+    stack.length = 0;
+    this.boundary.length = 0;
+    seen.add(g * Q);
+    stack.push(0, g);
+    const rule = t.stateRule[g]!;
+    const statesBefore = t.numStates;
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      const q = stack.pop()!;
+      const reps = this.representativesOf(rule, q);
+      for (let k = 0; k < reps.length; k++) {
+        const b = reps[k]!;
+        const q2 = dfa.transitions[q * 256 + b]!;
+        const s2 = t.step(s, b);
+        if (s2 < 0) return false;
+        if (q2 === 0 && s2 < this.flags.length) {
+          const f = this.flags[s2]!;
+          if (f === 1) continue;
+          if (f === 0) return false;
+        }
+        const key = s2 * Q + q2;
+        if (seen.has(key)) continue;
+        if (seen.size >= MAX_CLOSURE_PAIRS || t.numStates - statesBefore > MAX_CLOSURE_NEW_STATES)
+          return false;
+        seen.add(key);
+        if (q2 === 0) this.boundary.push(s2);
+        stack.push(q2, s2);
+      }
+    }
+    return true;
+  }
+
+  /** One byte per distinct (byte class of `rule`, slice successor) among the bytes the slice allows after `q`. */
+  private representativesOf(rule: number, q: number): Int32Array {
+    const key = rule * this.slice.chars.numStates + q;
+    let reps = this.representatives.get(key);
+    if (!reps) {
+      const transitions = this.slice.chars.transitions;
+      const classMaps = this.tables.classMaps;
+      const taken = new Set<number>();
+      const list: number[] = [];
+      for (let b = 0; b < 256; b++) {
+        const q2 = transitions[q * 256 + b]!;
+        if (q2 < 0) continue;
+        const id = classMaps[(rule << 8) | b]! * 4096 + q2;
+        if (taken.has(id)) continue;
+        taken.add(id);
+        list.push(b);
+      }
+      reps = Int32Array.from(list);
+      this.representatives.set(key, reps);
+    }
+    return reps;
+  }
+
+  private reserve(g: number): void {
+    if (g < this.flags.length) return;
+    const grown = new Int8Array(Math.max(64, (g + 1) * 2)).fill(-1);
+    grown.set(this.flags);
+    this.flags = grown;
+  }
 }
 
 /**
@@ -194,7 +283,7 @@ export function sliceSuccessor(tables: GrammarTables, s: number, slice: TokenSli
       }
       const key = s2 * 1024 + q2;
       if (seen.has(key)) continue;
-      if (seen.size >= MAX_LOOP_CHECK_PAIRS || q2 >= 1024) return -1;
+      if (seen.size >= MAX_SUCCESSOR_PAIRS || q2 >= 1024) return -1;
       seen.add(key);
       stack.push(q2, s2);
     }

@@ -16,8 +16,8 @@ import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js
 import {
   buildTokenSlice,
   JSON_STRING_RAW_RANGES,
-  loopsOnSlice,
   SHORT_TOKEN_CHARS,
+  SliceClosure,
   sliceSuccessor,
   type TokenSlice,
 } from './slices.js';
@@ -59,7 +59,8 @@ export class TokenizerContext {
   private slice: TokenSlice | undefined;
   private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
   private fullToRestCache: Int32Array | undefined;
-  private readonly loopCache = new WeakMap<GrammarTables, Int8Array>();
+  private charBoundaryCache: Uint8Array | undefined;
+  private readonly closureCache = new WeakMap<GrammarTables, SliceClosure>();
   private readonly successorCache = new WeakMap<GrammarTables, Int32Array>();
 
   constructor(
@@ -126,24 +127,17 @@ export class TokenizerContext {
   precompute(): void {
     void this.sliceOrder;
     void this.fullToRest;
+    void this.charBoundary;
   }
 
-  /** 1 if DFA state `g` of `t` loops on the JSON-string slice, 0 if not (cached per grammar). */
-  private loops(t: GrammarTables, g: number): boolean {
-    let cache = this.loopCache.get(t);
-    if (!cache || cache.length <= g) {
-      const grown = new Int8Array(Math.max(64, (g + 1) * 2)).fill(-1);
-      if (cache) grown.set(cache);
-      cache = grown;
-      this.loopCache.set(t, cache);
+  /** The closure flags of a grammar's DFA states under the JSON-string slice (created on first use). */
+  private closure(t: GrammarTables): SliceClosure {
+    let closure = this.closureCache.get(t);
+    if (!closure) {
+      closure = new SliceClosure(t, this.jsonStringSlice);
+      this.closureCache.set(t, closure);
     }
-    let v = cache[g]!;
-    if (v < 0) {
-      v = loopsOnSlice(t, g, this.jsonStringSlice) ? 1 : 0;
-      // loopsOnSlice may have created states; the cache array is still ours (states only grow).
-      this.loopCache.get(t)![g] = v;
-    }
-    return v === 1;
+    return closure;
   }
 
   /** How many slice-character steps from `g` each lead to a single next state (at most SHORT_TOKEN_CHARS). */
@@ -151,18 +145,7 @@ export class TokenizerContext {
     let length = 0;
     let s = g;
     while (length < SHORT_TOKEN_CHARS) {
-      let cache = this.successorCache.get(t);
-      if (!cache || cache.length <= s) {
-        const grown = new Int32Array(Math.max(64, (s + 1) * 2)).fill(-2);
-        if (cache) grown.set(cache);
-        cache = grown;
-        this.successorCache.set(t, cache);
-      }
-      let next = cache[s]!;
-      if (next === -2) {
-        next = sliceSuccessor(t, s, this.jsonStringSlice);
-        this.successorCache.get(t)![s] = next;
-      }
+      const next = this.successor(t, s);
       if (next < 0) break;
       length++;
       s = next;
@@ -170,12 +153,43 @@ export class TokenizerContext {
     return length;
   }
 
+  /** The single state every slice character takes `s` to, or -1 (cached per grammar; see `sliceSuccessor`). */
+  private successor(t: GrammarTables, s: number): number {
+    let cache = this.successorCache.get(t);
+    if (!cache || cache.length <= s) {
+      const grown = new Int32Array(Math.max(64, (s + 1) * 2)).fill(-2);
+      if (cache) grown.set(cache);
+      cache = grown;
+      this.successorCache.set(t, cache);
+    }
+    let next = cache[s]!;
+    if (next === -2) {
+      next = sliceSuccessor(t, s, this.jsonStringSlice);
+      this.successorCache.get(t)![s] = next;
+    }
+    return next;
+  }
+
+  /**
+   * True if no string of slice characters kills state `g`. A state with a single slice successor is closed
+   * only if that successor is itself (a loop): the other single-successor states are bounded string bodies,
+   * whose exploration would run to the bound (they take the chain shortcut instead).
+   */
+  private closedUnderSlice(t: GrammarTables, g: number): boolean {
+    const closure = this.closure(t);
+    if (g < closure.flags.length && closure.flags[g]! >= 0) return closure.flags[g] === 1;
+    const next = this.successor(t, g);
+    if (next < 0) return closure.closed(g);
+    closure.mark(g, next === g);
+    return next === g;
+  }
+
   private compute(t: GrammarTables, g: number): StateTokenSet {
     const slice = this.jsonStringSlice;
     const bits = this.scratchBits;
     bits.fill(0);
     this.nUncertain = 0;
-    if (slice.size > 0 && this.loops(t, g)) {
+    if (slice.size > 0 && this.closedUnderSlice(t, g)) {
       // The whole slice is accepted; walk only the remainder trie.
       bits.set(slice.bits);
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
@@ -190,13 +204,7 @@ export class TokenizerContext {
     }
     const uncertain = this.uncertain.slice(0, this.nUncertain);
     let count = 0;
-    for (let w = 0; w < bits.length; w++) {
-      let v = bits[w]!;
-      while (v !== 0) {
-        v &= v - 1;
-        count++;
-      }
-    }
+    for (let w = 0; w < bits.length; w++) count += popcount(bits[w]!);
     // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: keep whichever is smaller.
     if (count > this.vocabWords) {
       const copy = bits.slice();
@@ -228,7 +236,7 @@ export class TokenizerContext {
    * Walks trie nodes `from .. to-1` (a run of whole subtrees whose parent is at depth `baseDepth`, in
    * state `stack[baseDepth]`, here `g` when `baseDepth` is 0) with the rule's DFA alone. Accepted tokens go
    * to `scratchBits`, uncertain subtrees (as full-trie nodes) to `uncertain`. With `shortcut`, a node whose
-   * state loops on the JSON-string slice takes all slice tokens below it from the slice's token order and
+   * state is closed under the JSON-string slice (and sits at a character boundary) takes all slice tokens below it from the slice's token order and
    * walks only the remainder trie below it.
    */
   private walk(
@@ -250,8 +258,10 @@ export class TokenizerContext {
     let exit = t.exitBytes;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
-    // Per-state "loops on the slice" flags (-1 unknown), re-read whenever `loops` may have grown them.
-    let loopFlags: Int8Array = this.loopCache.get(t) ?? EMPTY_FLAGS;
+    // Per-state "closed under the slice" flags (-1 unknown), re-read whenever a check may have grown them.
+    const closure = shortcut ? this.closure(t) : null;
+    let closedFlags: Int8Array = closure ? closure.flags : EMPTY_FLAGS;
+    const boundary = shortcut ? this.charBoundary : EMPTY_BOUNDARY;
     if (baseDepth === 0) stack[0] = g;
     let i = from;
     while (i < to) {
@@ -283,26 +293,34 @@ export class TokenizerContext {
       const tok = token[i]!;
       if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
       stack[d] = next;
-      const end = subtreeEnd[i]!;
-      if (
-        shortcut &&
-        end - i > SHORTCUT_MIN_SUBTREE &&
-        (next < loopFlags.length && loopFlags[next]! >= 0 ? loopFlags[next] === 1 : this.loops(t, next))
-      ) {
-        this.takeSliceSubtree(t, i, d, next);
-        trans = t.trans;
-        transBase = t.transBase;
-        exit = t.exitBytes;
-        loopFlags = this.loopCache.get(t) ?? loopFlags;
-        i = end;
-        continue;
+      if (shortcut) {
+        const end = subtreeEnd[i]!;
+        if (end - i > SHORTCUT_MIN_SUBTREE && boundary[i] === 1) {
+          let closedHere = next < closedFlags.length ? closedFlags[next]! : -1;
+          if (closedHere < 0) {
+            closedHere = this.closedUnderSlice(t, next) ? 1 : 0;
+            // The check may have created states (reallocating the tables) and grown the flags.
+            closedFlags = closure!.flags;
+            trans = t.trans;
+            transBase = t.transBase;
+            exit = t.exitBytes;
+          }
+          if (closedHere === 1) {
+            this.takeSliceSubtree(t, i, d, next);
+            trans = t.trans;
+            transBase = t.transBase;
+            exit = t.exitBytes;
+            closedFlags = closure!.flags;
+            i = end;
+            continue;
+          }
+        }
       }
-      if (shortcut && end - i > SHORTCUT_MIN_SUBTREE) loopFlags = this.loopCache.get(t) ?? loopFlags;
       i++;
     }
   }
 
-  /** Below full-trie node `n` (depth `d`, state `s` looping on the slice): slice tokens, then the rest. */
+  /** Below full-trie node `n` (depth `d`, state `s` closed under the slice): slice tokens, then the rest. */
   private takeSliceSubtree(t: GrammarTables, n: number, d: number, s: number): void {
     const slice = this.jsonStringSlice;
     const { order, start } = this.sliceOrder;
@@ -338,6 +356,34 @@ export class TokenizerContext {
     return this.sliceOrderCache;
   }
 
+  /**
+   * 1 for trie nodes whose path ends at a UTF-8 character boundary (complete characters only): a slice token
+   * below such a node continues with complete characters, which is what the slice closure speaks about.
+   */
+  private get charBoundary(): Uint8Array {
+    if (!this.charBoundaryCache) {
+      const { bytes, depth, nodeCount } = this.trie;
+      const boundary = new Uint8Array(nodeCount);
+      // pending[d]: continuation bytes still due after the path to the last node at depth d (-1: invalid).
+      const pending = new Int32Array(this.stateStack.length + 1);
+      for (let i = 1; i < nodeCount; i++) {
+        const d = depth[i]!;
+        const before = pending[d - 1]!;
+        const b = bytes[i]!;
+        let after: number;
+        if (before < 0) after = -1;
+        else if (b < 0x80) after = before === 0 ? 0 : -1;
+        else if (b < 0xc0) after = before > 0 ? before - 1 : -1;
+        else if (before !== 0) after = -1;
+        else after = b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : -1;
+        pending[d] = after;
+        if (after === 0) boundary[i] = 1;
+      }
+      this.charBoundaryCache = boundary;
+    }
+    return this.charBoundaryCache;
+  }
+
   /** Full-trie node → remainder-trie node with the same path, or -1. */
   private get fullToRest(): Int32Array {
     if (!this.fullToRestCache) {
@@ -351,6 +397,14 @@ export class TokenizerContext {
 }
 
 const EMPTY_FLAGS = new Int8Array(0);
+const EMPTY_BOUNDARY = new Uint8Array(0);
+
+/** Number of set bits of a 32-bit word (SWAR). */
+function popcount(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
 
 /** Subtrees smaller than this are walked node by node (the shortcut's bookkeeping costs more). */
 const SHORTCUT_MIN_SUBTREE = 32;

@@ -1,7 +1,8 @@
 /**
  * Token masks with a real 128k vocabulary equal brute force (every token tried with acceptToken), along
- * instances that exercise the fast paths: the JSON-string slice, subtree shortcuts in key exclusions,
- * bounded strings, patterns, and uncertain (rule-crossing) subtrees.
+ * instances that exercise the fast paths: the JSON-string slice, states closed under it (search states,
+ * key positions), subtree shortcuts in key exclusions, bounded strings, patterns, and uncertain
+ * (rule-crossing) subtrees.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocateTokenBitmask, allowedTokens, GrammarCompiler, GrammarMatcher } from '../../src/index.js';
@@ -67,6 +68,24 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
     checkAlong(
       new GrammarMatcher(g),
       info.encode('{"kind": "a MATH LATEX é b", "note": "yxxz", "kinder": "is ok"}'),
+      2,
+    );
+  });
+
+  it('states closed under the slice: counted search patterns and keys among declared names', () => {
+    const g = compiler.compileJsonSchema({
+      type: 'object',
+      properties: {
+        schoolId: { type: 'string', pattern: '[a-f0-9]{4}' },
+        naïve: { type: 'integer' },
+        name: { type: 'string', minLength: 3 },
+        names: { type: 'array' },
+      },
+      additionalProperties: { type: 'string', maxLength: 3 },
+    });
+    checkAlong(
+      new GrammarMatcher(g),
+      info.encode('{"schoolId": "zz 12ab34 q", "naïve": 1, "nam": "abc", "names": [], "né": "ab", "name": "Bob"}'),
       2,
     );
   });
