@@ -79,16 +79,21 @@ class Walker:
 
     def post_accepts(self, status: bytes, owner, check_reset) -> None:
         """Posts each request's next token (EOS after the last) the way the plugin does (batched into one
-        ACCEPT_TOKENS frame that travels with the next fill); restarts requests that were terminated."""
+        ACCEPT_TOKENS frame that travels with the next fill); restarts requests that were terminated. The restarts
+        are posted after the step's accepts, as a new request joins after the batch's accepts: a request posted
+        in between would split the step's ACCEPT_TOKENS frame in two."""
+        restarted = []
         for i, req in enumerate(self.requests):
             if status[i] & p.ROW_TERMINATED:
-                self.sc.post(p.OP_RESET_MATCHER, p.u32(req[0]), check_reset)
-                req[2] = 0
+                restarted.append(req)
                 continue
             tokens = self.walks[req[1]]["tokens"]
             token = tokens[req[2]] if req[2] < len(tokens) else self.eos
             self.sc.post_accept(req[0], token, owner)
             req[2] += 1
+        for req in restarted:
+            self.sc.post(p.OP_RESET_MATCHER, p.u32(req[0]), check_reset)
+            req[2] = 0
 
     def free(self) -> None:
         self.sc.call(p.OP_FREE_MATCHERS, p.u32_array(self.handles()))

