@@ -209,7 +209,7 @@ function buildChars(ranges: readonly number[], nfa: Nfa, from: number): number {
   return ids[1]!;
 }
 
-interface CharsTemplate {
+export interface CharsTemplate {
   readonly numStates: number;
   /** `from, lo, hi, to` quadruples over template states. */
   readonly edges: Int32Array;
@@ -218,7 +218,8 @@ interface CharsTemplate {
 /** UTF-8 automata of code point classes, by class (front ends repeat the same classes a lot). */
 const charsTemplates = new Map<string, CharsTemplate>();
 
-function charsTemplate(ranges: readonly number[]): CharsTemplate {
+/** The UTF-8 automaton of a code point class (state 0 the start, 1 the end; cached by class). */
+export function charsTemplate(ranges: readonly number[]): CharsTemplate {
   const key = ranges.join(',');
   const hit = charsTemplates.get(key);
   if (hit) return hit;
@@ -397,7 +398,7 @@ export function exprToDfa(expr: Expr, options: AutomatonOptions = {}): ByteDfa {
 }
 
 /** The DFA of an `and` node (operands determinized and intersected with the default limits; cached). */
-function intersectionDfa(expr: Expr & { kind: 'and' }): ByteDfa {
+export function intersectionDfa(expr: Expr & { kind: 'and' }): ByteDfa {
   const hit = dfaCache.get(expr);
   if (hit) return hit;
   let acc: ByteDfa | undefined;

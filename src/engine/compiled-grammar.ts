@@ -5,7 +5,7 @@
 import { DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, GrammarTables } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
 import { loopTailRecursion } from './tail-recursion.js';
-import { type TokenIdSet, tokenIdSetOf, tokensWithMarkerByte, usesTokenIds } from './token-ids.js';
+import { type TokenIdSet, tokenIdSetOf, tokensWithMarkerByte } from './token-ids.js';
 import {
   type EngineTokenizer,
   ruleSignature,
@@ -32,7 +32,7 @@ export class CompiledGrammar {
   ) {
     this.context = tokenizer ? tokenizerContext(tokenizer) : null;
     this.ruleKeys = new Array(tables.numRules);
-    this.usesTokenIds = usesTokenIds(tables);
+    this.usesTokenIds = tables.usesMarkerByte;
   }
 
   /**

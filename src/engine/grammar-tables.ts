@@ -1,17 +1,21 @@
 /**
- * A grammar compiled for the matcher: all rule bodies in one flat NFA (automaton.ts), analysed once
- * (liveness, nullable rules, byte-level FIRST/FOLLOW), and determinized *lazily*: a DFA state is a set of
- * NFA states of one rule, created the first time a parse reaches it, and each transition is computed the
- * first time it is taken (`MISSING` until then). Compile time is therefore linear in the grammar's size,
- * however large its automata would be if built eagerly.
+ * A grammar compiled for the matcher: rule bodies in one flat NFA (automaton.ts), determinized *lazily*: a DFA
+ * state is a set of NFA states of one rule, created the first time a parse reaches it, and each transition is
+ * computed the first time it is taken (`MISSING` until then). The NFA is lazy too: at compile time only the
+ * grammar-level facts are computed on the rule bodies (grammar-analysis.ts: sizes against the limit,
+ * productive and nullable rules, FIRST and FOLLOW per rule) and the root rule is built; any other rule's NFA
+ * and per-state analyses (liveness, "can end", byte-level FIRST) are built when a DFA state referencing it is
+ * first created. Compile time is therefore linear in the size of the rule bodies, however large their
+ * automata would be.
  *
  * Every DFA state holds only NFA states that can still reach their rule's end through bytes and productive
  * rules, so every Earley item the matcher creates can be completed: that is what makes the per-state token
  * sets (token-sets.ts) sound.
  */
-import { build, epsilonClosure, fullOptions, Nfa } from './automaton.js';
+import { type AutomatonOptions, build, fullOptions, Nfa } from './automaton.js';
 import { GrammarError } from './errors.js';
-import type { Grammar } from './ir.js';
+import { GrammarFacts, staticFacts } from './grammar-analysis.js';
+import type { Expr, Grammar } from './ir.js';
 import { LookaheadObligations } from './lookahead.js';
 import { growInt32, growU8 } from './typed-arrays.js';
 
@@ -47,30 +51,36 @@ export class GrammarTables {
   readonly ruleNames: readonly string[];
   readonly root: number;
   readonly nfa: Nfa;
-  /** Per rule: its NFA start/end states and the range of NFA states it owns. */
+  /**
+   * Per rule: its NFA entry state (state `r`, created with the grammar; an epsilon edge leads into the body
+   * once the rule is built), end state and the range of NFA states its body owns (-1 until built).
+   */
   readonly nfaStart: Int32Array;
   readonly nfaEnd: Int32Array;
   readonly nfaRangeStart: Int32Array;
   readonly nfaRangeEnd: Int32Array;
   /** Rule owning each NFA state. */
-  readonly nfaRule: Int32Array;
+  nfaRule: Int32Array;
   /** 1 if the NFA state can reach its rule's end. */
-  readonly live: Uint8Array;
+  live: Uint8Array;
   /** 1 if the NFA state reaches its rule's end through epsilon edges and nullable rules only. */
-  readonly canEnd: Uint8Array;
+  canEnd: Uint8Array;
   /** 1 if the rule derives the empty string / some string at all. */
   readonly nullable: Uint8Array;
   readonly productive: Uint8Array;
   /** Lookahead assertions of the rules, enforced by the parser. */
   readonly obligations: LookaheadObligations;
-  /** Byte-level FIRST per NFA state and FOLLOW per rule (8 words each). */
-  readonly first: Int32Array;
+  /** Byte-level FIRST per NFA state (8 words each; a rule's entry state holds the rule's FIRST). */
+  first: Int32Array;
+  /** Byte-level FOLLOW per rule (8 words each). */
   readonly follow: Int32Array;
-  /** `classMaps[rule * 256 + b]`: byte class of `b` in that rule; `numClasses[rule]`. */
+  /** `classMaps[rule * 256 + b]`: byte class of `b` in that rule; `numClasses[rule]` (set when built). */
   readonly classMaps: Uint8Array;
   readonly numClasses: Int32Array;
-  /** DFA start state of each rule (-1 if the rule derives nothing). */
+  /** DFA start state of each rule (-1 if the rule derives nothing; set once a reachable state references it). */
   readonly ruleStart: Int32Array;
+  /** Some byte edge of the grammar ends at 0xFF, the token-id marker byte (token-ids.ts). */
+  readonly usesMarkerByte: boolean;
 
   // Lazily grown DFA state tables (re-read them after any call that may create states).
   numStates = 0;
@@ -89,58 +99,83 @@ export class GrammarTables {
   /** Member NFA states of each DFA state. */
   readonly members: number[][] = [];
   private readonly ids = new Map<string, number>();
-  private readonly closure: (seeds: readonly number[]) => number[];
   private readonly maxDfaStates: number;
+  private readonly bodies: readonly Expr[];
+  private readonly buildOptions: Required<AutomatonOptions>;
+  /** Per rule: 1 once its NFA is built, 2 once its DFA start state is being interned. */
+  private readonly ruleState: Uint8Array;
+  private stamp = new Int32Array(0);
+  private stampId = 0;
 
+  /**
+   * Analyses the grammar on its rule bodies (grammar-analysis.ts) and builds only the root rule: every other
+   * rule's NFA, its per-state analyses and its DFA start state are built the first time a DFA state that
+   * references it is created. Size limits are checked up front, so an oversized grammar still fails here.
+   */
   constructor(grammar: Grammar, limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS) {
     const numRules = grammar.rules.length;
     this.numRules = numRules;
     this.ruleNames = grammar.rules.map((r) => r.name);
     this.root = grammar.root;
     this.maxDfaStates = limits.maxDfaStates;
-    const nfa = new Nfa(limits.maxNfaStates, 4096);
-    this.nfa = nfa;
-    this.nfaStart = new Int32Array(numRules);
-    this.nfaEnd = new Int32Array(numRules);
-    this.nfaRangeStart = new Int32Array(numRules);
-    this.nfaRangeEnd = new Int32Array(numRules);
-    const opts = fullOptions({ maxStates: limits.maxNfaStates });
+    this.bodies = grammar.rules.map((r) => r.body);
+    // What `build` would create, rule by rule (an entry state plus the body), checked against the limit.
+    let total = 0;
+    let marker = false;
     for (let r = 0; r < numRules; r++) {
-      const rule = grammar.rules[r]!;
-      nfa.ruleName = rule.name;
-      opts.ruleName = rule.name;
-      this.nfaRangeStart[r] = nfa.size;
-      const start = nfa.newState();
-      this.nfaStart[r] = start;
-      this.nfaEnd[r] = build(rule.body, nfa, start, opts);
-      this.nfaRangeEnd[r] = nfa.size;
-    }
-    for (let e = 0; e < nfa.refCount; e++) {
-      const q = nfa.refRule[e]!;
-      if (!(q >= 0 && q < numRules)) {
-        throw new GrammarError('unsupported', `A rule references an unknown rule index ${q}`);
+      const facts = staticFacts(this.bodies[r]!);
+      total += 1 + facts.size;
+      if (total > limits.maxNfaStates) {
+        throw new GrammarError(
+          'limit',
+          `Grammar too large: the automaton of rule "${this.ruleNames[r]}" exceeds ${limits.maxNfaStates} states (large counted repetitions multiply states)`,
+        );
       }
+      if (facts.hasRef) checkRefs(this.bodies[r]!, numRules, new Set());
+      marker ||= facts.marker;
     }
+    this.usesMarkerByte = marker;
     this.obligations = new LookaheadObligations(grammar);
-    const n = nfa.size;
-    this.nfaRule = new Int32Array(n);
-    for (let r = 0; r < numRules; r++) this.nfaRule.fill(r, this.nfaRangeStart[r]!, this.nfaRangeEnd[r]!);
+    const facts = new GrammarFacts(this.bodies);
+    this.productive = facts.productive;
+    this.nullable = facts.nullable;
+    this.follow = facts.follow;
 
-    const { classMaps, numClasses } = this.byteClasses();
-    this.classMaps = classMaps;
-    this.numClasses = numClasses;
-    const reverse = this.reverseEdges();
-    this.productive = new Uint8Array(numRules);
-    this.live = this.fixRules(reverse, true, this.productive);
-    this.nullable = new Uint8Array(numRules);
-    this.canEnd = this.fixRules(reverse, false, this.nullable);
-    this.first = this.computeFirst(reverse);
-    this.follow = this.computeFollow();
-    const ends = new Uint8Array(n);
-    for (let r = 0; r < numRules; r++) ends[this.nfaEnd[r]!] = 1;
-    this.closure = epsilonClosure(nfa, ends);
-    this.ruleStart = new Int32Array(numRules);
-    for (let r = 0; r < numRules; r++) this.ruleStart[r] = this.intern(this.closure([this.nfaStart[r]!]));
+    const nfa = new Nfa(limits.maxNfaStates + 2 * numRules, Math.max(64, Math.min(4096, 4 * numRules + 256)));
+    this.nfa = nfa;
+    this.buildOptions = fullOptions({ maxStates: nfa.maxStates });
+    this.nfaStart = new Int32Array(numRules);
+    this.nfaEnd = new Int32Array(numRules).fill(-1);
+    this.nfaRangeStart = new Int32Array(numRules).fill(-1);
+    this.nfaRangeEnd = new Int32Array(numRules).fill(-1);
+    const cap = nfa.epsHead.length;
+    this.nfaRule = new Int32Array(cap);
+    this.live = new Uint8Array(cap);
+    this.canEnd = new Uint8Array(cap);
+    this.first = new Int32Array(cap * W);
+    for (let r = 0; r < numRules; r++) {
+      const entry = nfa.newState();
+      this.nfaStart[r] = entry;
+      this.nfaRule[entry] = r;
+      this.live[entry] = this.productive[r]!;
+      this.canEnd[entry] = this.nullable[r]!;
+      this.first.set(facts.first.subarray(r * W, r * W + W), entry * W);
+    }
+    this.classMaps = new Uint8Array(numRules * 256);
+    this.numClasses = new Int32Array(numRules);
+    this.ruleStart = new Int32Array(numRules).fill(-1);
+    this.ruleState = new Uint8Array(numRules);
+    if (numRules > 0) this.startRule(this.root);
+  }
+
+  /** Builds every rule and its DFA start state (tests and tools; the matcher builds rules on demand). */
+  buildAll(): void {
+    for (let r = 0; r < this.numRules; r++) this.startRule(r);
+  }
+
+  /** Whether rule `r`'s NFA has been built. */
+  isBuilt(r: number): boolean {
+    return this.ruleState[r]! >= 1;
   }
 
   /**
@@ -227,7 +262,11 @@ export class GrammarTables {
     const refs: number[] = [];
     for (const [q, tos] of [...refTargets].sort((a, b) => a[0] - b[0])) {
       const next = this.intern(this.closure(tos));
-      if (next >= 0) refs.push(q, next);
+      if (next >= 0) {
+        refs.push(q, next);
+        // The parser predicts q from this state: its automaton must exist from now on.
+        this.startRule(q);
+      }
     }
     if (this.refSize + refs.length / 2 > this.refRule.length) {
       this.refRule = growInt32(this.refRule, this.refSize + refs.length);
@@ -266,193 +305,188 @@ export class GrammarTables {
     return changed;
   }
 
-  /** Per rule: byte classes from the boundaries of all its byte edges. */
-  private byteClasses(): { classMaps: Uint8Array; numClasses: Int32Array } {
-    const nfa = this.nfa;
-    const classMaps = new Uint8Array(this.numRules * 256);
-    const numClasses = new Int32Array(this.numRules);
-    const cut = new Uint8Array(257);
-    for (let r = 0; r < this.numRules; r++) {
-      cut.fill(0);
-      for (let s = this.nfaRangeStart[r]!; s < this.nfaRangeEnd[r]!; s++) {
-        for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
-          cut[nfa.byteLo[e]!] = 1;
-          cut[nfa.byteHi[e]! + 1] = 1;
-        }
-      }
-      let c = 0;
-      for (let b = 0; b < 256; b++) {
-        if (cut[b] && b > 0) c++;
-        classMaps[r * 256 + b] = c;
-      }
-      numClasses[r] = c + 1;
-    }
-    return { classMaps, numClasses };
+  /** Builds rule `r` if needed and interns its DFA start state (once). */
+  private startRule(r: number): void {
+    if (this.ruleState[r]! >= 2) return;
+    if (this.ruleState[r] === 0) this.buildRule(r);
+    this.ruleState[r] = 2;
+    this.ruleStart[r] = this.intern(this.closure([this.nfaStart[r]!]));
   }
 
   /**
-   * Reverse edges in CSR form: for each NFA state, its predecessors, each tagged with -1 (epsilon),
-   * -2 (byte) or the referenced rule (a reference edge).
+   * Builds rule `r`'s NFA (after its entry state, which gets an epsilon edge into it) and analyses it:
+   * liveness, "can end", byte-level FIRST per state, and the rule's byte classes. The other rules enter only
+   * through the grammar-level facts (productive, nullable, FIRST), so this is local to the rule.
    */
-  private reverseEdges(): { start: Int32Array; from: Int32Array; tag: Int32Array } {
+  private buildRule(r: number): void {
     const nfa = this.nfa;
-    const n = nfa.size;
-    const start = new Int32Array(n + 1);
-    for (let e = 0; e < nfa.epsCount; e++) start[nfa.epsTo[e]! + 1]!++;
-    for (let e = 0; e < nfa.byteCount; e++) start[nfa.byteTo[e]! + 1]!++;
-    for (let e = 0; e < nfa.refCount; e++) start[nfa.refTo[e]! + 1]!++;
-    for (let s = 0; s < n; s++) start[s + 1]! += start[s]!;
-    const fill = start.slice(0, n);
-    const from = new Int32Array(start[n]!);
-    const tag = new Int32Array(start[n]!);
-    for (let s = 0; s < n; s++) {
+    const opts = this.buildOptions;
+    nfa.ruleName = this.ruleNames[r]!;
+    opts.ruleName = this.ruleNames[r]!;
+    const a = nfa.size;
+    const bodyStart = nfa.newState();
+    nfa.addEps(this.nfaStart[r]!, bodyStart);
+    const end = build(this.bodies[r]!, nfa, bodyStart, opts);
+    const b = nfa.size;
+    this.nfaRangeStart[r] = a;
+    this.nfaRangeEnd[r] = b;
+    this.nfaEnd[r] = end;
+    this.ruleState[r] = 1;
+    if (b > this.nfaRule.length) {
+      const cap = nfa.epsHead.length;
+      this.nfaRule = growInt32(this.nfaRule, cap);
+      this.live = growU8(this.live, cap);
+      this.canEnd = growU8(this.canEnd, cap);
+      this.first = growInt32(this.first, this.nfaRule.length * W);
+    }
+    this.nfaRule.fill(r, a, b);
+
+    // Reverse edges of the rule's states in CSR form (local indices), each tagged with -1 (epsilon),
+    // -2 (byte) or the referenced rule.
+    const m = b - a;
+    const start = new Int32Array(m + 1);
+    for (let s = a; s < b; s++) {
+      for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) start[nfa.epsTo[e]! - a + 1]!++;
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) start[nfa.byteTo[e]! - a + 1]!++;
+      for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) start[nfa.refTo[e]! - a + 1]!++;
+    }
+    for (let i = 0; i < m; i++) start[i + 1]! += start[i]!;
+    const fill = start.slice(0, m);
+    const from = new Int32Array(start[m]!);
+    const tag = new Int32Array(start[m]!);
+    for (let s = a; s < b; s++) {
       for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!) {
-        const k = fill[nfa.epsTo[e]!]!++;
+        const k = fill[nfa.epsTo[e]! - a]!++;
         from[k] = s;
         tag[k] = -1;
       }
       for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
-        const k = fill[nfa.byteTo[e]!]!++;
+        const k = fill[nfa.byteTo[e]! - a]!++;
         from[k] = s;
         tag[k] = -2;
       }
       for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
-        const k = fill[nfa.refTo[e]!]!++;
+        const k = fill[nfa.refTo[e]! - a]!++;
         from[k] = s;
         tag[k] = nfa.refRule[e]!;
       }
     }
-    return { start, from, tag };
-  }
-
-  /**
-   * Backward reachability from every rule's end, following epsilon edges, byte edges (if `bytes`), and
-   * reference edges to rules already in `ruleSet`; a rule joins `ruleSet` once its start is reached.
-   * Repeats until `ruleSet` is stable. With bytes: liveness and productive rules; without: "can end
-   * without input" and nullable rules.
-   */
-  private fixRules(
-    rev: { start: Int32Array; from: Int32Array; tag: Int32Array },
-    bytes: boolean,
-    ruleSet: Uint8Array,
-  ): Uint8Array {
-    const n = this.nfa.size;
-    const reached = new Uint8Array(n);
+    // Liveness (bytes and productive rules) and "can end" (epsilon and nullable rules): backward from the end.
     const stack: number[] = [];
-    for (let r = 0; r < this.numRules; r++) {
-      const e = this.nfaEnd[r]!;
-      if (!reached[e]) {
-        reached[e] = 1;
-        stack.push(e);
-      }
-    }
-    // Reference edges per referenced rule, as indices into the reverse CSR (edge k: from[k] -> its target).
-    const refTarget = new Int32Array(rev.from.length);
-    const byRule: number[][] = Array.from({ length: this.numRules }, () => []);
-    for (let t = 0; t < n; t++) {
-      for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
-        refTarget[k] = t;
-        if (rev.tag[k]! >= 0) byRule[rev.tag[k]!]!.push(k);
-      }
-    }
-    for (;;) {
+    for (const bytes of [true, false]) {
+      const mark = bytes ? this.live : this.canEnd;
+      const ruleSet = bytes ? this.productive : this.nullable;
+      mark.fill(0, a, b);
+      mark[end] = 1;
+      stack.push(end);
       while (stack.length > 0) {
-        const t = stack.pop()!;
-        for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
-          const s = rev.from[k]!;
-          if (reached[s]) continue;
-          const tag = rev.tag[k]!;
-          if (tag === -2 ? !bytes : tag >= 0 && !ruleSet[tag]) continue;
-          reached[s] = 1;
+        const t = stack.pop()! - a;
+        for (let k = start[t]!; k < start[t + 1]!; k++) {
+          const s = from[k]!;
+          if (mark[s]) continue;
+          const g = tag[k]!;
+          if (g === -2 ? !bytes : g >= 0 && !ruleSet[g]) continue;
+          mark[s] = 1;
           stack.push(s);
         }
       }
-      let changed = false;
-      for (let r = 0; r < this.numRules; r++) {
-        if (ruleSet[r] || !reached[this.nfaStart[r]!]) continue;
-        ruleSet[r] = 1;
-        changed = true;
-        // Edges through the new rule whose target was already reached now reach their source.
-        for (const k of byRule[r]!) {
-          const s = rev.from[k]!;
-          if (!reached[s] && reached[refTarget[k]!]) {
-            reached[s] = 1;
-            stack.push(s);
-          }
-        }
-      }
-      if (!changed) return reached;
     }
-  }
-
-  /** Byte-level FIRST of every NFA state: own byte edges, then a worklist over predecessors. */
-  private computeFirst(rev: { start: Int32Array; from: Int32Array; tag: Int32Array }): Int32Array {
-    const nfa = this.nfa;
-    const n = nfa.size;
-    const first = new Int32Array(n * W);
-    for (let s = 0; s < n; s++) {
+    // FIRST: own byte edges into live states and the FIRST of referenced productive rules, then backward
+    // along epsilon edges and references to nullable rules.
+    const live = this.live;
+    const first = this.first;
+    first.fill(0, a * W, b * W);
+    for (let s = a; s < b; s++) {
       for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
-        if (this.live[nfa.byteTo[e]!]) setByteRange(first, s * W, nfa.byteLo[e]!, nfa.byteHi[e]!);
+        if (live[nfa.byteTo[e]!]) setByteRange(first, s * W, nfa.byteLo[e]!, nfa.byteHi[e]!);
       }
-    }
-    // Rule starts feed every state referencing the rule; collect those edges per rule.
-    const refSources: number[][] = Array.from({ length: this.numRules }, () => []);
-    for (let s = 0; s < n; s++) {
-      if (!this.live[s]) continue;
+      if (!live[s]) continue;
       for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
         const q = nfa.refRule[e]!;
-        if (this.productive[q] && this.live[nfa.refTo[e]!]) refSources[q]!.push(s);
+        if (this.productive[q] && live[nfa.refTo[e]!])
+          this.orInto(first, s * W, first, this.nfaStart[q]! * W);
       }
     }
-    const ruleOfStart = new Int32Array(n).fill(-1);
-    for (let r = 0; r < this.numRules; r++) ruleOfStart[this.nfaStart[r]!] = r;
-    const queued = new Uint8Array(n);
+    const queued = new Uint8Array(m);
     const work: number[] = [];
-    for (let s = n - 1; s >= 0; s--) {
-      if (this.live[s]) {
-        queued[s] = 1;
+    for (let s = b - 1; s >= a; s--) {
+      if (live[s]) {
+        queued[s - a] = 1;
         work.push(s);
       }
     }
     while (work.length > 0) {
       const t = work.pop()!;
-      queued[t] = 0;
-      // Predecessors whose FIRST includes FIRST(t): epsilon edges, and reference edges into t whose rule is
-      // nullable; plus, if t starts a rule, every state referencing that rule.
-      const push = (s: number): void => {
-        if (this.live[s] && this.orInto(first, s * W, first, t * W) && !queued[s]) {
-          queued[s] = 1;
+      queued[t - a] = 0;
+      for (let k = start[t - a]!; k < start[t - a + 1]!; k++) {
+        const g = tag[k]!;
+        if (!(g === -1 || (g >= 0 && this.nullable[g] && this.productive[g]))) continue;
+        const s = from[k]!;
+        if (live[s] && this.orInto(first, s * W, first, t * W) && !queued[s - a]) {
+          queued[s - a] = 1;
           work.push(s);
         }
-      };
-      for (let k = rev.start[t]!; k < rev.start[t + 1]!; k++) {
-        const tag = rev.tag[k]!;
-        if (tag === -1 || (tag >= 0 && this.nullable[tag] && this.productive[tag])) push(rev.from[k]!);
       }
-      const r = ruleOfStart[t]!;
-      if (r >= 0 && this.productive[r]) for (const s of refSources[r]!) push(s);
     }
-    return first;
+    // Byte classes from the boundaries of all the rule's byte edges.
+    const cut = new Uint8Array(257);
+    for (let s = a; s < b; s++) {
+      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
+        cut[nfa.byteLo[e]!] = 1;
+        cut[nfa.byteHi[e]! + 1] = 1;
+      }
+    }
+    let c = 0;
+    const classMaps = this.classMaps;
+    for (let x = 0; x < 256; x++) {
+      if (cut[x] && x > 0) c++;
+      classMaps[r * 256 + x] = c;
+    }
+    this.numClasses[r] = c + 1;
   }
 
-  /** Byte-level FOLLOW of every rule: what may come right after it ends. */
-  private computeFollow(): Int32Array {
+  /**
+   * The sorted set of important states (byte or reference edges, or their rule's end) reachable from `seeds`
+   * by epsilon edges.
+   */
+  private closure(seeds: readonly number[]): number[] {
     const nfa = this.nfa;
-    const follow = new Int32Array(this.numRules * W);
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (let s = 0; s < nfa.size; s++) {
-        if (!this.live[s]) continue;
-        for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
-          const q = nfa.refRule[e]!;
-          const t = nfa.refTo[e]!;
-          if (!this.productive[q] || !this.live[t]) continue;
-          if (this.orInto(follow, q * W, this.first, t * W)) changed = true;
-          if (this.canEnd[t] && this.orInto(follow, q * W, follow, this.nfaRule[s]! * W)) changed = true;
-        }
-      }
+    if (this.stamp.length < nfa.size) this.stamp = new Int32Array(nfa.epsHead.length);
+    const stamp = this.stamp;
+    const id = ++this.stampId;
+    const out: number[] = [];
+    const stack = seeds.slice();
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (stamp[s] === id) continue;
+      stamp[s] = id;
+      if (nfa.byteHead[s]! >= 0 || nfa.refHead[s]! >= 0 || this.nfaEnd[this.nfaRule[s]!] === s) out.push(s);
+      for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!)
+        if (stamp[nfa.epsTo[e]!] !== id) stack.push(nfa.epsTo[e]!);
     }
-    return follow;
+    if (out.length > 1) out.sort((x, y) => x - y);
+    return out;
+  }
+}
+
+/** Throws if `e` references a rule index outside `0..numRules-1`. */
+function checkRefs(e: Expr, numRules: number, seen: Set<Expr>): void {
+  if (!staticFacts(e).hasRef || seen.has(e)) return;
+  seen.add(e);
+  switch (e.kind) {
+    case 'ref':
+      if (!(e.rule >= 0 && e.rule < numRules)) {
+        throw new GrammarError('unsupported', `A rule references an unknown rule index ${e.rule}`);
+      }
+      return;
+    case 'seq':
+    case 'alt':
+      for (const item of e.items) checkRefs(item, numRules, seen);
+      return;
+    case 'repeat':
+      checkRefs(e.item, numRules, seen);
+      return;
+    default:
+      return;
   }
 }
