@@ -1,7 +1,14 @@
 /**
- * Occurrence counts of the output tokens, for the penalties. An open-addressing table sized to the
- * output (not to the vocabulary): a vocabulary-sized count array is cold in cache on every row, and
- * its 512 random touches cost more than the penalties themselves. Reused across rows.
+ * Occurrence counts of the output tokens, for the penalties, reused across rows. Two layouts, by
+ * vocabulary size:
+ *
+ * - up to {@link DIRECT_VOCAB} ids: a bitset over the vocabulary marks the ids seen in the row and a
+ *   vocabulary-sized index array (written once per distinct id, read only for repeats) leads a repeat
+ *   to its count: no hashing, and both arrays stay in L2 (512 random ids at V = 32,000: edits 20 ->
+ *   16 µs here);
+ * - above, an open-addressing table sized to the output: a vocabulary-sized array is cold in cache on
+ *   every row, and its 512 random touches cost more than the table's probes (the index array made
+ *   the edits 25-35% slower at 128,256 and 262,144).
  */
 export class TokenCounts {
   private keys = new Int32Array(0);
@@ -9,6 +16,9 @@ export class TokenCounts {
   private mask = 0;
   /** Table slot of each of {@link ids}. */
   private slots = new Int32Array(0);
+  private seen = new Int32Array(0);
+  /** Position in {@link ids} of each id seen in the current row (stale elsewhere). */
+  private indexOf = new Int32Array(0);
   /** Distinct ids in order of first occurrence (first {@link size} entries). */
   ids = new Int32Array(0);
   /** Occurrences of each of {@link ids}. */
@@ -19,6 +29,44 @@ export class TokenCounts {
   /** Counts the ids of `tokens` in `[0, vocab)` (others are ignored); returns the number of distinct ids. */
   countOf(tokens: ArrayLike<number>, vocab: number): number {
     this.reserve(tokens.length);
+    const size = vocab <= DIRECT_VOCAB ? this.countDirect(tokens, vocab) : this.countHashed(tokens, vocab);
+    this.size = size;
+    return size;
+  }
+
+  private countDirect(tokens: ArrayLike<number>, vocab: number): number {
+    if (this.indexOf.length < vocab) {
+      this.seen = new Int32Array(Math.ceil(DIRECT_VOCAB / 32));
+      this.indexOf = new Int32Array(DIRECT_VOCAB);
+    }
+    const seen = this.seen;
+    const indexOf = this.indexOf;
+    const ids = this.ids;
+    const counts = this.counts;
+    let size = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const value = tokens[i]!;
+      if (!(value >= 0 && value < vocab)) continue;
+      const id = value | 0;
+      const word = id >>> 5;
+      const bit = 1 << (id & 31);
+      const w = seen[word]!;
+      if ((w & bit) === 0) {
+        seen[word] = w | bit;
+        indexOf[id] = size;
+        ids[size] = id;
+        counts[size] = 1;
+        size++;
+      } else {
+        counts[indexOf[id]!]!++;
+      }
+    }
+    // clear the bits for the next row
+    for (let j = 0; j < size; j++) seen[ids[j]! >>> 5] = 0;
+    return size;
+  }
+
+  private countHashed(tokens: ArrayLike<number>, vocab: number): number {
     const keys = this.keys;
     const values = this.values;
     const mask = this.mask;
@@ -49,7 +97,6 @@ export class TokenCounts {
       this.counts[j] = values[slot]!;
       keys[slot] = -1;
     }
-    this.size = size;
     return size;
   }
 
@@ -66,3 +113,6 @@ export class TokenCounts {
     this.counts = new Int32Array(Math.max(n, 16));
   }
 }
+
+/** Vocabularies up to this size use the direct (bitset + index array) layout. */
+const DIRECT_VOCAB = 65536;

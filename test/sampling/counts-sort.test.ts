@@ -18,6 +18,27 @@ describe('TokenCounts', () => {
       { numRuns: 300 },
     );
   });
+  it('the same with a large vocabulary (the hashed layout) and alternating sizes (property)', () => {
+    const counter = new TokenCounts();
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -3, max: 300 }), { maxLength: 700 }),
+        fc.boolean(),
+        (small, large) => {
+          const vocab = large ? 200_000 : 256;
+          // spread the ids over the vocabulary (some fall outside it)
+          const tokens = small.map((t) => (large ? t * 661 : t));
+          const expected = new Map<number, number>();
+          for (const id of tokens) if (id >= 0 && id < vocab) expected.set(id, (expected.get(id) ?? 0) + 1);
+          const size = counter.countOf(tokens, vocab);
+          const got = new Map<number, number>();
+          for (let j = 0; j < size; j++) got.set(counter.ids[j]!, counter.counts[j]!);
+          expect([...got]).toEqual([...expected]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('candidate sorting', () => {
