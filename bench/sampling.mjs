@@ -8,6 +8,8 @@
 // Logits: standard normal from a fixed seed (as in docs/js-anchors §1), 16 distinct rows, 512 previous
 // output ids per row; every timed call gets a fresh copy of its row (copy not timed). "peaky" rows are
 // the same normals times 3 (closer to LLM logits, where top-p decides within the first few tokens).
+// The speed-ups over transformers.js are also timed as interleaved pairs (ours and theirs on the same
+// row copy, back to back, order alternating), which a shared machine's changing load cannot skew.
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -78,6 +80,36 @@ async function time(rows, fn, n = iters, warmup = 30) {
   cpu.sort((a, b) => a - b);
   const q = (arr, p) => arr[Math.min(arr.length - 1, Math.floor(p * arr.length))];
   return { median: q(samples, 0.5), p90: q(samples, 0.9), p99: q(samples, 0.99), cpu: q(cpu, 0.5), n };
+}
+
+/**
+ * Times `fa` and `fb` on the same fresh row copies, alternating which of the two runs first on each
+ * row, so that both see the same machine state (on a shared machine, the load changes within seconds:
+ * medians of separate runs compare different moments). Returns the summaries of `fa` and `fb`.
+ */
+async function timePair(rows, fa, fb, n = iters, warmup = 30) {
+  const scratch = rows.map((r) => new Float32Array(r.length));
+  const wall = [[], []];
+  const cpu = [[], []];
+  for (let i = 0; i < warmup + n; i++) {
+    const k = i % rows.length;
+    for (const side of i & 1 ? [1, 0] : [0, 1]) {
+      scratch[k].set(rows[k]);
+      const fn = side === 0 ? fa : fb;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const out = fn(scratch[k], k);
+      if (out instanceof Promise) await out;
+      const dt = (performance.now() - t0) * 1000;
+      const c = process.cpuUsage(c0);
+      if (i >= warmup) {
+        wall[side].push(dt);
+        cpu[side].push(c.user + c.system);
+      }
+    }
+  }
+  const median = (arr) => arr.sort((a, b) => a - b)[arr.length >> 1];
+  return [0, 1].map((side) => ({ median: median(wall[side]), cpu: median(cpu[side]) }));
 }
 
 function naiveFullSort(row, ids, params, rng) {
@@ -245,7 +277,31 @@ async function benchSize(v) {
     (row, k) => naiveFullSort(row, ctx[k], P(full), rng),
     quick ? 5 : 20,
   );
-  return results;
+
+  // The same comparisons timed as interleaved pairs (each row: ours and transformers.js back to back)
+  const tjsTopK = async (row) => tjsMultinomial(temp([], new tjs.Tensor('float32', row, dims)), 50, rng);
+  const tjsGenerate = async (row, k) =>
+    tjsMultinomial(temp([bigCtx[k]], rep([bigCtx[k]], new tjs.Tensor('float32', row, dims))), 50, rng);
+  const pairs = [
+    [
+      'repetition',
+      (row, k) => pipe.applyEdits(row, pRep, { outputIds: ctx[k] }),
+      (row, k) => rep([bigCtx[k]], new tjs.Tensor('float32', row, dims)),
+    ],
+    ['temp+top-k sample', ours(P({ temperature: 0.7, top_k: 50 }), { edits: false }), tjsTopK],
+    ['greedy', (row) => pipe.argmax(row), (row) => tjsArgmax(row)],
+    ['generate-equivalent', ours(P({ repetition_penalty: 1.1, temperature: 0.7, top_k: 50 })), tjsGenerate],
+    ['FULL vs generate-equivalent', ours(P(full)), tjsGenerate],
+  ];
+  const paired = [];
+  for (const [name, fa, fb] of pairs) {
+    const [a, b] = await timePair(rows, fa, fb);
+    paired.push({ name, ours: a, tjs: b });
+    process.stderr.write(
+      `  V=${v} pair ${name.padEnd(28)} ${a.median.toFixed(1).padStart(8)} vs ${b.median.toFixed(1).padStart(8)} µs\n`,
+    );
+  }
+  return { results, paired };
 }
 
 /**
@@ -325,7 +381,12 @@ const machine = `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, node ${
   .join(' ')}`;
 process.stderr.write(`machine: ${machine}\n`);
 const all = {};
-for (const v of sizes) all[v] = await benchSize(v);
+const allPairs = {};
+for (const v of sizes) {
+  const { results, paired } = await benchSize(v);
+  all[v] = results;
+  allPairs[v] = paired;
+}
 
 // Table: one line per step, one column per vocabulary size (median µs, p90 in parentheses).
 const names = all[sizes[0]].map((r) => `${r.group}: ${r.name}`);
@@ -343,7 +404,21 @@ const ratio = (v, a, b, key) => {
   return (find(b) / find(a)).toFixed(1);
 };
 for (const key of ['median', 'cpu']) {
-  console.log(`\nspeed-up over transformers.js (${key === 'cpu' ? 'CPU time' : 'wall'} median):`);
+  console.log(
+    `\nspeed-up over transformers.js, interleaved pairs (${key === 'cpu' ? 'CPU time' : 'wall'} median; µs ours / theirs):`,
+  );
+  for (const v of sizes) {
+    const cells = allPairs[v].map(
+      (p) =>
+        `${p.name} ${(p.tjs[key] / p.ours[key]).toFixed(1)}x (${p.ours[key].toFixed(0)} / ${p.tjs[key].toFixed(0)})`,
+    );
+    console.log(`  V=${v}: ${cells.join(', ')}`);
+  }
+}
+for (const key of ['median', 'cpu']) {
+  console.log(
+    `\nspeed-up over transformers.js, from the table above (separate runs; ${key === 'cpu' ? 'CPU time' : 'wall'} median):`,
+  );
   for (const v of sizes) {
     console.log(
       `  V=${v}: repetition ${ratio(v, 'logitkit: repetition 1.1', 'RepetitionPenalty', key)}x, ` +
@@ -358,4 +433,5 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, iters, results: all }, null, 2));
+if (jsonOut)
+  writeFileSync(jsonOut, JSON.stringify({ machine, iters, results: all, pairs: allPairs }, null, 2));
