@@ -98,7 +98,14 @@ export class GrammarTables {
   exitBytes: Int32Array = new Int32Array(64 * W);
   /** Member NFA states of each DFA state. */
   readonly members: number[][] = [];
-  private readonly ids = new Map<string, number>();
+  /** Interned DFA states by a hash of their member set: the newest state per hash, older ones via `hashNext`. */
+  private readonly idsByHash = new Map<number, number>();
+  private hashNext: Int32Array = new Int32Array(64);
+  // Scratch arrays of `step`, `closure` and `intern` (none of them is re-entered before it is done with them).
+  private readonly targets: number[] = [];
+  private readonly closureOut: number[] = [];
+  private readonly closureStack: number[] = [];
+  private readonly liveScratch: number[] = [];
   private readonly maxDfaStates: number;
   private readonly bodies: readonly Expr[];
   private readonly buildOptions: Required<AutomatonOptions>;
@@ -187,7 +194,8 @@ export class GrammarTables {
     const known = this.trans[slot]!;
     if (known !== MISSING) return known;
     const nfa = this.nfa;
-    const targets: number[] = [];
+    const targets = this.targets;
+    targets.length = 0;
     for (const s of this.members[g]!) {
       for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
         if (nfa.byteLo[e]! <= b && b <= nfa.byteHi[e]! && this.live[nfa.byteTo[e]!])
@@ -200,12 +208,25 @@ export class GrammarTables {
   }
 
   /** Interns a set of important NFA states (dead ones are dropped) as a DFA state; -1 if none is live. */
-  private intern(set: number[]): number {
-    const liveSet = set.filter((s) => this.live[s] === 1);
-    if (liveSet.length === 0) return -1;
-    const key = liveSet.join(',');
-    const known = this.ids.get(key);
-    if (known !== undefined) return known;
+  private intern(set: readonly number[]): number {
+    // Live members and their hash, without allocating: most calls find a known state.
+    const live = this.live;
+    const scratch = this.liveScratch;
+    scratch.length = 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < set.length; i++) {
+      const s = set[i]!;
+      if (live[s] !== 1) continue;
+      scratch.push(s);
+      h = Math.imul(h ^ s, 0x01000193);
+    }
+    if (scratch.length === 0) return -1;
+    h = Math.imul(h ^ scratch.length, 0x01000193);
+    const head = this.idsByHash.get(h);
+    for (let k = head ?? -1; k >= 0; k = this.hashNext[k]!) {
+      if (sameMembers(this.members[k]!, scratch)) return k;
+    }
+    const liveSet = scratch.slice();
     const g = this.numStates;
     if (g >= this.maxDfaStates) {
       throw new GrammarError(
@@ -215,7 +236,8 @@ export class GrammarTables {
     }
     this.ensureStateCapacity(g + 1);
     this.numStates++;
-    this.ids.set(key, g);
+    this.hashNext[g] = head ?? -1;
+    this.idsByHash.set(h, g);
     this.members.push(liveSet);
     const r = this.nfaRule[liveSet[0]!]!;
     const nfa = this.nfa;
@@ -291,6 +313,7 @@ export class GrammarTables {
     this.refOff = growInt32(this.refOff, n);
     this.refLen = growInt32(this.refLen, n);
     this.exitBytes = growInt32(this.exitBytes, this.stateRule.length * W);
+    this.hashNext = growInt32(this.hashNext, this.stateRule.length);
   }
 
   private orInto(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
@@ -447,15 +470,18 @@ export class GrammarTables {
 
   /**
    * The sorted set of important states (byte or reference edges, or their rule's end) reachable from `seeds`
-   * by epsilon edges.
+   * by epsilon edges. The result is a scratch array, valid until the next call (`intern` copies what it keeps).
    */
-  private closure(seeds: readonly number[]): number[] {
+  private closure(seeds: readonly number[]): readonly number[] {
     const nfa = this.nfa;
     if (this.stamp.length < nfa.size) this.stamp = new Int32Array(nfa.epsHead.length);
     const stamp = this.stamp;
     const id = ++this.stampId;
-    const out: number[] = [];
-    const stack = seeds.slice();
+    const out = this.closureOut;
+    out.length = 0;
+    const stack = this.closureStack;
+    stack.length = 0;
+    for (let i = 0; i < seeds.length; i++) stack.push(seeds[i]!);
     while (stack.length > 0) {
       const s = stack.pop()!;
       if (stamp[s] === id) continue;
@@ -467,6 +493,13 @@ export class GrammarTables {
     if (out.length > 1) out.sort((x, y) => x - y);
     return out;
   }
+}
+
+/** True if two sorted member lists are equal. */
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Throws if `e` references a rule index outside `0..numRules-1`. */
