@@ -48,6 +48,9 @@ class Connection:
         self._accept_handles: List[int] = []
         self._accept_tokens: List[int] = []
         self._accept_owners: list = []
+        # Request ids of ACCEPT_TOKENS_QUIET frames sent since the last call: the sidecar answers them only when a
+        # token was not accepted, so they are complete (and their callbacks dropped) once a later reply arrives.
+        self._quiet: List[int] = []
         # Replies are received into one preallocated buffer (recv_into): no allocation per recv.
         self._in = bytearray(_RECV_BUFFER)
         self._in_view = memoryview(self._in)
@@ -151,6 +154,12 @@ class Connection:
         while True:
             got, err, reader = self._read_reply()
             if got == rid:
+                if self._quiet:
+                    # Every request sent before this one was handled: quiet accepts without a reply all succeeded.
+                    posted = self._posted
+                    for q in self._quiet:
+                        posted.pop(q, None)
+                    self._quiet = []
                 if err is not None:
                     raise err
                 return reader
@@ -163,8 +172,9 @@ class Connection:
             self._flush()
 
     def post_accept(self, handle: int, token: int, owner: AcceptOwner) -> None:
-        """Buffers an accept; all accepts buffered before the next request travel as one ACCEPT_TOKENS frame, and
-        ``owner.accept_failed(token, result)`` runs for each that the sidecar did not accept."""
+        """Buffers an accept; all accepts buffered before the next request travel as one ACCEPT_TOKENS_QUIET frame
+        (answered only when some token was not accepted), and ``owner.accept_failed(token, result)`` runs for each
+        that the sidecar did not accept."""
         self._accept_handles.append(handle)
         self._accept_tokens.append(token)
         self._accept_owners.append(owner)
@@ -189,11 +199,10 @@ class Connection:
                 if not result & p.ACCEPT_OK:
                     owner.accept_failed(token, result, None)
 
-        self._posted[self._queue(p.OP_ACCEPT_TOKENS, payload)] = done
+        rid = self._queue(p.OP_ACCEPT_TOKENS_QUIET, payload)
+        self._posted[rid] = done
+        self._quiet.append(rid)
 
     def drain(self) -> None:
-        """Sends buffered posts and waits for all their replies."""
-        self._flush()
-        while self._posted:
-            got, err, reader = self._read_reply()
-            self._dispatch_posted(got, err, reader)
+        """Sends buffered posts and waits until the sidecar has handled them all (their replies dispatched)."""
+        self.call(p.OP_PING)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 HELLO_MAGIC = 0x43534B4C  # "LKSC" little-endian
 
 OP_HELLO = 0x01
@@ -28,6 +28,7 @@ OP_RESET_MATCHER = 0x0D
 OP_REFERENCE_MASK = 0x0E
 OP_PING = 0x0F
 OP_ACCEPT_TOKENS = 0x10
+OP_ACCEPT_TOKENS_QUIET = 0x11  # ACCEPT_TOKENS answered only when some entry was not accepted
 
 ACCEPT_OK = 1  # ACCEPT_TOKENS result bits: accepted,
 ACCEPT_TERMINATED = 2  # the matcher is terminated after the call,

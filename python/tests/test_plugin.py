@@ -232,8 +232,9 @@ class SchedulerFlowTest(unittest.TestCase):
         self.assertEqual(g.accepted_tokens, [allowed[0]])
 
     def test_locally_accepted_token_rejected_by_the_sidecar_is_reported(self):
-        """Accepts decided from the mask row are sent batched (ACCEPT_TOKENS) with the next call; a token the
-        sidecar's matcher rejects after all is reported on the grammar's next call."""
+        """Accepts decided from the mask row are sent batched (ACCEPT_TOKENS_QUIET, answered only on a rejection)
+        with the next call; a token the sidecar's matcher rejects after all is reported on the grammar's next
+        call."""
         req = admit(self.backend, ("regex", "ab"))
         g = req.grammar
         mask, _ = batch_masks([req], SIDECAR.vocab_size, batched=True)

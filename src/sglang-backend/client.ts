@@ -236,6 +236,19 @@ export class SidecarClient {
     return out;
   }
 
+  /**
+   * ACCEPT_TOKENS_QUIET: sends the frame without waiting and returns its request id. The sidecar replies (as to
+   * ACCEPT_TOKENS) only when some entry was not accepted: wait with `expectReply(id)`.
+   */
+  postAcceptTokensQuiet(entries: ReadonlyArray<readonly [matcher: number, token: number]>): number {
+    const { id, writer } = this.frame(Op.acceptTokensQuiet);
+    writer.u32(entries.length);
+    for (const [m] of entries) writer.u32(m);
+    for (const [, t] of entries) writer.i32(t);
+    this.writeRaw(writer.finish());
+    return id;
+  }
+
   /** ROLLBACK; resolves to the terminated flag after the rollback. */
   async rollback(matcher: number, count: number): Promise<boolean> {
     return (await this.call(Op.rollback, (w) => w.u32(matcher).u32(count))).u8('terminated') === 1;

@@ -8,7 +8,7 @@
  */
 
 /** Protocol version sent in HELLO; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** `LKSC` read as a little-endian u32: the first field of HELLO, so a stray client fails fast. */
 export const HELLO_MAGIC = 0x43534b4c;
@@ -37,6 +37,7 @@ export const Op = {
   referenceMask: 0x0e,
   ping: 0x0f,
   acceptTokens: 0x10,
+  acceptTokensQuiet: 0x11,
 } as const;
 
 /** A request opcode. */

@@ -320,7 +320,9 @@ export class SidecarServer<G> {
           .finish();
       }
       case Op.acceptTokens:
-        return this.acceptTokens(session, requestId, r);
+        return this.acceptTokens(session, requestId, r, false);
+      case Op.acceptTokensQuiet:
+        return this.acceptTokens(session, requestId, r, true);
       case Op.rollback: {
         const handle = r.u32('matcher handle');
         const count = r.u32('rollback count');
@@ -453,9 +455,15 @@ export class SidecarServer<G> {
 
   /**
    * ACCEPT_TOKENS: one token for each of n matchers (a decode step's accepts in one frame). Every entry is
-   * answered on its own — an unknown handle or a rejected token does not stop the others.
+   * answered on its own — an unknown handle or a rejected token does not stop the others. `quiet`
+   * (ACCEPT_TOKENS_QUIET): no reply at all when every token was accepted.
    */
-  private acceptTokens(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
+  private acceptTokens(
+    session: Session<G>,
+    requestId: number,
+    r: PayloadReader,
+    quiet: boolean,
+  ): Buffer | null {
     const count = r.u32('entry count');
     if (this.fillHandles.length < count) {
       this.fillHandles = new Uint32Array(count * 2);
@@ -486,9 +494,14 @@ export class SidecarServer<G> {
       results[i] = (accepted ? ACCEPT_OK : 0) | (m.isTerminated() ? ACCEPT_TERMINATED : 0);
     }
     session.updateMillis += performance.now() - t0;
+    matchers.length = 0;
+    if (quiet) {
+      let all = ACCEPT_OK;
+      for (let i = 0; i < count; i++) all &= results[i]!;
+      if (all === ACCEPT_OK) return null;
+    }
     const reply = okReply(requestId, 16 + count).u32(count);
     for (let i = 0; i < count; i++) reply.u8(results[i]!);
-    matchers.length = 0;
     return reply.finish();
   }
 

@@ -94,9 +94,9 @@ describe('framing', () => {
     expect(new FrameDecoder().push(both)).toHaveLength(2);
   });
 
-  it('encodes the example frames of docs/sidecar-protocol.md', () => {
+  it('encodes the example frames of docs/sidecar-protocol.md (version 3)', () => {
     const hello = requestFrame(Op.hello, 1).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION).str('').finish();
-    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0200' + '00000000');
+    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0300' + '00000000');
     const compile = requestFrame(Op.compile, 2).u8(KeyType.regex).u8(0).str('[0-9]+').finish();
     expect(compile.toString('hex')).toBe(
       '11000000' + '03' + '02000000' + '01' + '00' + '06000000' + '5b302d395d2b',
@@ -250,6 +250,37 @@ describe('messages', () => {
     expect(await c.acceptTokens([])).toEqual([]);
     await c.rollback(m2, 2);
     expect(await c.queryState(m2)).toEqual({ terminated: false, completed: false });
+  });
+
+  it('answers ACCEPT_TOKENS_QUIET only when some token was not accepted', async () => {
+    const c = await open();
+    const g = (await c.compile(KeyType.regex, 'ab')).handle;
+    const m1 = await c.createMatcher(g);
+    const m2 = await c.createMatcher(g);
+    const a = 'a'.charCodeAt(0);
+    const b = 'b'.charCodeAt(0);
+    const quiet = c.postAcceptTokensQuiet([
+      [m1, a],
+      [m2, a],
+      [m1, b],
+    ]);
+    let answered = false;
+    void c.expectReply(quiet).then(() => {
+      answered = true;
+    });
+    // Replies come in request order: had the quiet frame been answered, that reply would precede PING's.
+    await c.ping();
+    expect(answered).toBe(false);
+    expect(await c.queryState(m1)).toEqual({ terminated: false, completed: true });
+    const rejected = c.postAcceptTokensQuiet([
+      [m2, b],
+      [m2, b],
+      [9999, a],
+    ]);
+    const r = await c.expectReply(rejected);
+    const n = r.u32('count');
+    expect(Array.from({ length: n }, () => r.u8('result'))).toEqual([ACCEPT_OK, 0, ACCEPT_UNKNOWN_HANDLE]);
+    expect(await c.queryState(m2)).toEqual({ terminated: false, completed: true });
   });
 
   it('fills requested rows into the shared buffer in one call, leaving others untouched', async () => {
