@@ -130,7 +130,7 @@ export function blockPreTest(bits: Int32Array, b: number, key: number): boolean 
 /**
  * Appends `(i, logits[i])` for every `i` in `[from, to)` with `logits[i] > keyValue(key)` (NaN
  * never) to `ids`/`vals` from position `n`, stopping at a block boundary once `n >= limit` (so the
- * caller keeps 16 free slots above `limit`). Returns the next index to scan; the new count goes to
+ * caller keeps 32 free slots above `limit`). Returns the next index to scan; the new count goes to
  * `count[0]`. `bits` is an Int32Array view of `logits`. The threshold is passed as its integer key:
  * a double argument would be boxed (allocated) on every call.
  */
@@ -152,6 +152,22 @@ export function collectAbove(
   const thr = f32[0]!;
   let i = from;
   if (key >= 0) {
+    // 32 tokens per iteration (half the loop overhead; the caller keeps 32 free slots above `limit`)
+    for (; ((i + 32) | 0) <= to && n < limit; i = (i + 32) | 0) {
+      let from16 = i;
+      if (!anyAbove16(bits, i, key)) {
+        from16 = (i + 16) | 0;
+        if (!anyAbove16(bits, from16, key)) continue;
+      }
+      for (let j = from16; j < i + 32; j++) {
+        const x = logits[j]!;
+        if (x > thr) {
+          ids[n] = j;
+          vals[n] = x;
+          n++;
+        }
+      }
+    }
     for (; ((i + 16) | 0) <= to && n < limit; i = (i + 16) | 0) {
       if (!anyAbove16(bits, i, key)) continue;
       for (let j = i; j < i + 16; j++) {
@@ -303,7 +319,18 @@ function argmaxPlain(bits: Int32Array, logits: Float32Array): number {
     }
   }
   if (key >= 0) {
-    // the max is +0 or positive: signed test
+    // the max is +0 or positive: signed test, 32 tokens per iteration (half the loop overhead)
+    for (; ((i + 32) | 0) <= v; i = (i + 32) | 0) {
+      if (!anyAbove16(bits, i, key) && !anyAbove16(bits, (i + 16) | 0, key)) continue;
+      for (let j = i; j < i + 32; j++) {
+        const x = logits[j]!;
+        if (x > max) {
+          max = x;
+          best = j;
+        }
+      }
+      key = bits[best]!;
+    }
     for (; ((i + 16) | 0) <= v; i = (i + 16) | 0) {
       if (!anyAbove16(bits, i, key)) continue;
       for (let j = i; j < i + 16; j++) {
