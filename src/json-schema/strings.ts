@@ -9,6 +9,7 @@ import {
   EMPTY,
   type Expr,
   MAX_CODE_POINT,
+  NOTHING,
   normalizeRanges,
   repeat,
   seq,
@@ -51,16 +52,17 @@ export function stringContentLiteral(value: string): Expr {
   return e;
 }
 
-const exceptCache = new Map<string, Expr>();
-/** One char unit whose decoded code point is none of `cps` (cached: key tries repeat the same sets). */
-function charUnitExcept(cps: number[]): Expr {
-  const taken = normalizeRanges(cps.flatMap((c) => [c, c]));
-  const key = taken.join(',');
-  let e = exceptCache.get(key);
+const ANY_REST = star(ANY_CHAR_UNIT);
+
+const charSetCache = new Map<string, Expr>();
+/** One char unit decoding to a code point in `ranges` (normalized pairs; cached: key tries repeat sets). */
+function charUnitIn(ranges: number[]): Expr {
+  const key = ranges.join(',');
+  let e = charSetCache.get(key);
   if (!e) {
-    e = jsonStringCharExpr(subtractRanges([0, MAX_CODE_POINT], taken));
-    if (exceptCache.size > 4096) exceptCache.clear();
-    exceptCache.set(key, e);
+    e = jsonStringCharExpr(ranges);
+    if (charSetCache.size > 4096) charSetCache.clear();
+    charSetCache.set(key, e);
   }
   return e;
 }
@@ -82,16 +84,27 @@ export function stringContentExcluding(excluded: readonly string[]): Expr {
 
 const excludingCache = new Map<string, Expr>();
 
+interface TrieNode {
+  end: boolean;
+  children: Map<number, TrieNode>;
+}
+
+/**
+ * A value not in the trie's words is either a proper trie path (not a word), or a trie path followed by a
+ * code point that does not continue it, then anything. The diverging code point is split by whether some
+ * excluded word uses it at all: a used one is matched per trie node, every other one (in practice all of
+ * non-ASCII) after a second, plain copy of the trie paths, so that there is ONE automaton fragment for
+ * "an unused code point" and ONE for the rest after any divergence. The lazy DFA then has one state per
+ * trie node plus a few shared ones, instead of its own mid-character and "anything" states per node.
+ */
 function excludingTrie(excluded: readonly string[]): Expr {
-  interface TrieNode {
-    end: boolean;
-    children: Map<number, TrieNode>;
-  }
   const root: TrieNode = { end: false, children: new Map() };
+  const used = new Set<number>();
   for (const word of excluded) {
     let n = root;
     for (const ch of word) {
       const cp = ch.codePointAt(0)!;
+      used.add(cp);
       let next = n.children.get(cp);
       if (!next) {
         next = { end: false, children: new Map() };
@@ -101,14 +114,24 @@ function excludingTrie(excluded: readonly string[]): Expr {
     }
     n.end = true;
   }
-  const anyRest = star(ANY_CHAR_UNIT);
-  const build = (n: TrieNode): Expr => {
-    const parts: Expr[] = [seq(charUnitExcept([...n.children.keys()]), anyRest)];
-    if (!n.end) parts.push(EMPTY);
-    for (const [cp, child] of n.children) parts.push(seq(charUnit(cp), build(child)));
-    return alt(...parts);
+  const usedRanges = normalizeRanges([...used].flatMap((c) => [c, c]));
+  const proper = (n: TrieNode): Expr =>
+    alt(n.end ? NOTHING : EMPTY, ...[...n.children].map(([cp, child]) => seq(charUnit(cp), proper(child))));
+  const divergeUsed = (n: TrieNode): Expr => {
+    const taken = normalizeRanges([...n.children.keys()].flatMap((c) => [c, c]));
+    const others = subtractRanges(usedRanges, taken);
+    return alt(
+      others.length > 0 ? charUnitIn(others) : NOTHING,
+      ...[...n.children].map(([cp, child]) => seq(charUnit(cp), divergeUsed(child))),
+    );
   };
-  return build(root);
+  const paths = (n: TrieNode): Expr =>
+    alt(EMPTY, ...[...n.children].map(([cp, child]) => seq(charUnit(cp), paths(child))));
+  const unused = subtractRanges([0, MAX_CODE_POINT], usedRanges);
+  return alt(
+    proper(root),
+    seq(alt(divergeUsed(root), seq(paths(root), unused.length > 0 ? charUnitIn(unused) : NOTHING)), ANY_REST),
+  );
 }
 
 const patternCache = new Map<string, Expr>();
