@@ -230,14 +230,26 @@ export class LogitsPipeline {
     const penalize = fp !== 0 || pp !== 0 || rp !== 1;
     if (penalize) {
       const tokens = this.tokenCounts;
-      const distinct = tokens.countOf(out, v);
-      for (let j = 0; j < distinct; j++) {
-        const id = tokens.ids[j]!;
-        const c = tokens.counts[j]!;
-        let x = this.save(logits, id);
-        x = Math.fround(x - (fp * c + pp));
-        if (rp !== 1) x = Math.fround(x < 0 ? x * rp : x / rp);
-        logits[id] = x;
+      if (fp === 0) {
+        // presence and repetition only need to know which ids occur, not how often
+        const distinct = tokens.distinctOf(out, v);
+        for (let j = 0; j < distinct; j++) {
+          const id = tokens.ids[j]!;
+          let x = this.save(logits, id);
+          x = Math.fround(x - pp);
+          if (rp !== 1) x = Math.fround(x < 0 ? x * rp : x / rp);
+          logits[id] = x;
+        }
+      } else {
+        const distinct = tokens.countOf(out, v);
+        for (let j = 0; j < distinct; j++) {
+          const id = tokens.ids[j]!;
+          const c = tokens.counts[j]!;
+          let x = this.save(logits, id);
+          x = Math.fround(x - (fp * c + pp));
+          if (rp !== 1) x = Math.fround(x < 0 ? x * rp : x / rp);
+          logits[id] = x;
+        }
       }
     }
     if (params.min_new_tokens > 0 && out.length < params.min_new_tokens) {

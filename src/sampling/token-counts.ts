@@ -34,6 +34,37 @@ export class TokenCounts {
     return size;
   }
 
+  /**
+   * Only the distinct ids of `tokens` in `[0, vocab)`, in order of first occurrence (into {@link ids};
+   * {@link counts} is not filled): what the penalties need when no frequency penalty uses the counts.
+   * A bitset over the vocabulary (V / 8 bytes, stays in cache) and nothing else: no table, no index.
+   */
+  distinctOf(tokens: ArrayLike<number>, vocab: number): number {
+    this.reserve(tokens.length);
+    if (this.bits.length * 32 < vocab) this.bits = new Int32Array(Math.ceil(vocab / 32));
+    const bits = this.bits;
+    const ids = this.ids;
+    let size = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const value = tokens[i]!;
+      if (!(value >= 0 && value < vocab)) continue;
+      const id = value | 0;
+      const word = id >>> 5;
+      const bit = 1 << (id & 31);
+      const w = bits[word]!;
+      if ((w & bit) === 0) {
+        bits[word] = w | bit;
+        ids[size] = id;
+        size++;
+      }
+    }
+    for (let j = 0; j < size; j++) bits[ids[j]! >>> 5] = 0;
+    this.size = size;
+    return size;
+  }
+  /** The bitset of {@link distinctOf} (any vocabulary size). */
+  private bits = new Int32Array(0);
+
   private countDirect(tokens: ArrayLike<number>, vocab: number): number {
     if (this.indexOf.length < vocab) {
       this.seen = new Int32Array(Math.ceil(DIRECT_VOCAB / 32));

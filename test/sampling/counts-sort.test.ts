@@ -41,6 +41,25 @@ describe('TokenCounts', () => {
   });
 });
 
+describe('TokenCounts.distinctOf', () => {
+  it('lists the distinct in-vocabulary ids in first-occurrence order, across rows and vocabulary sizes (property)', () => {
+    const counter = new TokenCounts();
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -3, max: 300 }), { maxLength: 700 }),
+        fc.constantFrom(1, 256, 262_144),
+        (small, vocab) => {
+          const tokens = small.map((t) => (vocab > 256 ? t * 877 : t));
+          const expected = [...new Set(tokens.filter((id) => id >= 0 && id < vocab))];
+          const size = counter.distinctOf(tokens, vocab);
+          expect(Array.from(counter.ids.subarray(0, size))).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('candidate sorting', () => {
   const pairs = fc.array(fc.tuple(fc.integer({ min: -4, max: 4 }), fc.boolean()), { maxLength: 200 });
   it('sortCandidates orders by value descending then id ascending; selectTop puts the top k first (property)', () => {
