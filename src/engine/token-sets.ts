@@ -252,72 +252,73 @@ export class TokenizerContext {
     const { bytes, depth, token, subtreeEnd } = trie;
     const stack = this.stateStack;
     const bits = this.scratchBits;
-    let trans = t.trans;
-    let transBase = t.transBase;
     const classMaps = t.classMaps;
-    let exit = t.exitBytes;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
-    // Per-state "closed under the slice" flags (-1 unknown), re-read whenever a check may have grown them.
     const closure = shortcut ? this.closure(t) : null;
-    let closedFlags: Int8Array = closure ? closure.flags : EMPTY_FLAGS;
     const boundary = shortcut ? this.charBoundary : EMPTY_BOUNDARY;
     if (baseDepth === 0) stack[0] = g;
     let i = from;
-    while (i < to) {
-      const d = depth[i]!;
-      const s = stack[d - 1]!;
-      const b = bytes[i]!;
-      if (d > 1 && (exit[s * W + (b >> 5)]! & (1 << (b & 31))) !== 0) {
-        if (this.nUncertain === this.uncertain.length) {
-          const grown = new Int32Array(this.nUncertain * 2);
-          grown.set(this.uncertain);
-          this.uncertain = grown;
+    // The inner loop reads the tables through constants (so V8 keeps their lengths and base pointers in
+    // registers); whatever may create DFA states (a missing transition, a closure check, a slice subtree)
+    // leaves it, and the outer loop re-reads the tables and resumes at node `i`.
+    outer: for (;;) {
+      const trans = t.trans;
+      const transBase = t.transBase;
+      const exit = t.exitBytes;
+      // Per-state "closed under the slice" flags (-1 unknown).
+      const closedFlags: Int8Array = closure ? closure.flags : EMPTY_FLAGS;
+      while (i < to) {
+        const d = depth[i]!;
+        const s = stack[d - 1]!;
+        const b = bytes[i]!;
+        if (d > 1 && (exit[s * W + (b >> 5)]! & (1 << (b & 31))) !== 0) {
+          this.addUncertain(toFull ? toFull[i]! : i);
+          i = subtreeEnd[i]!;
+          continue;
         }
-        this.uncertain[this.nUncertain++] = toFull ? toFull[i]! : i;
-        i = subtreeEnd[i]!;
-        continue;
-      }
-      let next = trans[transBase[s]! + classMaps[cm | b]!]!;
-      if (next === MISSING) {
-        next = t.step(s, b);
-        // New states may have reallocated the tables.
-        trans = t.trans;
-        transBase = t.transBase;
-        exit = t.exitBytes;
-      }
-      if (next < 0) {
-        i = subtreeEnd[i]!;
-        continue;
-      }
-      const tok = token[i]!;
-      if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
-      stack[d] = next;
-      if (shortcut) {
-        const end = subtreeEnd[i]!;
-        if (end - i > SHORTCUT_MIN_SUBTREE && boundary[i] === 1) {
-          let closedHere = next < closedFlags.length ? closedFlags[next]! : -1;
-          if (closedHere < 0) {
-            closedHere = this.closedUnderSlice(t, next) ? 1 : 0;
-            // The check may have created states (reallocating the tables) and grown the flags.
-            closedFlags = closure!.flags;
-            trans = t.trans;
-            transBase = t.transBase;
-            exit = t.exitBytes;
-          }
-          if (closedHere === 1) {
-            this.takeSliceSubtree(t, i, d, next);
-            trans = t.trans;
-            transBase = t.transBase;
-            exit = t.exitBytes;
-            closedFlags = closure!.flags;
-            i = end;
-            continue;
+        const next = trans[transBase[s]! + classMaps[cm | b]!]!;
+        if (next === MISSING) {
+          t.step(s, b);
+          continue outer;
+        }
+        if (next < 0) {
+          i = subtreeEnd[i]!;
+          continue;
+        }
+        const tok = token[i]!;
+        if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
+        stack[d] = next;
+        if (shortcut) {
+          const end = subtreeEnd[i]!;
+          if (end - i > SHORTCUT_MIN_SUBTREE && boundary[i] === 1) {
+            const closedHere = next < closedFlags.length ? closedFlags[next]! : -1;
+            if (closedHere < 0) {
+              // Decide (and record) it, then redo this node with the tables re-read.
+              this.closedUnderSlice(t, next);
+              continue outer;
+            }
+            if (closedHere === 1) {
+              this.takeSliceSubtree(t, i, d, next);
+              i = end;
+              continue outer;
+            }
           }
         }
+        i++;
       }
-      i++;
+      return;
     }
+  }
+
+  /** Records an uncertain subtree (a full-trie node). */
+  private addUncertain(node: number): void {
+    if (this.nUncertain === this.uncertain.length) {
+      const grown = new Int32Array(this.nUncertain * 2);
+      grown.set(this.uncertain);
+      this.uncertain = grown;
+    }
+    this.uncertain[this.nUncertain++] = node;
   }
 
   /** Below full-trie node `n` (depth `d`, state `s` closed under the slice): slice tokens, then the rest. */
