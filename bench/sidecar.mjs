@@ -180,7 +180,7 @@ console.log(
 console.log(
   '\nper decode step, microseconds; p50 per run, median over runs (the runs in brackets).\n' +
     'fill = FILL_BATCH wall time; compute/accept = sidecar time in fillNextTokenBitmask / acceptToken;\n' +
-    "post = queueing the step's accepts; transport = fill + post - compute - accept;\n" +
+    "post = the step's accept_token calls (posted, sent with the next fill); transport = fill + post - compute - accept;\n" +
     'py cpu = Python CPU time per step (all transport); worst = transport-only fill (no computation, every row\n' +
     "rewritten) and its CPU time per step (Python + the sidecar's main thread)",
 );

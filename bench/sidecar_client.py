@@ -1,15 +1,18 @@
 """Sidecar benchmark, client side (run by bench/sidecar.mjs): the Python plugin's own client code against a sidecar
 started from this checkout.
 
-Per decode step of a batch of B requests, exactly what the plugin does with torch (and, without torch, with a
-memoryview): take a ring slot of the shared buffer as the step's mask (no copy), one FILL_BATCH for the B rows, read
-the rows to choose tokens (not timed), post B ACCEPT_TOKENs (they travel with the next step's FILL_BATCH), release
-the slot (SGLang applied the mask). Requests replay real token sequences (JSON instances of several schemas,
+Per decode step of a batch of B requests, the plugin's own SGLang methods in the order SGLang's scheduler calls
+them (`run_plugin_walk`; without torch the mask is a memoryview of the shared buffer instead of a tensor view):
+`allocate_vocab_mask` (a ring slot of the shared buffer, no copy), `fill_vocab_mask_batched` (one FILL_BATCH for the
+B rows), `move_vocab_mask`, the slot released (SGLang applied the mask), then `accept_token` for each request (checked
+against its mask row and posted: the step's accepts travel as one frame with the next FILL_BATCH). `--no-plugin`
+walks with the Sidecar calls directly, as this bench did before 2026-12-07 (less Python work per request than the
+plugin does). Requests replay real token sequences (JSON instances of several schemas,
 tokenized by bench/sidecar.mjs with the Llama-3.1 tokenizer), staggered so the batch mixes positions.
 
 Definitions (microseconds per step):
-- fill: wall time of the FILL_BATCH call, from building the request until the rows are readable in the mask (it
-  also carries the previous step's posted accepts).
+- fill: wall time from allocating the mask until it is ready to apply (one FILL_BATCH, which also carries the
+  previous step's posted accepts and frees); post: the step's accept_token calls.
 - compute: the sidecar's time inside the matchers' fillNextTokenBitmask for this fill, i.e. the mask computation an
   in-process engine would do for the same matchers; accept: the sidecar's time inside acceptToken for the accepts
   this fill carried.
@@ -30,6 +33,7 @@ import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from logitkit_sglang import protocol as p
 from logitkit_sglang.sidecar import Sidecar
@@ -99,6 +103,87 @@ class Walker:
         self.sc.call(p.OP_FREE_MATCHERS, p.u32_array(self.handles()))
 
 
+def plugin_backend():
+    """The plugin's SGLang-facing module: with SGLang's base classes when SGLang is installed, else with the tests'
+    minimal stand-in for them (python/tests/stub_sglang; the plugin code is the same)."""
+    try:
+        from logitkit_sglang import backend
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python" / "tests" / "stub_sglang"))
+        from logitkit_sglang import backend
+    return backend
+
+
+def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int):
+    """The walk through the plugin's SGLang methods, exactly as SGLang's scheduler calls them per decode step:
+    ``allocate_vocab_mask`` (a ring-slot view), ``fill_vocab_mask_batched`` (one FILL_BATCH),
+    ``move_vocab_mask``, the slot released as by ``apply_vocab_mask`` (which itself needs torch), then
+    ``accept_token`` per request (checked against the mask row, posted, sent with the next fill). A request whose
+    walk ended accepts EOS and is replaced by a new one (``copy()`` of the compiled grammar; its matcher is
+    created at admission, untimed); the finished one's matcher is freed with the next call (timed)."""
+    b = plugin_backend()
+    be = b.LogitkitGrammarBackend(sc, sc.vocab_size)
+    templates = [be._dispatch(g["keyType"], g["key"]) for g in spec_grammars]
+    eos = sc.eos_token_ids[0]
+    reqs = []
+    for i in range(batch):
+        w = i % len(walks)
+        g = templates[walks[w]["grammar"]].copy()
+        pos = (i * 7) % (len(walks[w]["tokens"]) + 1)
+        for t in walks[w]["tokens"][:pos]:  # staggered starts (untimed)
+            g.accept_token(t)
+        reqs.append([g, w, pos])
+    fill, post, compute, accept, transport, written = [], [], [], [], [], []
+    last_post = 0.0
+    warmup = min(20, steps // 5)
+    cpu_py = cpu_admit = 0
+    rows = list(range(batch))
+    for step in range(steps + warmup):
+        if step == warmup:
+            cpu_py = time.process_time_ns()
+        t0 = time.perf_counter_ns()
+        mask = reqs[0][0].allocate_vocab_mask(sc.vocab_size, batch, "cpu")
+        b.LogitkitGrammar.fill_vocab_mask_batched([(rows[i], r[0]) for i, r in enumerate(reqs)], mask)
+        mask = b.LogitkitGrammar.move_vocab_mask(mask, "cpu")
+        t1 = time.perf_counter_ns()
+        result = sc.last_fill
+        for r in reqs:
+            tokens = walks[r[1]]["tokens"]
+            r[0].accept_token(tokens[r[2]] if r[2] < len(tokens) else eos)
+            r[2] += 1
+        t2 = time.perf_counter_ns()
+        b._release(mask)  # what apply_vocab_mask does after applying the mask to the logits
+        admit = time.process_time_ns()
+        for r in reqs:
+            if r[0].is_terminated():  # finished: a new request takes its place
+                r[0] = templates[walks[r[1]]["grammar"]].copy()
+                r[0]._live_matcher()
+                r[2] = 0
+        cpu_admit += time.process_time_ns() - admit if step >= warmup else 0
+        if step >= warmup:
+            f = (t1 - t0) / 1000
+            fill.append(f)
+            compute.append(result.compute_us)
+            accept.append(result.accept_us)
+            written.append(result.rows_written)
+            transport.append(f + last_post - result.compute_us - result.accept_us)
+            post.append((t2 - t1) / 1000)
+        last_post = (t2 - t1) / 1000
+    cpu_py = (time.process_time_ns() - cpu_py - cpu_admit) / 1000 / steps  # admissions are not decode steps
+    reqs.clear()
+    sc.call(p.OP_PING)  # drain the last posted accepts and frees
+    return {
+        "fill_us": summary(fill),
+        "post_us": summary(post),
+        "compute_us": summary(compute),
+        "accept_us": summary(accept),
+        "transport_us": summary(transport),
+        "rows_written_fraction": sum(written) / (batch * len(written)),
+        "cpu_python_us": cpu_py,
+        "cpu_sidecar_main_us": 0,
+    }
+
+
 def run_batch(sc: Sidecar, grammars, walks, batch: int, steps: int, transport_only: bool):
     walker = Walker(sc, grammars, walks, batch)
     handles = walker.handles()
@@ -162,6 +247,13 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--batches", default="1,16,64,256")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--no-plugin",
+        dest="plugin",
+        action="store_false",
+        help="walk with the client calls of earlier versions of this bench (Sidecar.fill / post_accept directly) "
+        "instead of the plugin's SGLang methods",
+    )
     args = ap.parse_args()
     with open(args.walks) as f:
         spec = json.load(f)
@@ -200,7 +292,9 @@ def main() -> int:
             steps = args.steps if b <= 64 else max(40, args.steps // 4)
             runs = [
                 {
-                    "walk": run_batch(sc, grammars, spec["walks"], b, steps, False),
+                    "walk": run_plugin_walk(sc, spec["grammars"], spec["walks"], b, steps)
+                    if args.plugin
+                    else run_batch(sc, grammars, spec["walks"], b, steps, False),
                     "worst": run_batch(sc, grammars, spec["walks"], b, steps, True),
                 }
                 for _ in range(args.repeat)
