@@ -209,51 +209,56 @@ export class GrammarFacts {
     this.first = new Int32Array(n * W);
     this.follow = new Int32Array(n * W);
     if (n === 0) return;
-    // Which rules each rule references (for the worklists).
-    const users: number[][] = Array.from({ length: n }, () => []);
+    // Rules in reverse topological order of references (Tarjan: referenced components first), so that one
+    // evaluation per rule suffices outside recursion; a recursive component is a worklist until stable.
+    // Productive, nullable and FIRST grow together (each only grows as the others do).
+    const refs: number[][] = [];
     for (let r = 0; r < n; r++) {
       const seen = new Set<number>();
       collectRefs(bodies[r]!, seen, new Set());
-      for (const q of seen) users[q]!.push(r);
+      refs.push([...seen]);
     }
-    // Productive and nullable rules, then FIRST, each a worklist fixpoint (values only grow).
-    for (const pass of [0, 1] as const) {
-      const queued = new Uint8Array(n).fill(1);
-      const work: number[] = [];
-      for (let r = 0; r < n; r++) work.push(r);
+    const users: number[][] = Array.from({ length: n }, () => []);
+    for (let r = 0; r < n; r++) for (const q of refs[r]!) users[q]!.push(r);
+    const inComponent = new Int32Array(n).fill(-1);
+    const queued = new Uint8Array(n);
+    const work: number[] = [];
+    components(refs).forEach((component, c) => {
+      for (const r of component) {
+        inComponent[r] = c;
+        queued[r] = 1;
+        work.push(r);
+      }
       while (work.length > 0) {
         const r = work.pop()!;
         queued[r] = 0;
         this.memo.clear();
         const f = this.eval(bodies[r]!);
         let changed = false;
-        if (pass === 0) {
-          if (f.productive && !this.productive[r]) {
-            this.productive[r] = 1;
+        if (f.productive && !this.productive[r]) {
+          this.productive[r] = 1;
+          changed = true;
+        }
+        if (f.nullable && !this.nullable[r]) {
+          this.nullable[r] = 1;
+          changed = true;
+        }
+        for (let w = 0; w < W; w++) {
+          const v = this.first[r * W + w]! | f.first[w]!;
+          if (v !== this.first[r * W + w]) {
+            this.first[r * W + w] = v;
             changed = true;
-          }
-          if (f.nullable && !this.nullable[r]) {
-            this.nullable[r] = 1;
-            changed = true;
-          }
-        } else {
-          for (let w = 0; w < W; w++) {
-            const v = this.first[r * W + w]! | f.first[w]!;
-            if (v !== this.first[r * W + w]) {
-              this.first[r * W + w] = v;
-              changed = true;
-            }
           }
         }
         if (!changed) continue;
         for (const u of users[r]!) {
-          if (!queued[u]) {
+          if (inComponent[u] === c && !queued[u]) {
             queued[u] = 1;
             work.push(u);
           }
         }
       }
-    }
+    });
     this.memo.clear();
     // FOLLOW: every reference's continuation, then what follows the referencing rule where that can be empty.
     const inherits: number[][] = Array.from({ length: n }, () => []);
@@ -368,6 +373,58 @@ function join(a: Context, b: Context): Context {
   return { first: union(a.first, b.first), nullable: a.nullable || b.nullable, live: true };
 }
 
+/** Strongly connected components of the reference graph, each after every component it references. */
+function components(refs: readonly number[][]): number[][] {
+  const n = refs.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: number[][] = [];
+  let next = 0;
+  // Iterative Tarjan: frames of (rule, position in its reference list).
+  const frames: number[] = [];
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    frames.push(root, 0);
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (frames.length > 0) {
+      const v = frames[frames.length - 2]!;
+      const i = frames[frames.length - 1]!;
+      const list = refs[v]!;
+      if (i < list.length) {
+        frames[frames.length - 1] = i + 1;
+        const w = list[i]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          frames.push(w, 0);
+        } else if (onStack[w] && index[w]! < low[v]!) low[v] = index[w]!;
+        continue;
+      }
+      frames.length -= 2;
+      if (frames.length > 0) {
+        const u = frames[frames.length - 2]!;
+        if (low[v]! < low[u]!) low[u] = low[v]!;
+      }
+      if (low[v] === index[v]) {
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        out.push(component);
+      }
+    }
+  }
+  return out;
+}
+
 function collectRefs(e: Expr, out: Set<number>, seen: Set<Expr>): void {
   if (!staticFacts(e).hasRef || seen.has(e)) return;
   seen.add(e);
@@ -396,10 +453,20 @@ function combine(e: Expr, sub: (x: Expr) => FreeFacts): FreeFacts {
     case 'seq': {
       productive = true;
       nullable = true;
+      let owned = false;
       for (const item of e.items) {
         const f = sub(item);
         if (!f.productive) productive = false;
-        if (nullable) first = union(first, f.first);
+        if (nullable && f.first !== first && f.first !== NO_BYTES) {
+          if (first === NO_BYTES) first = f.first;
+          else {
+            if (!owned) {
+              first = first.slice();
+              owned = true;
+            }
+            orInto(first, f.first);
+          }
+        }
         if (!f.nullable) nullable = false;
       }
       if (!productive) {
@@ -408,14 +475,24 @@ function combine(e: Expr, sub: (x: Expr) => FreeFacts): FreeFacts {
       }
       break;
     }
-    case 'alt':
+    case 'alt': {
+      let owned = false;
       for (const item of e.items) {
         const f = sub(item);
         productive ||= f.productive;
         nullable ||= f.nullable;
-        first = union(first, f.first);
+        if (f.first === first || f.first === NO_BYTES) continue;
+        if (first === NO_BYTES) first = f.first;
+        else {
+          if (!owned) {
+            first = first.slice();
+            owned = true;
+          }
+          orInto(first, f.first);
+        }
       }
       break;
+    }
     case 'repeat': {
       if (e.max === 0) {
         productive = nullable = true;
