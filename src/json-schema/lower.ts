@@ -63,6 +63,10 @@ export interface LowerOptions {
 }
 
 const QUOTE = literal('"');
+const NULL = literal('null');
+const TRUE = literal('true');
+const FALSE = literal('false');
+const ANY_STRING = seq(QUOTE, star(ANY_CHAR_UNIT), QUOTE);
 
 /** Deepest nesting generated when indenting (indentation needs one rule per depth). */
 export const MAX_INDENT_DEPTH = 32;
@@ -83,7 +87,21 @@ interface Layout {
   indented: boolean;
 }
 
+const layouts = new Map<string, Layout>();
+
+/** The layout for `options`, shared by every compile with the same options (so are its expressions). */
 function makeLayout(options: LowerOptions): Layout {
+  const key = JSON.stringify([options.whitespace ?? 'any', options.maxWhitespace ?? null]);
+  let layout = layouts.get(key);
+  if (!layout) {
+    layout = buildLayout(options);
+    if (layouts.size >= 64) layouts.clear();
+    layouts.set(key, layout);
+  }
+  return layout;
+}
+
+function buildLayout(options: LowerOptions): Layout {
   const w = options.whitespace;
   if (w === 'any' || w === undefined) {
     const wsChar = byteSet([0x20, 0x20, 0x09, 0x0a, 0x0d, 0x0d]);
@@ -152,22 +170,24 @@ function makeLayout(options: LowerOptions): Layout {
 }
 
 /**
- * True if the expression, as a tree (what the engine's NFA construction walks), has more than `limit` nodes.
- * Stops as soon as the limit is passed (callers ask about large, freshly flattened expressions).
+ * True if the expression, as a tree (what the engine's NFA construction walks: a repeat counts its item once
+ * per copy), has more than `limit` nodes. Tree sizes are memoised per expression object (front ends share
+ * constant sub-expressions), so asking about a large expression built from known parts is cheap.
  */
 function exceeds(e: Expr, limit: number): boolean {
-  let count = 0;
-  const stack: Array<[Expr, number]> = [[e, 1]];
-  while (stack.length > 0) {
-    const [x, times] = stack.pop()!;
-    count += times;
-    if (count > limit) return true;
-    if (x.kind === 'seq' || x.kind === 'alt' || x.kind === 'and')
-      for (const i of x.items) stack.push([i, times]);
-    else if (x.kind === 'repeat')
-      stack.push([x.item, times * Math.max(1, x.max === Infinity ? x.min + 1 : x.max)]);
-  }
-  return false;
+  return treeSize(e) > limit;
+}
+
+const treeSizes = new WeakMap<Expr, number>();
+
+function treeSize(e: Expr): number {
+  let n = treeSizes.get(e);
+  if (n !== undefined) return n;
+  n = 1;
+  if (e.kind === 'seq' || e.kind === 'alt' || e.kind === 'and') for (const i of e.items) n += treeSize(i);
+  else if (e.kind === 'repeat') n += treeSize(e.item) * Math.max(1, e.max === Infinity ? e.min + 1 : e.max);
+  treeSizes.set(e, n);
+  return n;
 }
 
 /** A regular expression's DFA and its complement within all JSON string contents. */
@@ -296,9 +316,9 @@ export class Lowerer {
   private lowerUnion(u: UnionNode, d: number): Expr {
     if (isAnyNode(u)) return this.anyValue(d);
     const parts: Expr[] = [];
-    if (u.null) parts.push(literal('null'));
-    if (u.true) parts.push(literal('true'));
-    if (u.false) parts.push(literal('false'));
+    if (u.null) parts.push(NULL);
+    if (u.true) parts.push(TRUE);
+    if (u.false) parts.push(FALSE);
     for (const f of u.number) parts.push(this.boxed(f, () => this.lowerNumber(f)));
     for (const f of u.string) parts.push(this.boxed(f, () => seq(QUOTE, this.stringContent(f), QUOTE)));
     for (const f of u.array) parts.push(this.lowerArray(f, d));
@@ -323,7 +343,7 @@ export class Lowerer {
     const key = `any:${this.depthKey(d)}`;
     return this.rule(key, 'any_value', () => {
       const value = (): Expr => this.anyValue(d + 1);
-      const string = seq(QUOTE, star(ANY_CHAR_UNIT), QUOTE);
+      const string = ANY_STRING;
       const member = seq(string, this.layout.keySep, value());
       const sep = this.layout.itemSep(d);
       const object = alt(
@@ -334,15 +354,7 @@ export class Lowerer {
         this.layout.emptyArray,
         seq(this.layout.arrOpen(d), value(), star(seq(sep, value())), this.layout.arrClose(d)),
       );
-      return alt(
-        literal('null'),
-        literal('true'),
-        literal('false'),
-        numberExpr({ integer: false }),
-        string,
-        object,
-        array,
-      );
+      return alt(NULL, TRUE, FALSE, numberExpr({ integer: false }), string, object, array);
     });
   }
 

@@ -504,6 +504,27 @@ function formatDecimal(d: Decimal): string {
  * malformed bound, a non-positive `multipleOf`, or a `multipleOf` needing too large an automaton.
  */
 export function numberExpr(c: NumberConstraints): Expr {
+  // Cached per constraint values: the same expression objects then also reuse the engine's per-expression
+  // analyses across compiles (most number facets are unbounded or have the same few bounds).
+  const key = `${c.integer ? 'i' : 'n'}|${boundKey(c.minimum)}|${boundKey(c.maximum)}|${boundKey(c.exclusiveMinimum)}|${boundKey(c.exclusiveMaximum)}|${boundKey(c.multipleOf)}`;
+  let e = numberCache.get(key);
+  if (!e) {
+    e = buildNumberExpr(c);
+    if (numberCache.size >= 4096) numberCache.clear();
+    numberCache.set(key, e);
+  }
+  return e;
+}
+
+const numberCache = new Map<string, Expr>();
+
+function boundKey(v: number | string | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return `s${v}`;
+  return Object.is(v, -0) ? 'n-0' : `n${v}`;
+}
+
+function buildNumberExpr(c: NumberConstraints): Expr {
   const lowers = [
     readBound(c.minimum, false, 'minimum', false),
     readBound(c.exclusiveMinimum, true, 'exclusiveMinimum', false),
