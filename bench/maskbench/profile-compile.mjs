@@ -4,7 +4,7 @@
  * Where compile time (TTFM) goes on a MaskBench sample, in CPU time (robust on a shared machine):
  *
  *   node bench/maskbench/profile-compile.mjs --data ../shared/maskbench-dev --limit 200 --seed 1
- *        [--repeat R] [--prof [--prof-under-ms X]] [--interval-us 200] [--functions K] [--top 15] [--root DIR] [--json OUT]
+ *        [--repeat R] [--prof [--prof-under-ms X] [--prof-over-ms Y]] [--interval-us 200] [--functions K] [--top 15] [--root DIR] [--json OUT]
  *
  * Compiles every sampled schema (same sample as `bench:maskbench --limit --seed`, same schema text and
  * `GrammarCompiler.compileJsonSchema` call with the cache off) `--repeat` times and reports, per file, the best
@@ -16,8 +16,8 @@
  * inside the compile into phases by the functions on the stack: the outermost phase function (parse, ajv
  * meta-validation, schema build, lowering, tail recursion, tables) and the innermost detail inside it (regex,
  * formats, intersection/complement automata, NFA build, liveness/nullable, FIRST, FOLLOW, ...); GC samples are
- * their own phase; `--prof-under-ms X` profiles only the files that compiled in at most X ms CPU (the typical
- * schema rather than the tail). `--root DIR` loads `DIR/dist` instead of this checkout's (for A/B runs of two builds).
+ * their own phase; `--prof-under-ms X` / `--prof-over-ms Y` profile only the files that compiled in at most X / more than
+ * Y ms CPU (the typical schema, the tail). `--root DIR` loads `DIR/dist` instead of this checkout's (for A/B runs of two builds).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     root: { type: 'string' },
     json: { type: 'string' },
     'prof-under-ms': { type: 'string' },
+    'prof-over-ms': { type: 'string' },
     functions: { type: 'string', default: '0' },
   },
 });
@@ -185,7 +186,11 @@ if (args.prof) {
   await post('Profiler.setSamplingInterval', { interval: Number(args['interval-us']) });
   await post('Profiler.start');
   const under = args['prof-under-ms'] === undefined ? Infinity : Number(args['prof-under-ms']) * 1000;
-  for (let i = 0; i < files.length; i++) if (/** @type {number} */ (cpu[i]) <= under) compileOnce(i);
+  const over = args['prof-over-ms'] === undefined ? -1 : Number(args['prof-over-ms']) * 1000;
+  for (let i = 0; i < files.length; i++) {
+    const c = /** @type {number} */ (cpu[i]);
+    if (c <= under && c > over) compileOnce(i);
+  }
   const { profile } = await post('Profiler.stop');
   session.disconnect();
 
