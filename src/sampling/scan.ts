@@ -181,6 +181,21 @@ export function collectAbove(
     }
   } else {
     const below = thrBits >>> 0;
+    for (; ((i + 32) | 0) <= to && n < limit; i = (i + 32) | 0) {
+      let from16 = i;
+      if (!anyBelowUnsigned16(bits, i, below)) {
+        from16 = (i + 16) | 0;
+        if (!anyBelowUnsigned16(bits, from16, below)) continue;
+      }
+      for (let j = from16; j < i + 32; j++) {
+        const x = logits[j]!;
+        if (x > thr) {
+          ids[n] = j;
+          vals[n] = x;
+          n++;
+        }
+      }
+    }
     for (; ((i + 16) | 0) <= to && n < limit; i = (i + 16) | 0) {
       if (!anyBelowUnsigned16(bits, i, below)) continue;
       for (let j = i; j < i + 16; j++) {
@@ -297,8 +312,28 @@ function argmaxPlain(bits: Int32Array, logits: Float32Array): number {
   let below = NEG_INF_BITS;
   let key = -1;
   let i = 0;
-  // the max so far is negative, -0 or none: unsigned test
-  for (; ((i + 16) | 0) <= v; i = (i + 16) | 0) {
+  // the max so far is negative, -0 or none: unsigned test, 32 tokens per iteration
+  for (; ((i + 32) | 0) <= v; i = (i + 32) | 0) {
+    if (!anyBelowUnsigned16(bits, i, below) && !anyBelowUnsigned16(bits, (i + 16) | 0, below)) continue;
+    for (let j = i; j < i + 32; j++) {
+      const x = logits[j]!;
+      if (x > max) {
+        max = x;
+        best = j;
+      }
+    }
+    // a hit block may hold no new maximum (NaN, +0 against -0): keep the test then
+    if (best >= 0) {
+      const b = bits[best]!;
+      if (b >= 0) {
+        key = b;
+        i = (i + 32) | 0;
+        break;
+      }
+      below = b >>> 0;
+    }
+  }
+  for (; key < 0 && ((i + 16) | 0) <= v; i = (i + 16) | 0) {
     if (!anyBelowUnsigned16(bits, i, below)) continue;
     for (let j = i; j < i + 16; j++) {
       const x = logits[j]!;
