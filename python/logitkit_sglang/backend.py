@@ -72,6 +72,10 @@ class _PendingFills:
         if not self.entries:
             return
         entries, self.entries = self.entries, []
+        first_mask, first_sidecar = entries[0][2], entries[0][0]._sidecar
+        if all(e[2] is first_mask and e[0]._sidecar is first_sidecar for e in entries):
+            _fill_rows([(g, row) for g, row, _ in entries], first_mask)  # one batch, one mask: the usual case
+            return
         groups = {}
         for grammar, row, mask in entries:
             groups.setdefault((id(mask), id(grammar._sidecar)), (mask, []))[1].append((grammar, row))
@@ -151,13 +155,22 @@ def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> Non
     row_ids = [r for _, r in rows]
     for attempt in range(2):
         try:
-            handles = [g._live_matcher() for g, _ in rows]
+            generation = sidecar.generation
+            handles = [
+                g._handle if g._handle is not None and g._generation == generation else g._live_matcher()
+                for g, _ in rows
+            ]
             view = _view_of(vocab_mask)
             if view is not None and view.buffer is sidecar.buffer:
                 buf = view.buffer
-                targets = [view.base + r for r in row_ids]
-                listed = set(row_ids)
-                ones = [view.base + r for r in range(view.batch) if r not in listed and r not in view.covered]
+                base = view.base
+                if row_ids == list(range(view.batch)):  # rows 0..B-1 in order: every row filled, one run
+                    targets = range(base, base + view.batch)
+                    ones = []
+                else:
+                    targets = [base + r for r in row_ids]
+                    listed = set(row_ids)
+                    ones = [base + r for r in range(view.batch) if r not in listed and r not in view.covered]
                 sidecar.fill(buf, handles, targets, ones_rows=ones)
                 view.covered.update(range(view.batch))
             else:
@@ -179,6 +192,10 @@ def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> Non
 def _row_entries(entries) -> List[Tuple["LogitkitGrammar", int]]:
     out = []
     for entry in entries:
+        if type(entry) is tuple:
+            row, grammar = entry
+            out.append((grammar, row))
+            continue
         row = getattr(entry, "row", None)
         grammar = getattr(entry, "grammar", None)
         if row is None or grammar is None:
@@ -270,27 +287,29 @@ class LogitkitGrammar(BaseGrammarObject):
         if self._terminated:
             return
         self.current_token = token
-        _pending.flush()
+        if _pending.entries:
+            _pending.flush()
         ref, self._mask_ref = self._mask_ref, None
+        sidecar = self._sidecar
         allowed = None
         if (
             ref is not None
             and self._deferred_error is None
             and self._handle is not None
-            and self._generation == self._sidecar.generation
+            and self._generation == sidecar.generation
         ):
             # None when the row was overwritten since; else whether the row filled for exactly this state allows
             # the token (the matcher accepts a token iff its mask bit is set).
-            allowed = self._sidecar.row_allows(ref, token)
+            allowed = sidecar.row_allows(ref, token)
         if allowed is False:
             self._mask_ref = ref
             raise self._rejected(token)
         if allowed:
-            # Decided locally: the accept travels with this thread's next call (one ACCEPT_TOKENS frame for all the
-            # step's accepts), and its result is checked then.
-            self._sidecar.post_accept(self._handle, token, self)
+            # Decided locally: the accept travels with this thread's next call (one ACCEPT_TOKENS_QUIET frame for all
+            # the step's accepts), and its result is checked then.
+            sidecar.post_accept(self._handle, token, self)
             self.accepted_tokens.append(token)
-            self._terminated = token in self._sidecar.stop_token_ids
+            self._terminated = token in sidecar.stop_token_ids
             return
         r = self._matcher_call(p.OP_ACCEPT_TOKEN, p.i32(token))
         accepted, terminated = r.u8(), r.u8()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import itertools
 import logging
 import os
 import shlex
@@ -336,7 +337,9 @@ class Sidecar:
         """Buffers an accept on this thread's connection; the accepts of a step travel as one ACCEPT_TOKENS frame
         with the thread's next call, and ``owner.accept_failed(token, result, error)`` runs for any the sidecar did
         not accept. Lost if the sidecar crashes first (grammars replay their tokens after a restart)."""
-        conn = self.connection()
+        conn = getattr(self._local, "conn", None)  # once per request and decode step: connection() only if needed
+        if conn is None or conn.closed or conn.generation != self.generation:
+            conn = self.connection()
         try:
             conn.post_accept(handle, token, owner)
         except SidecarDisconnected:
@@ -432,8 +435,11 @@ class Sidecar:
         self.fill_serial += 1
         serial = self.fill_serial
         serials = self._row_serial
-        for r in rows:
-            serials[r] = serial
+        if type(rows) is range and rows.step == 1 and 0 <= rows.start <= rows.stop <= len(serials):
+            serials[rows.start : rows.stop] = itertools.repeat(serial, len(rows))
+        else:
+            for r in rows:
+                serials[r] = serial
         for r in ones_rows:
             serials[r] = serial
         try:
