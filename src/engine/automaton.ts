@@ -217,12 +217,19 @@ export interface CharsTemplate {
 
 /** UTF-8 automata of code point classes, by class (front ends repeat the same classes a lot). */
 const charsTemplates = new Map<string, CharsTemplate>();
+const charsTemplatesByList = new WeakMap<readonly number[], CharsTemplate>();
 
 /** The UTF-8 automaton of a code point class (state 0 the start, 1 the end; cached by class). */
 export function charsTemplate(ranges: readonly number[]): CharsTemplate {
+  // Range lists are immutable and shared by the expressions that carry them: look up the list itself first.
+  const known = charsTemplatesByList.get(ranges);
+  if (known) return known;
   const key = ranges.join(',');
   const hit = charsTemplates.get(key);
-  if (hit) return hit;
+  if (hit) {
+    charsTemplatesByList.set(ranges, hit);
+    return hit;
+  }
   let numStates = 2;
   const edges: number[] = [];
   const suffixState = new Map<string, number>();
@@ -246,6 +253,7 @@ export function charsTemplate(ranges: readonly number[]): CharsTemplate {
   const template = { numStates, edges: Int32Array.from(edges) };
   if (charsTemplates.size >= 4096) charsTemplates.clear();
   charsTemplates.set(key, template);
+  charsTemplatesByList.set(ranges, template);
   return template;
 }
 

@@ -70,8 +70,12 @@ export class GrammarTables {
   readonly productive: Uint8Array;
   /** Lookahead assertions of the rules, enforced by the parser. */
   readonly obligations: LookaheadObligations;
-  /** Byte-level FIRST per NFA state (8 words each; a rule's entry state holds the rule's FIRST). */
+  /**
+   * Byte-level FIRST per NFA state (8 words each; a rule's entry state holds the rule's FIRST). Inside a rule
+   * only valid where `firstKnown` is set: read it through `firstOf`.
+   */
   first: Int32Array;
+  firstKnown: Uint8Array;
   /** Byte-level FOLLOW per rule (8 words each). */
   readonly follow: Int32Array;
   /** `classMaps[rule * 256 + b]`: byte class of `b` in that rule; `numClasses[rule]` (set when built). */
@@ -113,6 +117,9 @@ export class GrammarTables {
   private readonly ruleState: Uint8Array;
   private stamp = new Int32Array(0);
   private stampId = 0;
+  private firstStamp = new Int32Array(0);
+  private readonly firstStack: number[] = [];
+  private firstStampId = 0;
 
   /**
    * Analyses the grammar on its rule bodies (grammar-analysis.ts) and builds only the root rule: every other
@@ -160,6 +167,7 @@ export class GrammarTables {
     this.live = new Uint8Array(cap);
     this.canEnd = new Uint8Array(cap);
     this.first = new Int32Array(cap * W);
+    this.firstKnown = new Uint8Array(cap);
     for (let r = 0; r < numRules; r++) {
       const entry = nfa.newState();
       this.nfaStart[r] = entry;
@@ -167,6 +175,7 @@ export class GrammarTables {
       this.live[entry] = this.productive[r]!;
       this.canEnd[entry] = this.nullable[r]!;
       this.first.set(facts.first.subarray(r * W, r * W + W), entry * W);
+      this.firstKnown[entry] = 1;
     }
     this.classMaps = new Uint8Array(numRules * 256);
     this.numClasses = new Int32Array(numRules);
@@ -264,6 +273,7 @@ export class GrammarTables {
         if (!this.productive[q] || !this.live[t]) continue;
         this.orInto(exit, g * W, this.first, this.nfaStart[q]! * W);
         if (this.nullable[q]) {
+          this.firstOf(t);
           this.orInto(exit, g * W, this.first, t * W);
           if (this.canEnd[t]) this.orInto(exit, g * W, this.follow, r * W);
         }
@@ -328,6 +338,57 @@ export class GrammarTables {
     return changed;
   }
 
+  /**
+   * Byte-level FIRST of NFA state `s` of a built rule (computed on first use, then kept in `first`): the bytes
+   * starting a path from `s` to its rule's end, i.e. byte edges into live states and the FIRST of productive
+   * referenced rules, over epsilon edges and references to nullable rules through live states.
+   */
+  firstOf(s: number): Int32Array {
+    const first = this.first;
+    if (this.firstKnown[s]) return first.subarray(s * W, s * W + W);
+    const nfa = this.nfa;
+    const live = this.live;
+    first.fill(0, s * W, s * W + W);
+    if (live[s]) {
+      if (this.firstStamp.length < nfa.size) this.firstStamp = new Int32Array(nfa.epsHead.length);
+      const stamp = this.firstStamp;
+      const id = ++this.firstStampId;
+      const stack = this.firstStack;
+      stack.length = 0;
+      stack.push(s);
+      stamp[s] = id;
+      const at = s * W;
+      while (stack.length > 0) {
+        const u = stack.pop()!;
+        if (this.firstKnown[u] && u !== s) {
+          this.orInto(first, at, first, u * W);
+          continue;
+        }
+        for (let e = nfa.byteHead[u]!; e >= 0; e = nfa.byteNext[e]!)
+          if (live[nfa.byteTo[e]!]) setByteRange(first, at, nfa.byteLo[e]!, nfa.byteHi[e]!);
+        for (let e = nfa.epsHead[u]!; e >= 0; e = nfa.epsNext[e]!) {
+          const t = nfa.epsTo[e]!;
+          if (live[t] && stamp[t] !== id) {
+            stamp[t] = id;
+            stack.push(t);
+          }
+        }
+        for (let e = nfa.refHead[u]!; e >= 0; e = nfa.refNext[e]!) {
+          const q = nfa.refRule[e]!;
+          const t = nfa.refTo[e]!;
+          if (!this.productive[q] || !live[t]) continue;
+          this.orInto(first, at, first, this.nfaStart[q]! * W);
+          if (this.nullable[q] && stamp[t] !== id) {
+            stamp[t] = id;
+            stack.push(t);
+          }
+        }
+      }
+    }
+    this.firstKnown[s] = 1;
+    return first.subarray(s * W, s * W + W);
+  }
+
   /** Builds rule `r` if needed and interns its DFA start state (once). */
   private startRule(r: number): void {
     if (this.ruleState[r]! >= 2) return;
@@ -361,6 +422,7 @@ export class GrammarTables {
       this.live = growU8(this.live, cap);
       this.canEnd = growU8(this.canEnd, cap);
       this.first = growInt32(this.first, this.nfaRule.length * W);
+      this.firstKnown = growU8(this.firstKnown, cap);
     }
     this.nfaRule.fill(r, a, b);
 
@@ -414,43 +476,8 @@ export class GrammarTables {
         }
       }
     }
-    // FIRST: own byte edges into live states and the FIRST of referenced productive rules, then backward
-    // along epsilon edges and references to nullable rules.
-    const live = this.live;
-    const first = this.first;
-    first.fill(0, a * W, b * W);
-    for (let s = a; s < b; s++) {
-      for (let e = nfa.byteHead[s]!; e >= 0; e = nfa.byteNext[e]!) {
-        if (live[nfa.byteTo[e]!]) setByteRange(first, s * W, nfa.byteLo[e]!, nfa.byteHi[e]!);
-      }
-      if (!live[s]) continue;
-      for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
-        const q = nfa.refRule[e]!;
-        if (this.productive[q] && live[nfa.refTo[e]!])
-          this.orInto(first, s * W, first, this.nfaStart[q]! * W);
-      }
-    }
-    const queued = new Uint8Array(m);
-    const work: number[] = [];
-    for (let s = b - 1; s >= a; s--) {
-      if (live[s]) {
-        queued[s - a] = 1;
-        work.push(s);
-      }
-    }
-    while (work.length > 0) {
-      const t = work.pop()!;
-      queued[t - a] = 0;
-      for (let k = start[t - a]!; k < start[t - a + 1]!; k++) {
-        const g = tag[k]!;
-        if (!(g === -1 || (g >= 0 && this.nullable[g] && this.productive[g]))) continue;
-        const s = from[k]!;
-        if (live[s] && this.orInto(first, s * W, first, t * W) && !queued[s - a]) {
-          queued[s - a] = 1;
-          work.push(s);
-        }
-      }
-    }
+    // FIRST of the rule's states is computed on demand (`firstOf`): only reference targets need it.
+    this.firstKnown.fill(0, a, b);
     // Byte classes from the boundaries of all the rule's byte edges.
     const cut = new Uint8Array(257);
     for (let s = a; s < b; s++) {
