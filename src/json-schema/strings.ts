@@ -91,11 +91,11 @@ interface TrieNode {
 
 /**
  * A value not in the trie's words is either a proper trie path (not a word), or a trie path followed by a
- * code point that does not continue it, then anything. The diverging code point is split by whether some
- * excluded word uses it at all: a used one is matched per trie node, every other one (in practice all of
- * non-ASCII) after a second, plain copy of the trie paths, so that there is ONE automaton fragment for
- * "an unused code point" and ONE for the rest after any divergence. The lazy DFA then has one state per
- * trie node plus a few shared ones, instead of its own mid-character and "anything" states per node.
+ * code point that does not continue it, then anything. The diverging code point is split: an ASCII one, or one
+ * some excluded word uses, is matched per trie node (ASCII minus a node's children is a few ranges); every other
+ * one (in practice all of non-ASCII) after a second, plain copy of the trie paths, so that there is ONE automaton
+ * fragment for "any other code point" and ONE for the rest after any divergence. The lazy DFA then has one state
+ * per trie node plus a few shared ones, instead of its own mid-character and "anything" states per node.
  */
 function excludingTrie(excluded: readonly string[]): Expr {
   const root: TrieNode = { end: false, children: new Map() };
@@ -114,7 +114,9 @@ function excludingTrie(excluded: readonly string[]): Expr {
     }
     n.end = true;
   }
-  const usedRanges = normalizeRanges([...used].flatMap((c) => [c, c]));
+  // Code points handled per trie node: ASCII (a few contiguous ranges per node) and any other code point some
+  // word uses; everything else diverges through the shared fragment.
+  const usedRanges = normalizeRanges([0, 0x7f, ...[...used].flatMap((c) => [c, c])]);
   const proper = (n: TrieNode): Expr =>
     alt(n.end ? NOTHING : EMPTY, ...[...n.children].map(([cp, child]) => seq(charUnit(cp), proper(child))));
   const divergeUsed = (n: TrieNode): Expr => {
