@@ -151,6 +151,8 @@ export function collectAbove(
   i32[0] = thrBits;
   const thr = f32[0]!;
   let i = from;
+  // The two branches differ only in the block pre-test (signed for thresholds >= +0, unsigned below). They are
+  // written out twice on purpose: a pre-test passed as a function is a call per block that V8 does not inline here.
   if (key >= 0) {
     // 32 tokens per iteration (half the loop overhead; the caller keeps 32 free slots above `limit`)
     for (; ((i + 32) | 0) <= to && n < limit; i = (i + 32) | 0) {
