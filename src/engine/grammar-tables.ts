@@ -46,6 +46,12 @@ function setByteRange(set: Int32Array, at: number, lo: number, hi: number): void
   }
 }
 
+/**
+ * Rules whose automaton has more NFA states than this are built at compile time (building costs roughly 1 ms per
+ * thousand states); smaller ones when a parse first references them.
+ */
+export const EAGER_RULE_STATES = 20_000;
+
 export class GrammarTables {
   readonly numRules: number;
   readonly ruleNames: readonly string[];
@@ -122,9 +128,10 @@ export class GrammarTables {
   private firstStampId = 0;
 
   /**
-   * Analyses the grammar on its rule bodies (grammar-analysis.ts) and builds only the root rule: every other
-   * rule's NFA, its per-state analyses and its DFA start state are built the first time a DFA state that
-   * references it is created. Size limits are checked up front, so an oversized grammar still fails here.
+   * Analyses the grammar on its rule bodies (grammar-analysis.ts) and builds only the root rule and the rules
+   * larger than {@link EAGER_RULE_STATES}: every other rule's NFA, its per-state analyses and its DFA start state
+   * are built the first time a DFA state that references it is created. Size limits are checked up front, so an
+   * oversized grammar still fails here.
    */
   constructor(grammar: Grammar, limits: GrammarLimits = DEFAULT_GRAMMAR_LIMITS) {
     const numRules = grammar.rules.length;
@@ -136,9 +143,11 @@ export class GrammarTables {
     // What `build` would create, rule by rule (an entry state plus the body), checked against the limit.
     let total = 0;
     let marker = false;
+    const large: number[] = [];
     for (let r = 0; r < numRules; r++) {
       const facts = staticFacts(this.bodies[r]!);
       total += 1 + facts.size;
+      if (facts.size > EAGER_RULE_STATES) large.push(r);
       if (total > limits.maxNfaStates) {
         throw new GrammarError(
           'limit',
@@ -182,6 +191,9 @@ export class GrammarTables {
     this.ruleStart = new Int32Array(numRules).fill(-1);
     this.ruleState = new Uint8Array(numRules);
     if (numRules > 0) this.startRule(this.root);
+    // Large rules (long counted repetitions: a `maxLength: 32767` string is about a million NFA states) take
+    // up to seconds to build. That belongs to the compile, not to a mask in the middle of generation.
+    for (const r of large) this.startRule(r);
   }
 
   /** Builds every rule and its DFA start state (tests and tools; the matcher builds rules on demand). */
