@@ -85,7 +85,9 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
     });
     checkAlong(
       new GrammarMatcher(g),
-      info.encode('{"schoolId": "zz 12ab34 q", "naïve": 1, "nam": "abc", "names": [], "né": "ab", "name": "Bob"}'),
+      info.encode(
+        '{"schoolId": "zz 12ab34 q", "naïve": 1, "nam": "abc", "names": [], "né": "ab", "name": "Bob"}',
+      ),
       2,
     );
   });
