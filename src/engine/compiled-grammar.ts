@@ -2,12 +2,7 @@
  * `CompiledGrammar`: a grammar's tables bound to a tokenizer, shareable between matchers (its lazily built
  * automata grow as matchers explore them; JavaScript runs one matcher step at a time, so that is safe).
  */
-import {
-  DEFAULT_GRAMMAR_LIMITS,
-  EAGER_RULE_STATES,
-  type GrammarLimits,
-  GrammarTables,
-} from './grammar-tables.js';
+import { DEFAULT_GRAMMAR_LIMITS, type GrammarLimits, GrammarTables } from './grammar-tables.js';
 import type { Grammar } from './ir.js';
 import { loopTailRecursion } from './tail-recursion.js';
 import { type TokenIdSet, tokenIdSetOf, tokensWithMarkerByte } from './token-ids.js';
@@ -40,12 +35,7 @@ export class CompiledGrammar {
     this.usesTokenIds = tables.usesMarkerByte;
     // The token-set cache key hashes a rule's whole automaton: for the large rules the tables built eagerly, at
     // compile time too (tens of milliseconds for a million states).
-    if (this.context) {
-      for (let r = 0; r < tables.numRules; r++) {
-        if (tables.isBuilt(r) && tables.nfaRangeEnd[r]! - tables.nfaRangeStart[r]! > EAGER_RULE_STATES)
-          this.ruleKey(r);
-      }
-    }
+    if (this.context) for (const r of tables.eagerRules) this.ruleKey(r);
   }
 
   /**

@@ -202,7 +202,8 @@ export class GrammarFacts {
   /** Facts of reference-containing nodes during one rule evaluation (bodies are DAGs). */
   private memo = new Map<Expr, FreeFacts>();
 
-  constructor(bodies: readonly Expr[]) {
+  /** `refs[r]`: the rules rule `r` references (`referencedRules` of its body, already checked to exist). */
+  constructor(bodies: readonly Expr[], refs: readonly (readonly number[])[]) {
     const n = bodies.length;
     this.productive = new Uint8Array(n);
     this.nullable = new Uint8Array(n);
@@ -212,12 +213,6 @@ export class GrammarFacts {
     // Rules in reverse topological order of references (Tarjan: referenced components first), so that one
     // evaluation per rule suffices outside recursion; a recursive component is a worklist until stable.
     // Productive, nullable and FIRST grow together (each only grows as the others do).
-    const refs: number[][] = [];
-    for (let r = 0; r < n; r++) {
-      const seen = new Set<number>();
-      collectRefs(bodies[r]!, seen, new Set());
-      refs.push([...seen]);
-    }
     const users: number[][] = Array.from({ length: n }, () => []);
     for (let r = 0; r < n; r++) for (const q of refs[r]!) users[q]!.push(r);
     const inComponent = new Int32Array(n).fill(-1);
@@ -374,7 +369,7 @@ function join(a: Context, b: Context): Context {
 }
 
 /** Strongly connected components of the reference graph, each after every component it references. */
-function components(refs: readonly number[][]): number[][] {
+function components(refs: readonly (readonly number[])[]): number[][] {
   const n = refs.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -423,6 +418,13 @@ function components(refs: readonly number[][]): number[][] {
     }
   }
   return out;
+}
+
+/** The rule indices an expression references (each once). */
+export function referencedRules(e: Expr): number[] {
+  const out = new Set<number>();
+  collectRefs(e, out, new Set());
+  return [...out];
 }
 
 function collectRefs(e: Expr, out: Set<number>, seen: Set<Expr>): void {

@@ -14,7 +14,7 @@
  */
 import { type AutomatonOptions, build, fullOptions, Nfa } from './automaton.js';
 import { GrammarError } from './errors.js';
-import { GrammarFacts, staticFacts } from './grammar-analysis.js';
+import { GrammarFacts, referencedRules, staticFacts } from './grammar-analysis.js';
 import type { Expr, Grammar } from './ir.js';
 import { LookaheadObligations } from './lookahead.js';
 import { growInt32, growU8 } from './typed-arrays.js';
@@ -55,6 +55,8 @@ export const EAGER_RULE_STATES = 20_000;
 export class GrammarTables {
   readonly numRules: number;
   readonly ruleNames: readonly string[];
+  /** Rules over {@link EAGER_RULE_STATES} NFA states, built at construction (besides the root). */
+  readonly eagerRules: readonly number[];
   readonly root: number;
   readonly nfa: Nfa;
   /**
@@ -144,6 +146,7 @@ export class GrammarTables {
     let total = 0;
     let marker = false;
     const large: number[] = [];
+    const refs: number[][] = [];
     for (let r = 0; r < numRules; r++) {
       const facts = staticFacts(this.bodies[r]!);
       total += 1 + facts.size;
@@ -154,12 +157,18 @@ export class GrammarTables {
           `Grammar too large: the automaton of rule "${this.ruleNames[r]}" exceeds ${limits.maxNfaStates} states (large counted repetitions multiply states)`,
         );
       }
-      if (facts.hasRef) checkRefs(this.bodies[r]!, numRules, new Set());
+      const referenced = referencedRules(this.bodies[r]!);
+      for (const q of referenced) {
+        if (!(q >= 0 && q < numRules)) {
+          throw new GrammarError('unsupported', `A rule references an unknown rule index ${q}`);
+        }
+      }
+      refs.push(referenced);
       marker ||= facts.marker;
     }
     this.usesMarkerByte = marker;
     this.obligations = new LookaheadObligations(grammar);
-    const facts = new GrammarFacts(this.bodies);
+    const facts = new GrammarFacts(this.bodies, refs);
     this.productive = facts.productive;
     this.nullable = facts.nullable;
     this.follow = facts.follow;
@@ -194,6 +203,7 @@ export class GrammarTables {
     // Large rules (long counted repetitions: a `maxLength: 32767` string is about a million NFA states) take
     // up to seconds to build. That belongs to the compile, not to a mask in the middle of generation.
     for (const r of large) this.startRule(r);
+    this.eagerRules = large;
   }
 
   /** Builds every rule and its DFA start state (tests and tools; the matcher builds rules on demand). */
@@ -539,26 +549,4 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Throws if `e` references a rule index outside `0..numRules-1`. */
-function checkRefs(e: Expr, numRules: number, seen: Set<Expr>): void {
-  if (!staticFacts(e).hasRef || seen.has(e)) return;
-  seen.add(e);
-  switch (e.kind) {
-    case 'ref':
-      if (!(e.rule >= 0 && e.rule < numRules)) {
-        throw new GrammarError('unsupported', `A rule references an unknown rule index ${e.rule}`);
-      }
-      return;
-    case 'seq':
-    case 'alt':
-      for (const item of e.items) checkRefs(item, numRules, seen);
-      return;
-    case 'repeat':
-      checkRefs(e.item, numRules, seen);
-      return;
-    default:
-      return;
-  }
 }
