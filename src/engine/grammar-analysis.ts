@@ -51,6 +51,18 @@ function orInto(dst: Int32Array, src: Int32Array): void {
   for (let w = 0; w < W; w++) dst[w]! |= src[w]!;
 }
 
+/**
+ * `acc ∪ add` for a union built operand by operand: the first non-empty operand is shared, and copied once
+ * (while `owned` is false) before the first union that writes into it.
+ */
+function unionInto(acc: Int32Array, add: Int32Array, owned: boolean): Int32Array {
+  if (add === acc || add === NO_BYTES) return acc;
+  if (acc === NO_BYTES) return add;
+  const out = owned ? acc : acc.slice();
+  orInto(out, add);
+  return out;
+}
+
 /** `a ∪ b`, reusing an operand when the other adds nothing. */
 function union(a: Int32Array, b: Int32Array): Int32Array {
   if (a === b || b === NO_BYTES) return a;
@@ -459,15 +471,10 @@ function combine(e: Expr, sub: (x: Expr) => FreeFacts): FreeFacts {
       for (const item of e.items) {
         const f = sub(item);
         if (!f.productive) productive = false;
-        if (nullable && f.first !== first && f.first !== NO_BYTES) {
-          if (first === NO_BYTES) first = f.first;
-          else {
-            if (!owned) {
-              first = first.slice();
-              owned = true;
-            }
-            orInto(first, f.first);
-          }
+        if (nullable) {
+          const next = unionInto(first, f.first, owned);
+          owned ||= next !== first && next !== f.first;
+          first = next;
         }
         if (!f.nullable) nullable = false;
       }
@@ -483,15 +490,9 @@ function combine(e: Expr, sub: (x: Expr) => FreeFacts): FreeFacts {
         const f = sub(item);
         productive ||= f.productive;
         nullable ||= f.nullable;
-        if (f.first === first || f.first === NO_BYTES) continue;
-        if (first === NO_BYTES) first = f.first;
-        else {
-          if (!owned) {
-            first = first.slice();
-            owned = true;
-          }
-          orInto(first, f.first);
-        }
+        const next = unionInto(first, f.first, owned);
+        owned ||= next !== first && next !== f.first;
+        first = next;
       }
       break;
     }
