@@ -13,14 +13,13 @@
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
+import { SliceClosure, sliceSuccessor } from './slices.js';
 import {
   buildTokenSlice,
   JSON_STRING_RAW_RANGES,
   SHORT_TOKEN_CHARS,
-  SliceClosure,
-  sliceSuccessor,
   type TokenSlice,
-} from './slices.js';
+} from './token-slice.js';
 
 /** The tokenizer facts the engine needs (satisfied by `TokenizerInfo`). */
 export interface EngineTokenizer {
