@@ -116,9 +116,7 @@ export class TokenizerContext {
 
   /** The JSON-string-body slice (built once per tokenizer, on first use or by `precompute`). */
   get jsonStringSlice(): TokenSlice {
-    this.slice ??= buildTokenSlice(JSON_STRING_RAW_RANGES, this.tokenizer.vocabSize, this.trie, (id) =>
-      this.tokenizer.tokenBytes(id),
-    );
+    this.slice ??= buildTokenSlice(JSON_STRING_RAW_RANGES, this.tokenizer.vocabSize, this.trie);
     return this.slice;
   }
 

@@ -6,7 +6,7 @@
  * and a trie of all the *other* tokens; `slices.ts` decides which DFA states may use it.
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
-import { dfaAccepts, exprToDfa } from './automaton.js';
+import { exprToDfa } from './automaton.js';
 import { type ByteDfa, chars, star } from './ir.js';
 
 /** Code points a JSON string may contain raw: everything but `"`, `\` and U+0000..U+001F. */
@@ -33,36 +33,49 @@ export interface TokenSlice {
 /** Slice tokens up to this many characters are taken as a bitset by states with a long enough chain. */
 export const SHORT_TOKEN_CHARS = 16;
 
-/** Builds a slice for a code point set over a tokenizer's vocabulary. */
-export function buildTokenSlice(
-  ranges: readonly number[],
-  vocabSize: number,
-  full: TokenTrie,
-  tokenBytes: (id: number) => Uint8Array,
-): TokenSlice {
+/**
+ * Builds a slice for a code point set over a tokenizer's vocabulary, in one pass over the trie: the slice
+ * automaton's state at each node follows from its parent's, so each trie edge is stepped once (instead of
+ * every byte of every token), and a subtree whose path the automaton rejects is skipped whole.
+ */
+export function buildTokenSlice(ranges: readonly number[], vocabSize: number, full: TokenTrie): TokenSlice {
   const automaton = exprToDfa(star(chars(ranges)));
+  const transitions = automaton.transitions;
+  const { bytes, depth, token, subtreeEnd, nodeCount } = full;
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
   const shortBits = new Int32Array(bits.length);
-  // Which tokens go to the remainder trie and to the long-slice-token trie.
-  const inRest = new Uint8Array(vocabSize);
-  const inLong = new Uint8Array(vocabSize);
+  // 1 = remainder trie, 2 = long-slice-token trie, 0 = neither (short slice tokens, non-trie ids).
+  const target = new Uint8Array(vocabSize);
+  for (let id = 0; id < vocabSize; id++) if (full.tokenNode[id]! >= 0) target[id] = IN_REST;
+  // Automaton state and character count along the current path, by depth.
+  const stateAt = new Int32Array(MAX_DEPTH + 1);
+  const charsAt = new Int32Array(MAX_DEPTH + 1);
   let size = 0;
-  for (let id = 0; id < vocabSize; id++) {
-    if (full.tokenNode[id]! < 0) continue;
-    const b = tokenBytes(id);
-    if (dfaAccepts(automaton, b)) {
+  for (let i = 1; i < nodeCount; ) {
+    const d = depth[i]!;
+    const b = bytes[i]!;
+    const q = transitions[stateAt[d - 1]! * 256 + b]!;
+    if (q < 0) {
+      i = subtreeEnd[i]!; // every token below holds a byte sequence outside the slice: remainder
+      continue;
+    }
+    stateAt[d] = q;
+    const n = charsAt[d - 1]! + ((b & 0xc0) !== 0x80 ? 1 : 0);
+    charsAt[d] = n;
+    const id = token[i]!;
+    if (id >= 0 && automaton.accepting[q] === 1) {
       bits[id >> 5]! |= 1 << (id & 31);
       size++;
-      let chars = 0;
-      for (const x of b) if ((x & 0xc0) !== 0x80) chars++;
-      if (chars <= SHORT_TOKEN_CHARS) shortBits[id >> 5]! |= 1 << (id & 31);
-      else inLong[id] = 1;
-    } else {
-      inRest[id] = 1;
+      if (n <= SHORT_TOKEN_CHARS) {
+        shortBits[id >> 5]! |= 1 << (id & 31);
+        target[id] = 0;
+      } else target[id] = IN_LONG;
     }
+    i++;
   }
-  const rest = filterTrie(full, (id) => inRest[id] === 1);
-  const long = filterTrie(full, (id) => inLong[id] === 1);
+  const parent = parentsOf(full);
+  const rest = filterTrie(full, parent, target, IN_REST);
+  const long = filterTrie(full, parent, target, IN_LONG);
   return {
     bits,
     size,
@@ -75,29 +88,49 @@ export function buildTokenSlice(
   };
 }
 
-/**
- * The sub-trie of the tokens `keep` selects, in one backward and one forward pass over the full trie (same
- * DFS order, same paths), with each sub-trie node's full-trie node.
- */
-function filterTrie(full: TokenTrie, keep: (id: number) => boolean): { trie: TokenTrie; toFull: Int32Array } {
+const IN_REST = 1;
+const IN_LONG = 2;
+/** Trie depths fit in a Uint16Array. */
+const MAX_DEPTH = 0xffff;
+
+/** Each node's parent, from the depths (DFS order); the root's is 0. */
+function parentsOf(full: TokenTrie): Int32Array {
   const n = full.nodeCount;
-  const { bytes, depth, token } = full;
-  // parent[i] from depths (DFS order), then has[i] = "some kept token at or below i".
+  const depth = full.depth;
   const parent = new Int32Array(n);
-  const lastAtDepth = new Int32Array(0x10001);
+  const lastAtDepth = new Int32Array(MAX_DEPTH + 1);
   for (let i = 1; i < n; i++) {
     const d = depth[i]!;
     parent[i] = lastAtDepth[d - 1]!;
     lastAtDepth[d] = i;
   }
+  return parent;
+}
+
+/**
+ * The sub-trie of the tokens whose `target` is `which`, in one backward and one forward pass over the full
+ * trie (same DFS order, same paths), with each sub-trie node's full-trie node.
+ */
+function filterTrie(
+  full: TokenTrie,
+  parent: Int32Array,
+  target: Uint8Array,
+  which: number,
+): { trie: TokenTrie; toFull: Int32Array } {
+  const n = full.nodeCount;
+  const { bytes, depth, token } = full;
+  // has[i] = "some kept token at or below i".
   const has = new Uint8Array(n);
+  let count = 1;
   for (let i = n - 1; i >= 1; i--) {
-    if (!has[i] && token[i]! >= 0 && keep(token[i]!)) has[i] = 1;
-    if (has[i]) has[parent[i]!] = 1;
+    const tok = token[i]!;
+    if (tok >= 0 && target[tok] === which) has[i] = 1;
+    if (has[i]) {
+      count++;
+      has[parent[i]!] = 1;
+    }
   }
   has[0] = 1;
-  let count = 0;
-  for (let i = 0; i < n; i++) if (has[i]) count++;
   const subBytes = new Uint8Array(count);
   const subDepth = new Uint16Array(count);
   const subToken = new Int32Array(count).fill(-1);
@@ -105,7 +138,7 @@ function filterTrie(full: TokenTrie, keep: (id: number) => boolean): { trie: Tok
   const tokenNode = new Int32Array(full.tokenNode.length).fill(-1);
   const toFull = new Int32Array(count);
   // Open nodes per depth, closed (subtreeEnd set) when a node at the same or smaller depth arrives.
-  const open = new Int32Array(0x10001);
+  const open = new Int32Array(MAX_DEPTH + 1);
   let top = -1;
   let k = 0;
   for (let i = 0; i < n; i++) {
@@ -115,7 +148,7 @@ function filterTrie(full: TokenTrie, keep: (id: number) => boolean): { trie: Tok
     subBytes[k] = bytes[i]!;
     subDepth[k] = d;
     const tok = token[i]!;
-    if (tok >= 0 && keep(tok)) {
+    if (tok >= 0 && target[tok] === which) {
       subToken[k] = tok;
       tokenNode[tok] = k;
     }

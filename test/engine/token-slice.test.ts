@@ -1,0 +1,75 @@
+/**
+ * The per-tokenizer JSON-string slice (one pass over the trie) equals its definition token by token:
+ * a token is in the slice iff its bytes are complete characters a JSON string may hold raw; short slice
+ * tokens have at most SHORT_TOKEN_CHARS characters; the remainder and long-token tries hold exactly the
+ * other tokens and the long slice tokens, at nodes with the same paths as in the full trie.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildTokenSlice, JSON_STRING_RAW_RANGES, SHORT_TOKEN_CHARS } from '../../src/engine/token-slice.js';
+import { buildTokenTrie, type TokenTrie } from '../../src/vocabulary/trie.js';
+
+const encoder = new TextEncoder();
+
+/** Definition: UTF-8 that decodes to code points outside `"`, `\` and U+0000..U+001F. */
+function inSlice(bytes: Uint8Array): { member: boolean; chars: number } {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (text.includes('\uFFFD') || !bytesEqual(encoder.encode(text), bytes)) return { member: false, chars: 0 };
+  const cps = [...text];
+  return {
+    member: cps.every((c) => c !== '"' && c !== '\\' && c.codePointAt(0)! >= 0x20),
+    chars: cps.length,
+  };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function pathOf(trie: TokenTrie, node: number): number[] {
+  const path: number[] = [];
+  for (let i = node, d = trie.depth[node]!; d > 0; i--) {
+    if (trie.depth[i] === d) {
+      path.unshift(trie.bytes[i]!);
+      d--;
+    }
+  }
+  return path;
+}
+
+const tokenArb = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => encoder.encode(s)),
+  fc.uint8Array({ minLength: 1, maxLength: 6 }),
+  fc.constantFrom('"', '\\', 'a"b', '\n', ' ', 'x'.repeat(17), 'é'.repeat(16)).map((s) => encoder.encode(s)),
+);
+
+describe('buildTokenSlice', () => {
+  it('matches the per-token definition', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(tokenArb, { nil: null, freq: 8 }), { maxLength: 60 }), (tokens) => {
+        const trie = buildTokenTrie(tokens, () => false);
+        const slice = buildTokenSlice(JSON_STRING_RAW_RANGES, tokens.length, trie);
+        let size = 0;
+        tokens.forEach((bytes, id) => {
+          const bit = (words: Int32Array) => (words[id >> 5]! >>> (id & 31)) & 1;
+          const onTrie = bytes !== null && bytes.length > 0;
+          const { member, chars } = onTrie ? inSlice(bytes) : { member: false, chars: 0 };
+          if (member) size++;
+          expect(bit(slice.bits), `token ${id}`).toBe(member ? 1 : 0);
+          expect(bit(slice.shortBits), `token ${id}`).toBe(member && chars <= SHORT_TOKEN_CHARS ? 1 : 0);
+          const restNode = slice.rest.tokenNode[id]!;
+          const longNode = slice.long.tokenNode[id]!;
+          expect(restNode >= 0, `token ${id} in rest`).toBe(onTrie && !member);
+          expect(longNode >= 0, `token ${id} in long`).toBe(member && chars > SHORT_TOKEN_CHARS);
+          if (restNode >= 0) {
+            expect(pathOf(slice.rest, restNode)).toEqual([...bytes!]);
+            expect(slice.restToFull[restNode]).toBe(trie.tokenNode[id]);
+          }
+          if (longNode >= 0) expect(slice.longToFull[longNode]).toBe(trie.tokenNode[id]);
+        });
+        expect(slice.size).toBe(size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
