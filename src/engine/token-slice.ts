@@ -73,9 +73,8 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     }
     i++;
   }
-  const parent = parentsOf(full);
-  const rest = filterTrie(full, parent, target, IN_REST);
-  const long = filterTrie(full, parent, target, IN_LONG);
+  const rest = filterTrie(full, target, IN_REST);
+  const long = filterTrie(full, target, IN_LONG);
   return {
     bits,
     size,
@@ -93,44 +92,32 @@ const IN_LONG = 2;
 /** Trie depths fit in a Uint16Array. */
 const MAX_DEPTH = 0xffff;
 
-/** Each node's parent, from the depths (DFS order); the root's is 0. */
-function parentsOf(full: TokenTrie): Int32Array {
-  const n = full.nodeCount;
-  const depth = full.depth;
-  const parent = new Int32Array(n);
-  const lastAtDepth = new Int32Array(MAX_DEPTH + 1);
-  for (let i = 1; i < n; i++) {
-    const d = depth[i]!;
-    parent[i] = lastAtDepth[d - 1]!;
-    lastAtDepth[d] = i;
-  }
-  return parent;
-}
-
 /**
- * The sub-trie of the tokens whose `target` is `which`, in one backward and one forward pass over the full
- * trie (same DFS order, same paths), with each sub-trie node's full-trie node.
+ * The sub-trie of the tokens whose `target` is `which`, in two forward passes over the full trie (same DFS
+ * order, same paths), with each sub-trie node's full-trie node. A node is kept iff its subtree (a range of
+ * DFS positions) holds a kept token, read off prefix counts of kept tokens.
  */
 function filterTrie(
   full: TokenTrie,
-  parent: Int32Array,
   target: Uint8Array,
   which: number,
 ): { trie: TokenTrie; toFull: Int32Array } {
   const n = full.nodeCount;
   const { bytes, depth, token } = full;
-  // has[i] = "some kept token at or below i".
-  const has = new Uint8Array(n);
-  let count = 1;
-  for (let i = n - 1; i >= 1; i--) {
+  const end = full.subtreeEnd;
+  // keptBefore[i]: kept tokens at nodes < i.
+  const keptBefore = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
     const tok = token[i]!;
-    if (tok >= 0 && target[tok] === which) has[i] = 1;
-    if (has[i]) {
-      count++;
-      has[parent[i]!] = 1;
-    }
+    keptBefore[i + 1] = keptBefore[i]! + (tok >= 0 && target[tok] === which ? 1 : 0);
   }
-  has[0] = 1;
+  let count = 1;
+  for (let i = 1; i < n; ) {
+    if (keptBefore[end[i]!]! > keptBefore[i]!) {
+      count++;
+      i++;
+    } else i = end[i]!;
+  }
   const subBytes = new Uint8Array(count);
   const subDepth = new Uint16Array(count);
   const subToken = new Int32Array(count).fill(-1);
@@ -142,7 +129,10 @@ function filterTrie(
   let top = -1;
   let k = 0;
   for (let i = 0; i < n; i++) {
-    if (!has[i]) continue;
+    if (i > 0 && keptBefore[end[i]!]! === keptBefore[i]!) {
+      i = end[i]! - 1; // nothing kept below: skip the subtree
+      continue;
+    }
     const d = depth[i]!;
     while (top >= 0 && subDepth[open[top]!]! >= d && k > 0) subtreeEnd[open[top--]!] = k;
     subBytes[k] = bytes[i]!;
