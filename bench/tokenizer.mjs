@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Benchmark: build time and memory of TokenizerInfo + token trie (and, separately, the first text
- * encode, which builds the @lenml/tokenizers tokenizer).
+ * Benchmark: build time and memory of TokenizerInfo + token trie + the engine's per-tokenizer precomputation
+ * (`new GrammarCompiler(info)`: the JSON-string token slice and its indexes), and, separately, the first text
+ * encode, which builds the @lenml/tokenizers tokenizer.
  *
  *   npm run bench:tokenizer                      # llama-3.1 and qwen3, 5 runs each
  *   node bench/tokenizer.mjs --preset llama-2 --runs 10 --json
@@ -11,7 +12,8 @@
  * Times: wall clock, process CPU time (all threads: includes V8's background compiler and GC) and the
  * main thread's CPU time (Linux only, 10 ms resolution) — on a busy machine wall time mostly measures the load.
  * The first run is cold — what a server pays once at startup — later runs in the same process are warm.
- * Memory: heapUsed and arrayBuffers growth after a full GC with the TokenizerInfo (and trie) alive.
+ * Memory: heapUsed and arrayBuffers growth after a full GC with the TokenizerInfo, its trie and the engine's
+ * precomputation (held per tokenizer) alive.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -74,8 +76,8 @@ function parent() {
     'tokenizer',
     'vocab',
     'trie nodes',
-    'cold ms (wall / cpu / main-thread cpu)',
-    'warm median ms (load + trie = total / cpu / main-thread cpu)',
+    'cold ms (load + trie + precompute = total wall / cpu / main-thread cpu)',
+    'warm median ms (load + trie + precompute = total wall / cpu / main-thread cpu)',
     'heap MB',
     'arrayBuffers MB',
     'first encode ms',
@@ -87,8 +89,8 @@ function parent() {
         r.name,
         r.vocabSize,
         r.trieNodeCount,
-        `${r.cold.totalMs} / ${r.cold.cpuMs} / ${r.cold.mainThreadCpuMs}`,
-        `${r.warm.loadMs} + ${r.warm.trieMs} = ${r.warm.totalMs} / ${r.warm.cpuMs} / ${r.warm.mainThreadCpuMs}`,
+        `${r.cold.loadMs} + ${r.cold.trieMs} + ${r.cold.precomputeMs} = ${r.cold.totalMs} / ${r.cold.cpuMs} / ${r.cold.mainThreadCpuMs}`,
+        `${r.warm.loadMs} + ${r.warm.trieMs} + ${r.warm.precomputeMs} = ${r.warm.totalMs} / ${r.warm.cpuMs} / ${r.warm.mainThreadCpuMs}`,
         r.memory.heapUsedMB,
         r.memory.arrayBuffersMB,
         r.firstEncodeMs,
@@ -122,6 +124,7 @@ async function settle() {
 
 async function child(kind, value, runs) {
   const { TokenizerInfo } = await import('../dist/vocabulary/index.js');
+  const { GrammarCompiler } = await import('../dist/index.js');
   const load = () =>
     kind === 'preset' ? TokenizerInfo.fromPresetSync(value) : TokenizerInfo.fromTokenizerJson(value);
   const mb = (bytes) => Math.round((bytes / 1e6) * 10) / 10;
@@ -143,12 +146,15 @@ async function child(kind, value, runs) {
     const t1 = performance.now();
     const trie = info.trie;
     const t2 = performance.now();
+    new GrammarCompiler(info);
+    const t3 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     const main1 = mainThreadCpuMs();
     samples.push({
       loadMs: t1 - t0,
       trieMs: t2 - t1,
-      totalMs: t2 - t0,
+      precomputeMs: t3 - t2,
+      totalMs: t3 - t0,
       cpuMs: (cpu.user + cpu.system) / 1000,
       mainThreadCpuMs: main0 === undefined || main1 === undefined ? Number.NaN : main1 - main0,
     });
@@ -185,6 +191,9 @@ async function child(kind, value, runs) {
       tokenCount: info.tokenCount,
       trieNodeCount: info.trie.nodeCount,
       cold: {
+        loadMs: round(cold.loadMs),
+        trieMs: round(cold.trieMs),
+        precomputeMs: round(cold.precomputeMs),
         totalMs: round(cold.totalMs),
         cpuMs: round(cold.cpuMs),
         mainThreadCpuMs: round(cold.mainThreadCpuMs),
@@ -192,6 +201,7 @@ async function child(kind, value, runs) {
       warm: {
         loadMs: median('loadMs'),
         trieMs: median('trieMs'),
+        precomputeMs: median('precomputeMs'),
         totalMs: median('totalMs'),
         cpuMs: median('cpuMs'),
         mainThreadCpuMs: median('mainThreadCpuMs'),
