@@ -87,8 +87,10 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
   pos = scanner.skipWhitespace(pos);
   if (buf[pos] === 0x7d) pos++;
   else {
+    // Whitespace is skipped inline and two-byte UTF-8 (most non-ASCII key bytes: Ġ, Ċ...) checked inline:
+    // this loop runs once per vocabulary entry, cold, at startup.
     for (;;) {
-      pos = scanner.skipWhitespace(pos);
+      while (pos < n && isJsonWhitespace(buf[pos]!)) pos++;
       if (buf[pos] !== 0x22) throw scanner.unexpected(pos, 'a string key');
       const keyStart = pos + 1;
       let i = keyStart;
@@ -96,13 +98,17 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
       while (i < n) {
         const c = buf[i]!;
         if (c === 0x22) break;
-        if (c === 0x5c) {
-          const len = escapeLength(buf, i);
-          if (len === 0) throw new JsonScanError('bad escape in string', i);
-          i += len;
-        } else if (c < 0x80) {
+        if (c < 0x80) {
+          if (c === 0x5c) {
+            const len = escapeLength(buf, i);
+            if (len === 0) throw new JsonScanError('bad escape in string', i);
+            i += len;
+            continue;
+          }
           if (c < 0x20) throw new JsonScanError('control character in string', i);
           i++;
+        } else if (c >= 0xc2 && c <= 0xdf && i + 1 < n && (buf[i + 1]! & 0xc0) === 0x80) {
+          i += 2;
         } else {
           const len = utf8SequenceLength(buf, i, n);
           if (len === 0) {
@@ -113,7 +119,11 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
       }
       if (i >= n) throw new JsonScanError('unterminated string', keyStart - 1);
       const keyEnd = i;
-      pos = scanner.skipWhitespace(scanner.expect(keyEnd + 1, 0x3a));
+      pos = keyEnd + 1;
+      while (pos < n && isJsonWhitespace(buf[pos]!)) pos++;
+      if (buf[pos] !== 0x3a) throw scanner.unexpected(pos, "':'");
+      pos++;
+      while (pos < n && isJsonWhitespace(buf[pos]!)) pos++;
       const valueStart = pos;
       let id = 0;
       while (pos < n && buf[pos]! >= 0x30 && buf[pos]! <= 0x39 && id <= MAX_TOKEN_ID)
@@ -133,7 +143,7 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
       entries[count * 3 + 2] = id;
       count++;
       if (id > maxId) maxId = id;
-      pos = scanner.skipWhitespace(pos);
+      while (pos < n && isJsonWhitespace(buf[pos]!)) pos++;
       if (buf[pos] === 0x2c) pos++;
       else if (buf[pos] === 0x7d) {
         pos++;
@@ -150,6 +160,10 @@ function scanVocab(scanner: JsonScanner, pos: number): { vocab: RawModelVocab; e
     keyEnd[id] = entries[k * 3 + 1]!;
   }
   return { vocab: new RawModelVocab(buf, keyStart, keyEnd), end: pos };
+}
+
+function isJsonWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 export { JsonScanError };
