@@ -73,14 +73,19 @@ export class RawModelVocab implements ModelVocab {
       pushTokenBytes(sink, this.#keyString(id), kind, spaceMarker);
       return;
     }
+    // Decoding never yields more bytes than the key has: write into the sink's array directly.
+    sink.reserve(end - start);
+    const out = sink.data;
+    let o = sink.length;
     if (kind === 'raw') {
-      for (let i = start; i < end; i++) sink.push(buf[i]!);
+      out.set(buf.subarray(start, end), o);
+      o += end - start;
     } else if (kind === 'byte_level') {
       for (let i = start; i < end; ) {
         const b = buf[i]!;
         if (b < 0x80) {
           const mapped = CHAR_TO_BYTE[b]!;
-          sink.push(mapped >= 0 ? mapped : b);
+          out[o++] = mapped >= 0 ? mapped : b;
           i++;
           continue;
         }
@@ -88,8 +93,8 @@ export class RawModelVocab implements ModelVocab {
         // Two-byte sequences cover the whole GPT-2 table (code points up to U+0143).
         const cp = len === 2 ? ((b & 0x1f) << 6) | (buf[i + 1]! & 0x3f) : 0x10000;
         const mapped = cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp]! : -1;
-        if (mapped >= 0) sink.push(mapped);
-        else for (let k = 0; k < len; k++) sink.push(buf[i + k]!);
+        if (mapped >= 0) out[o++] = mapped;
+        else for (let k = 0; k < len; k++) out[o++] = buf[i + k]!;
         i += len;
       }
     } else {
@@ -97,18 +102,20 @@ export class RawModelVocab implements ModelVocab {
         const hi = hexDigit(buf[start + 3]!);
         const lo = hexDigit(buf[start + 4]!);
         if (hi >= 0 && lo >= 0 && buf[start + 5] === 0x3e) {
-          sink.push(hi * 16 + lo);
+          out[o++] = hi * 16 + lo;
+          sink.length = o;
           return;
         }
       }
       // ▁ is E2 96 81 in UTF-8.
       for (let i = start; i < end; i++) {
         if (buf[i] === 0xe2 && buf[i + 1] === 0x96 && buf[i + 2] === 0x81 && i + 2 < end) {
-          sink.push(0x20);
+          out[o++] = 0x20;
           i += 2;
-        } else sink.push(buf[i]!);
+        } else out[o++] = buf[i]!;
       }
     }
+    sink.length = o;
   }
 
   idOf(token: string): number | undefined {

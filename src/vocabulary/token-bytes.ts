@@ -80,6 +80,11 @@ export class ByteSink {
     this.length += bytes.length;
   }
 
+  /** Makes room for `extra` more bytes, so a caller may write up to that many into `data` directly. */
+  reserve(extra: number): void {
+    if (this.length + extra > this.data.length) this.grow(extra);
+  }
+
   /** A right-sized copy of the content. */
   toBytes(): Uint8Array {
     return this.data.slice(0, this.length);
