@@ -6,6 +6,7 @@ Importing this module needs SGLang (its base classes); the rest of the package d
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
 
 from . import masks
 from . import protocol as p
+from .connection import MAX_BATCHED_ACCEPTS
 from .sidecar import Sidecar, SidecarRestarted
 
 logger = logging.getLogger("logitkit_sglang")
@@ -74,13 +76,16 @@ class _PendingFills:
         entries, self.entries = self.entries, []
         first_mask, first_sidecar = entries[0][2], entries[0][0]._sidecar
         if all(e[2] is first_mask and e[0]._sidecar is first_sidecar for e in entries):
-            _fill_rows([(g, row) for g, row, _ in entries], first_mask)  # one batch, one mask: the usual case
+            # one batch, one mask: the usual case
+            _fill_rows([e[0] for e in entries], [e[1] for e in entries], first_mask)
             return
         groups = {}
         for grammar, row, mask in entries:
-            groups.setdefault((id(mask), id(grammar._sidecar)), (mask, []))[1].append((grammar, row))
-        for mask, rows in groups.values():
-            _fill_rows(rows, mask)
+            group = groups.setdefault((id(mask), id(grammar._sidecar)), (mask, [], []))
+            group[1].append(grammar)
+            group[2].append(row)
+        for mask, grammars, rows in groups.values():
+            _fill_rows(grammars, rows, mask)
 
 
 _pending = _PendingFills()
@@ -146,33 +151,31 @@ def _release(vocab_mask, consumed_by=None) -> None:
     view.sidecar.release_slot(view.buffer, view.base)
 
 
-def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> None:
-    """One FILL_BATCH for all rows: straight into the mask when it is a view of the shared buffer, otherwise into
-    the staging slot and then copied into ``vocab_mask``."""
-    if not rows:
+def _fill_rows(grammars: Sequence["LogitkitGrammar"], row_ids: Sequence[int], vocab_mask) -> None:
+    """One FILL_BATCH for all rows (``grammars[i]`` into row ``row_ids[i]``): straight into the mask when it is a
+    view of the shared buffer, otherwise into the staging slot and then copied into ``vocab_mask``. Each grammar
+    remembers the buffer row and fill serial of its mask, so its next ``accept_token`` is decided locally."""
+    if not grammars:
         return
-    sidecar = rows[0][0]._sidecar
-    row_ids = [r for _, r in rows]
+    sidecar = grammars[0]._sidecar
     for attempt in range(2):
         try:
             generation = sidecar.generation
-            handles = [
-                g._handle if g._handle is not None and g._generation == generation else g._live_matcher()
-                for g, _ in rows
-            ]
+            handles = [g._handle if g._generation == generation else g._live_matcher() for g in grammars]
             view = _view_of(vocab_mask)
             if view is not None and view.buffer is sidecar.buffer:
                 buf = view.buffer
                 base = view.base
-                if row_ids == list(range(view.batch)):  # rows 0..B-1 in order: every row filled, one run
-                    targets = range(base, base + view.batch)
-                    ones = []
+                batch = view.batch
+                if len(row_ids) == batch and row_ids[0] == 0 and row_ids[-1] == batch - 1 and _is_range(row_ids):
+                    targets = range(base, base + batch)  # rows 0..B-1 in order: every row filled, one run
+                    ones = ()
                 else:
                     targets = [base + r for r in row_ids]
                     listed = set(row_ids)
-                    ones = [base + r for r in range(view.batch) if r not in listed and r not in view.covered]
+                    ones = [base + r for r in range(batch) if r not in listed and r not in view.covered]
                 sidecar.fill(buf, handles, targets, ones_rows=ones)
-                view.covered.update(range(view.batch))
+                view.covered.update(range(batch))
             else:
                 buf, base = sidecar.staging(max(row_ids) + 1)
                 targets = [base + r for r in row_ids]
@@ -185,23 +188,24 @@ def _fill_rows(rows: Sequence[Tuple["LogitkitGrammar", int]], vocab_mask) -> Non
             if attempt == 1:
                 raise
     serial = sidecar.fill_serial
-    for (g, _), target in zip(rows, targets):
-        g._mask_ref = (buf, target, serial)
+    for g, target in zip(grammars, targets):
+        g._mask_row = target
+        g._mask_serial = serial
 
 
-def _row_entries(entries) -> List[Tuple["LogitkitGrammar", int]]:
-    out = []
-    for entry in entries:
-        if type(entry) is tuple:
-            row, grammar = entry
-            out.append((grammar, row))
-            continue
-        row = getattr(entry, "row", None)
-        grammar = getattr(entry, "grammar", None)
-        if row is None or grammar is None:
-            row, grammar = entry
-        out.append((grammar, row))
-    return out
+def _is_range(rows: Sequence[int]) -> bool:
+    """True when ``rows`` is 0, 1, …, len-1."""
+    return type(rows) is range or all(r == i for i, r in enumerate(rows))
+
+
+def _row_entry(entry) -> Tuple[int, Any]:
+    """``(row, grammar)`` of one ``fill_vocab_mask_batched`` entry: a ``(row, grammar)`` pair, or an object with
+    ``row`` and ``grammar`` attributes."""
+    row = getattr(entry, "row", None)
+    grammar = getattr(entry, "grammar", None)
+    if row is None or grammar is None:
+        row, grammar = entry
+    return row, grammar
 
 
 class LogitkitGrammar(BaseGrammarObject):
@@ -217,9 +221,10 @@ class LogitkitGrammar(BaseGrammarObject):
         self._terminated = False
         self._handle: Optional[int] = None
         self._generation = 0
-        # The mask row last filled for the current state: accept_token checks tokens against it locally and
-        # sends the accept without waiting for the reply (it goes out with the next call).
-        self._mask_ref: Optional[Tuple[Any, int, int]] = None
+        # The buffer row last filled for the current state, and that fill's serial: accept_token checks tokens
+        # against it locally and sends the accept without waiting for the reply (it goes out with the next call).
+        self._mask_row = -1
+        self._mask_serial = 0
         self._deferred_error: Optional[str] = None
         if grammar_stats is not None:
             self.grammar_stats = grammar_stats
@@ -289,28 +294,39 @@ class LogitkitGrammar(BaseGrammarObject):
         self.current_token = token
         if _pending.entries:
             _pending.flush()
-        ref, self._mask_ref = self._mask_ref, None
-        sidecar = self._sidecar
-        allowed = None
-        if (
-            ref is not None
-            and self._deferred_error is None
-            and self._handle is not None
-            and self._generation == sidecar.generation
-        ):
-            # None when the row was overwritten since; else whether the row filled for exactly this state allows
-            # the token (the matcher accepts a token iff its mask bit is set).
-            allowed = sidecar.row_allows(ref, token)
-        if allowed is False:
-            self._mask_ref = ref
-            raise self._rejected(token)
-        if allowed:
-            # Decided locally: the accept travels with this thread's next call (one ACCEPT_TOKENS_QUIET frame for all
-            # the step's accepts), and its result is checked then.
-            sidecar.post_accept(self._handle, token, self)
-            self.accepted_tokens.append(token)
-            self._terminated = token in sidecar.stop_token_ids
-            return
+        row = self._mask_row
+        if row >= 0:
+            self._mask_row = -1
+            sc = self._sidecar
+            # The row filled for exactly this state (same fill serial: not overwritten since) decides: the matcher
+            # accepts a token iff its bit is set in that mask.
+            if (
+                sc.row_serial[row] == self._mask_serial
+                and self._generation == sc.generation
+                and self._deferred_error is None
+            ):
+                if token < 0 or token >= sc.vocab_size or not (
+                    sc.mask_map[row * sc.row_bytes + (token >> 3)] >> (token & 7) & 1
+                ):
+                    self._mask_row = row
+                    raise self._rejected(token)
+                # Decided locally: the accept travels with this thread's next call (one ACCEPT_TOKENS_QUIET frame
+                # for all the step's accepts), and its result is checked then. Inlined Sidecar.post_accept: this
+                # runs once per request and decode step.
+                self.accepted_tokens.append(token)
+                if token in sc.stop_token_ids:
+                    self._terminated = True
+                conn = getattr(sc._local, "conn", None)
+                if conn is not None and conn.generation == sc.generation and not conn.closed:
+                    handles = conn.accept_handles
+                    handles.append(self._handle)
+                    conn.accept_tokens.append(token)
+                    conn.accept_owners.append(self)
+                    if len(handles) >= MAX_BATCHED_ACCEPTS:
+                        sc.flush_posts()
+                else:
+                    sc.post_accept(self._handle, token, self)
+                return
         r = self._matcher_call(p.OP_ACCEPT_TOKEN, p.i32(token))
         accepted, terminated = r.u8(), r.u8()
         if not accepted:
@@ -321,7 +337,7 @@ class LogitkitGrammar(BaseGrammarObject):
     def rollback(self, k: int) -> None:
         if k <= 0:
             return
-        self._mask_ref = None
+        self._mask_row = -1
         r = self._matcher_call(p.OP_ROLLBACK, p.u32(k))
         self._terminated = r.u8() == 1
         del self.accepted_tokens[-k:]
@@ -354,14 +370,22 @@ class LogitkitGrammar(BaseGrammarObject):
 
     @staticmethod
     def fill_vocab_mask_batched(entries, vocab_mask) -> None:
-        ours = []
-        for grammar, row in _row_entries(entries):
-            if isinstance(grammar, LogitkitGrammar):
-                ours.append((grammar, row, vocab_mask))
+        grammars, rows = [], []
+        for entry in entries:
+            if type(entry) is tuple:
+                row, grammar = entry
+            else:
+                row, grammar = _row_entry(entry)
+            if type(grammar) is LogitkitGrammar or isinstance(grammar, LogitkitGrammar):
+                grammars.append(grammar)
+                rows.append(row)
             else:
                 grammar.fill_vocab_mask(vocab_mask, row)  # e.g. SGLang's reasoning wrapper around ours
-        _pending.entries.extend(ours)
-        _pending.flush()
+        if _pending.entries:  # per-row fills recorded earlier (or just now, by wrappers): one batch with them
+            _pending.entries.extend(zip(grammars, rows, itertools.repeat(vocab_mask)))
+            _pending.flush()
+        else:
+            _fill_rows(grammars, rows, vocab_mask)
 
     @staticmethod
     def reset_vocab_mask(vocab_mask) -> None:

@@ -14,7 +14,8 @@ _HEADER = struct.Struct("<IBI")  # body length, op, request id
 _REPLY_HEAD = struct.Struct("<IBI")  # body length, status, request id
 _RECV_BUFFER = 1 << 16
 _MAX_BUFFERED_POSTS = 1 << 16
-_MAX_BATCHED_ACCEPTS = 1 << 14
+#: Accepts buffered on one connection before they are sent without waiting for the next call.
+MAX_BATCHED_ACCEPTS = 1 << 14
 
 Callback = Callable[[Optional[p.SidecarError], Optional[p.Reader]], None]
 
@@ -44,10 +45,12 @@ class Connection:
         self._next_id = 1
         self._posted: Dict[int, Callback] = {}
         self._out = bytearray()
-        # Accepts posted since the last frame: sent as one ACCEPT_TOKENS frame ahead of the next request.
-        self._accept_handles: List[int] = []
-        self._accept_tokens: List[int] = []
-        self._accept_owners: list = []
+        # Accepts posted since the last frame: sent as one ACCEPT_TOKENS_QUIET frame ahead of the next request.
+        # Public because the plugin's accept_token appends to them directly (post_accept inlined: it runs once
+        # per request and decode step); the three lists always have the same length.
+        self.accept_handles: List[int] = []
+        self.accept_tokens: List[int] = []
+        self.accept_owners: list = []
         # Request ids of ACCEPT_TOKENS_QUIET frames sent since the last call: the sidecar answers them only when a
         # token was not accepted, so they are complete (and their callbacks dropped) once a later reply arrives.
         self._quiet: List[int] = []
@@ -75,7 +78,7 @@ class Connection:
                 pass
 
     def _queue(self, op: int, payload: bytes) -> int:
-        if self._accept_handles:
+        if self.accept_handles:
             self._emit_accepts()
         rid = self._next_id
         self._next_id = (rid + 1) & 0xFFFFFFFF or 1
@@ -85,7 +88,7 @@ class Connection:
         return rid
 
     def _flush(self) -> None:
-        if self._accept_handles:
+        if self.accept_handles:
             self._emit_accepts()
         if not self._out:
             return
@@ -175,15 +178,15 @@ class Connection:
         """Buffers an accept; all accepts buffered before the next request travel as one ACCEPT_TOKENS_QUIET frame
         (answered only when some token was not accepted), and ``owner.accept_failed(token, result)`` runs for each
         that the sidecar did not accept."""
-        self._accept_handles.append(handle)
-        self._accept_tokens.append(token)
-        self._accept_owners.append(owner)
-        if len(self._accept_handles) >= _MAX_BATCHED_ACCEPTS:
+        self.accept_handles.append(handle)
+        self.accept_tokens.append(token)
+        self.accept_owners.append(owner)
+        if len(self.accept_handles) >= MAX_BATCHED_ACCEPTS:
             self._flush()
 
     def _emit_accepts(self) -> None:
-        handles, tokens, owners = self._accept_handles, self._accept_tokens, self._accept_owners
-        self._accept_handles, self._accept_tokens, self._accept_owners = [], [], []
+        handles, tokens, owners = self.accept_handles, self.accept_tokens, self.accept_owners
+        self.accept_handles, self.accept_tokens, self.accept_owners = [], [], []
         n = len(handles)
         payload = struct.pack(f"<I{n}I{n}i", n, *handles, *tokens)
 
@@ -202,6 +205,10 @@ class Connection:
         rid = self._queue(p.OP_ACCEPT_TOKENS_QUIET, payload)
         self._posted[rid] = done
         self._quiet.append(rid)
+
+    def flush(self) -> None:
+        """Sends the buffered posts and accepts now, without waiting for any reply."""
+        self._flush()
 
     def drain(self) -> None:
         """Sends buffered posts and waits until the sidecar has handled them all (their replies dispatched)."""

@@ -138,9 +138,13 @@ class Sidecar:
         self._frees: List[int] = []
         self._connections: List[Connection] = []
         self._closed = False
-        # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own.
+        # Which FILL_BATCH last wrote each buffer row, so a grammar can tell whether its row is still its own
+        # (serials are never reused, so a row of a replaced buffer never matches a later fill's serial).
         self.fill_serial = 0
-        self._row_serial: List[int] = []
+        self.row_serial: List[int] = []
+        #: The attached buffer's mapping and row size (read by the plugin's accept_token for the mask bit).
+        self.mask_map = None
+        self.row_bytes = 0
         # Rows Python wrote itself since the sidecar last wrote them: sent with the next FILL_BATCH, so the
         # sidecar does not skip them as "unchanged".
         self._clobbered: List[int] = []
@@ -346,6 +350,15 @@ class Sidecar:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
 
+    def flush_posts(self) -> None:
+        """Sends this thread's buffered posts and accepts now (no reply awaited)."""
+        conn = self.connection()
+        try:
+            conn.flush()
+        except SidecarDisconnected:
+            self._recover(conn.generation)
+            raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
+
     def _post_frees(self, conn: Connection) -> None:
         with self._lock:
             handles, self._frees = self._frees, []
@@ -370,7 +383,9 @@ class Sidecar:
             new = MaskBuffer(max(rows, 2 * buf.slot_rows if buf else 64), self.words_per_row)
             conn.call(p.OP_ATTACH_BUFFER, p.string(new.path) + p.u32(new.rows))
             self._buffer = new
-            self._row_serial = [0] * new.rows
+            self.row_serial = [0] * new.rows
+            self.mask_map = new.map
+            self.row_bytes = new.row_bytes
             self._clobbered = []
             self._slot_busy = [False] * RING_SLOTS
             self._last_slot = RING_SLOTS - 1
@@ -434,7 +449,7 @@ class Sidecar:
         payload = p.fill_payload(flags, handles, rows, ones_rows, clobbered)
         self.fill_serial += 1
         serial = self.fill_serial
-        serials = self._row_serial
+        serials = self.row_serial
         if type(rows) is range and rows.step == 1 and 0 <= rows.start <= rows.stop <= len(serials):
             serials[rows.start : rows.stop] = itertools.repeat(serial, len(rows))
         else:
@@ -461,24 +476,18 @@ class Sidecar:
     def forget_rows(self, buf: MaskBuffer, rows: Sequence[int]) -> None:
         """Marks rows as no longer holding a fill's output for any grammar (accept_token stops trusting them)."""
         if buf is self._buffer:
-            for r in rows:
-                self._row_serial[r] = 0
+            serials = self.row_serial
+            if type(rows) is range and rows.step == 1 and 0 <= rows.start <= rows.stop <= len(serials):
+                serials[rows.start : rows.stop] = itertools.repeat(0, len(rows))
+            else:
+                for r in rows:
+                    serials[r] = 0
 
     def rows_written(self, buf: MaskBuffer, rows: Sequence[int]) -> None:
         """Python wrote these rows itself: forget them here and tell the sidecar with the next fill."""
         if buf is self._buffer:
             self.forget_rows(buf, rows)
             self._clobbered.extend(rows)
-
-    def row_allows(self, ref, token: int) -> Optional[bool]:
-        """Whether the row recorded as ``ref = (buffer, row, fill_serial)`` allows ``token``; None if that row
-        has been overwritten by a later fill (or the buffer replaced) since."""
-        buf, row, serial = ref
-        if buf is not self._buffer or self._row_serial[row] != serial:
-            return None
-        if token < 0 or token >= self.vocab_size:
-            return False
-        return (buf.map[row * buf.row_bytes + (token >> 3)] >> (token & 7)) & 1 == 1
 
     def compile(self, key_type: str, key: str, flags: int = 0):
         """COMPILE; returns ``(handle, compile_ms, cache_hit)`` or raises SidecarError (code ERR_COMPILE_ERROR).
@@ -495,6 +504,8 @@ class Sidecar:
             if conn is not None:
                 conn.close()
         self._kill()
+        self.row_serial = [0] * len(self.row_serial)  # no row is a fill's output any more
+        self.mask_map = None
         if self._buffer is not None:
             self._buffer.close()
             self._buffer = None

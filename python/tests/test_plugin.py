@@ -231,6 +231,34 @@ class SchedulerFlowTest(unittest.TestCase):
         g.accept_token(allowed[0])
         self.assertEqual(g.accepted_tokens, [allowed[0]])
 
+    def test_tokens_outside_the_vocabulary_are_rejected_locally(self):
+        req = admit(self.backend, ("regex", "[0-9]+"))
+        g = req.grammar
+        batch_masks([req], SIDECAR.vocab_size, batched=True)
+        for bad in (-1, SIDECAR.vocab_size, SIDECAR.vocab_size + 40):
+            with self.assertRaisesRegex(ValueError, f"Tokens not accepted: {bad}"):
+                g.accept_token(bad)
+        self.assertEqual(g.accepted_tokens, [])
+
+    def test_a_row_overwritten_by_another_fill_is_not_trusted(self):
+        """accept_token decides locally only while its row still holds the fill made for its state: after another
+        grammar's mask was filled into the same row, the token goes to the sidecar (and is rejected there)."""
+        digits = admit(self.backend, ("regex", "[0-9]"))
+        letters = admit(self.backend, ("regex", "[a-z]"))
+        mask, _ = batch_masks([digits], SIDECAR.vocab_size, batched=True)
+        digit_tokens = allowed_tokens(row_bytes(mask, 0), SIDECAR.vocab_size)
+        consumed(mask)
+        mask2, _ = batch_masks([letters], SIDECAR.vocab_size, batched=True)  # the same ring slot and row
+        self.assertEqual(backend_module._view_of(mask2).base, backend_module._view_of(mask).base)
+        letter_tokens = allowed_tokens(row_bytes(mask2, 0), SIDECAR.vocab_size)
+        self.assertTrue(set(letter_tokens).isdisjoint(digit_tokens))
+        before = SIDECAR.connection()._next_id
+        with self.assertRaisesRegex(ValueError, f"Tokens not accepted: {letter_tokens[0]}"):
+            digits.grammar.accept_token(letter_tokens[0])  # allowed by the row now, not by digits' own mask
+        self.assertGreater(SIDECAR.connection()._next_id, before, "the accept must have asked the sidecar")
+        digits.grammar.accept_token(digit_tokens[0])
+        self.assertEqual(digits.grammar.accepted_tokens, [digit_tokens[0]])
+
     def test_locally_accepted_token_rejected_by_the_sidecar_is_reported(self):
         """Accepts decided from the mask row are sent batched (ACCEPT_TOKENS_QUIET, answered only on a rejection)
         with the next call; a token the sidecar's matcher rejects after all is reported on the grammar's next
