@@ -67,18 +67,21 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
   const { data, offsets } = flat;
   const count = offsets.length - 1;
 
-  const idList: number[] = [];
+  const idList = new Int32Array(count);
+  let idCount = 0;
   let totalBytes = 0;
+  let maxLength = 0;
   for (let id = 0; id < count; id++) {
     const len = offsets[id + 1]! - offsets[id]!;
     if (len === 0 || excluded(id)) continue;
     if (len > MAX_TOKEN_BYTES) {
       throw new RangeError(`token ${id} has ${len} bytes; the trie supports at most ${MAX_TOKEN_BYTES}`);
     }
-    idList.push(id);
+    idList[idCount++] = id;
     totalBytes += len;
+    if (len > maxLength) maxLength = len;
   }
-  const ids = sortIdsByBytes(flat, Int32Array.from(idList));
+  const ids = sortIdsByBytes(flat, idList.subarray(0, idCount));
 
   // Every token adds at most its length in nodes.
   const capacity = totalBytes + 1;
@@ -91,9 +94,6 @@ export function buildTokenTrieFlat(flat: FlatTokenBytes, excluded: (id: number) 
   // pathNode[d]: node at depth d on the current path (pathNode[0] = root). Tokens whose bytes equal the
   // path up to depth d wait in a linked list (dupHead[d], dupNext[id]) and become leaves once the node at
   // depth d is closed.
-  let maxLength = 0;
-  for (let i = 0; i < ids.length; i++)
-    maxLength = Math.max(maxLength, offsets[ids[i]! + 1]! - offsets[ids[i]!]!);
   const pathNode = new Int32Array(maxLength + 1);
   const dupHead = new Int32Array(maxLength + 1).fill(-1);
   const dupTail = new Int32Array(maxLength + 1).fill(-1);
