@@ -118,6 +118,13 @@ export class GrammarTables {
   private readonly closureOut: number[] = [];
   private readonly closureStack: number[] = [];
   private readonly liveScratch: number[] = [];
+  /** 1 once `fillRow` computed every transition of the state. */
+  private rowFilled: Uint8Array = new Uint8Array(64);
+  // Scratch of `fillRow`: per-class target counts and hashes, the targets, classes by target-list hash.
+  private rowCount = new Int32Array(0);
+  private rowHash = new Int32Array(0);
+  private rowTargets = new Int32Array(0);
+  private readonly rowSeen = new Map<number, number>();
   private readonly maxDfaStates: number;
   private readonly bodies: readonly Expr[];
   private readonly buildOptions: Required<AutomatonOptions>;
@@ -238,6 +245,111 @@ export class GrammarTables {
     return next;
   }
 
+  /**
+   * Computes every missing transition of DFA state `g` at once: one pass over its members' byte edges sorts
+   * the targets by byte class, and classes with equal target lists share one closure and intern. Token-set
+   * walks and slice checks take most classes of a state, and rules with many classes (key positions among
+   * declared names) would otherwise pay a member scan, a closure and an intern per class.
+   */
+  fillRow(g: number): void {
+    if (this.rowFilled[g] === 1) return;
+    const r = this.stateRule[g]!;
+    const nc = this.numClasses[r]!;
+    const base = this.transBase[g]!;
+    const cm = r << 8;
+    const nfa = this.nfa;
+    const live = this.live;
+    if (this.rowCount.length < nc + 1) {
+      this.rowCount = new Int32Array(2 * (nc + 1));
+      this.rowHash = new Int32Array(2 * (nc + 1));
+    }
+    const count = this.rowCount;
+    const hash = this.rowHash;
+    count.fill(0, 0, nc + 1);
+    const members = this.members[g]!;
+    // Pass 1: targets per class (counting sort), pass 2: fill them in member and edge order (as `step`).
+    let total = 0;
+    for (let m = 0; m < members.length; m++) {
+      for (let e = nfa.byteHead[members[m]!]!; e >= 0; e = nfa.byteNext[e]!) {
+        if (live[nfa.byteTo[e]!] !== 1) continue;
+        const c1 = this.classMaps[cm | nfa.byteHi[e]!]!;
+        for (let c = this.classMaps[cm | nfa.byteLo[e]!]!; c <= c1; c++) count[c + 1]!++;
+        total += c1 - this.classMaps[cm | nfa.byteLo[e]!]! + 1;
+      }
+    }
+    for (let c = 0; c < nc; c++) count[c + 1]! += count[c]!;
+    if (this.rowTargets.length < total) this.rowTargets = new Int32Array(2 * total);
+    const targets = this.rowTargets;
+    hash.fill(0x811c9dc5, 0, nc);
+    for (let m = 0; m < members.length; m++) {
+      for (let e = nfa.byteHead[members[m]!]!; e >= 0; e = nfa.byteNext[e]!) {
+        const to = nfa.byteTo[e]!;
+        if (live[to] !== 1) continue;
+        const c1 = this.classMaps[cm | nfa.byteHi[e]!]!;
+        for (let c = this.classMaps[cm | nfa.byteLo[e]!]!; c <= c1; c++) {
+          targets[count[c]!++] = to;
+          hash[c] = Math.imul(hash[c]! ^ to, 0x01000193);
+        }
+      }
+    }
+    // count[c] is now the end of class c's targets (and count[c - 1], or 0, its start).
+    const seen = this.rowSeen;
+    seen.clear();
+    const list = this.targets;
+    for (let c = 0; c < nc; c++) {
+      if (this.trans[base + c] !== MISSING) continue;
+      const from = c === 0 ? 0 : count[c - 1]!;
+      const to = count[c]!;
+      if (from === to) {
+        this.trans[base + c] = -1;
+        continue;
+      }
+      // A class with the same target list as an earlier one takes its result.
+      const h = hash[c]! ^ (to - from);
+      let next = -3;
+      for (let k = seen.get(h) ?? -1; k >= 0; k = -1) {
+        const kFrom = k === 0 ? 0 : count[k - 1]!;
+        if (count[k]! - kFrom !== to - from) break;
+        let same = true;
+        for (let i = 0; i < to - from; i++) {
+          if (targets[kFrom + i] !== targets[from + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) next = this.trans[base + k]!;
+      }
+      if (next === -3) {
+        list.length = 0;
+        for (let i = from; i < to; i++) list.push(targets[i]!);
+        next = this.intern(this.closure(list));
+        if (!seen.has(h)) seen.set(h, c);
+      }
+      // `intern` may grow `trans`: write through the field.
+      this.trans[base + c] = next;
+    }
+    this.rowFilled[g] = 1;
+  }
+
+  /**
+   * NFA-level step without interning: the live important states reached from the important states `set` on
+   * byte `b` (sorted; a new array). For tests on single NFA states that must not create DFA states.
+   */
+  stepSet(set: readonly number[], b: number): number[] {
+    const nfa = this.nfa;
+    const targets: number[] = [];
+    for (let i = 0; i < set.length; i++) {
+      for (let e = nfa.byteHead[set[i]!]!; e >= 0; e = nfa.byteNext[e]!) {
+        if (nfa.byteLo[e]! <= b && b <= nfa.byteHi[e]! && this.live[nfa.byteTo[e]!])
+          targets.push(nfa.byteTo[e]!);
+      }
+    }
+    if (targets.length === 0) return targets;
+    const out: number[] = [];
+    for (const s of this.closure(targets)) if (this.live[s] === 1) out.push(s);
+    return out;
+  }
+
   /** Interns a set of important NFA states (dead ones are dropped) as a DFA state; -1 if none is live. */
   private intern(set: readonly number[]): number {
     // Live members and their hash, without allocating: most calls find a known state.
@@ -341,6 +453,7 @@ export class GrammarTables {
     this.stateRule = growInt32(this.stateRule, n);
     this.final = growU8(this.final, n);
     this.hasBytes = growU8(this.hasBytes, n);
+    this.rowFilled = growU8(this.rowFilled, n);
     this.transBase = growInt32(this.transBase, n);
     this.refOff = growInt32(this.refOff, n);
     this.refLen = growInt32(this.refLen, n);

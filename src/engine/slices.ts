@@ -16,6 +16,8 @@ import type { TokenSlice } from './token-slice.js';
  */
 const MAX_CLOSURE_PAIRS = 1024;
 const MAX_CLOSURE_NEW_STATES = 64;
+/** Most (slice state, NFA set) pairs inside one character explored by a member loop test. */
+const MAX_LOOP_PAIRS = 64;
 /** Most pairs explored when looking for a state's single slice successor. */
 const MAX_SUCCESSOR_PAIRS = 4096;
 
@@ -37,6 +39,8 @@ export class SliceClosure {
   /** Per DFA state: -1 unknown, 0 not closed, 1 closed (grown as the lazy DFA grows). */
   flags: Int8Array = new Int8Array(64).fill(-1);
   private readonly representatives = new Map<number, Int32Array>();
+  /** Per NFA state: -1 unknown, 0 no, 1 loops on the slice (see `loops`). */
+  private memberLoops: Int8Array = new Int8Array(0);
   private readonly seen = new Set<number>();
   private readonly stack: number[] = [];
   private readonly boundary: number[] = [];
@@ -51,6 +55,10 @@ export class SliceClosure {
     this.reserve(g);
     const known = this.flags[g]!;
     if (known >= 0) return known === 1;
+    if (this.hasLoopingMember(g)) {
+      this.flags[g] = 1;
+      return true;
+    }
     const ok = this.explore(g);
     this.reserve(this.tables.numStates - 1);
     if (ok) for (const s of this.boundary) this.flags[s] = 1;
@@ -62,6 +70,66 @@ export class SliceClosure {
   mark(g: number, closed: boolean): void {
     this.reserve(g);
     this.flags[g] = closed ? 1 : 0;
+  }
+
+  /**
+   * True if some member of DFA state `g` loops on the slice: one NFA state that every complete slice character
+   * leads back to (the `.*` of an unanchored pattern, a string body). A DFA state keeps such a member after any
+   * slice string, so it is closed, without exploring (and creating) the DFA states in between.
+   */
+  hasLoopingMember(g: number): boolean {
+    const members = this.tables.members[g]!;
+    for (let i = 0; i < members.length; i++) if (this.loops(members[i]!)) return true;
+    return false;
+  }
+
+  /** Whether NFA state `s` loops on the slice (memoised; explored on NFA state sets, budgeted). */
+  private loops(s: number): boolean {
+    const t = this.tables;
+    if (s >= this.memberLoops.length) {
+      const grown = new Int8Array(Math.max(64, (s + 1) * 2)).fill(-1);
+      grown.set(this.memberLoops);
+      this.memberLoops = grown;
+    }
+    const known = this.memberLoops[s]!;
+    if (known >= 0) return known === 1;
+    const rule = t.nfaRule[s]!;
+    const transitions = this.slice.chars.transitions;
+    // Pairs (slice state, NFA set) inside one character; every character must end on a set holding `s`.
+    const seen = new Set<string>();
+    const stack: { q: number; set: readonly number[] }[] = [{ q: 0, set: [s] }];
+    let ok = true;
+    let pairs = 0;
+    search: while (stack.length > 0) {
+      const { q, set } = stack.pop()!;
+      const reps = this.representativesOf(rule, q);
+      for (let k = 0; k < reps.length; k++) {
+        const b = reps[k]!;
+        const q2 = transitions[q * 256 + b]!;
+        const next = t.stepSet(set, b);
+        if (next.length === 0) {
+          ok = false;
+          break search;
+        }
+        if (q2 === 0) {
+          if (!next.includes(s)) {
+            ok = false;
+            break search;
+          }
+          continue;
+        }
+        const key = `${q2}:${next.join(',')}`;
+        if (seen.has(key)) continue;
+        if (++pairs > MAX_LOOP_PAIRS) {
+          ok = false;
+          break search;
+        }
+        seen.add(key);
+        stack.push({ q: q2, set: next });
+      }
+    }
+    this.memberLoops[s] = ok ? 1 : 0;
+    return ok;
   }
 
   private explore(g: number): boolean {
@@ -81,6 +149,8 @@ export class SliceClosure {
       const s = stack.pop()!;
       const q = stack.pop()!;
       const reps = this.representativesOf(rule, q);
+      // Most classes of `s` are stepped below: one bulk row instead of a closure per class.
+      t.fillRow(s);
       for (let k = 0; k < reps.length; k++) {
         const b = reps[k]!;
         const q2 = dfa.transitions[q * 256 + b]!;

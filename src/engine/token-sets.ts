@@ -175,6 +175,10 @@ export class TokenizerContext {
   private closedUnderSlice(t: GrammarTables, g: number): boolean {
     const closure = this.closure(t);
     if (g < closure.flags.length && closure.flags[g]! >= 0) return closure.flags[g] === 1;
+    if (closure.hasLoopingMember(g)) {
+      closure.mark(g, true);
+      return true;
+    }
     const next = this.successor(t, g);
     if (next < 0) return closure.closed(g);
     closure.mark(g, next === g);
@@ -276,7 +280,8 @@ export class TokenizerContext {
         }
         const next = trans[transBase[s]! + classMaps[cm | b]!]!;
         if (next === MISSING) {
-          t.step(s, b);
+          // The walk will take most classes of this state: compute its whole row at once.
+          t.fillRow(s);
           continue outer;
         }
         if (next < 0) {

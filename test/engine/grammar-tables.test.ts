@@ -221,6 +221,46 @@ describe('GrammarTables (lazily built rules)', () => {
     expect(t.isBuilt(3)).toBe(false);
   });
 
+  it('fills whole rows (fillRow) with the transitions step computes one by one (random grammars)', () => {
+    const key = (t: GrammarTables, g: number): string => (g < 0 ? '-' : t.members[g]!.join(','));
+    for (let seed = 1; seed <= 200; seed++) {
+      const bulk = new GrammarTables(randomGrammar(seed));
+      const single = new GrammarTables(randomGrammar(seed));
+      bulk.buildAll();
+      single.buildAll();
+      // Every state reachable from the rule starts, byte by byte on one side, row by row on the other.
+      for (let h = 0; h < single.numStates; h++) for (let b = 0; b < 256; b++) single.step(h, b);
+      for (let g = 0; g < bulk.numStates; g++) bulk.fillRow(g);
+      expect(bulk.numStates, `seed ${seed}`).toBe(single.numStates);
+      const byMembers = new Map<string, number>();
+      for (let h = 0; h < single.numStates; h++) byMembers.set(key(single, h), h);
+      const viaRows: string[] = [];
+      const viaSteps: string[] = [];
+      for (let g = 0; g < bulk.numStates; g++) {
+        const h = byMembers.get(key(bulk, g)) ?? -1;
+        for (let b = 0; b < 256; b++) {
+          const viaRow = bulk.trans[bulk.transBase[g]! + bulk.classMaps[(bulk.stateRule[g]! << 8) | b]!]!;
+          viaRows.push(`${g}/${b}:${key(bulk, viaRow)}:${bulk.step(g, b) === viaRow}`);
+          viaSteps.push(`${g}/${b}:${h < 0 ? '?' : key(single, single.step(h, b))}:true`);
+        }
+      }
+      expect(viaRows, `seed ${seed}`).toEqual(viaSteps);
+    }
+  });
+
+  it('steps NFA state sets without creating DFA states (stepSet)', () => {
+    const t = new GrammarTables({
+      rules: [{ name: 'root', body: seq(literal('ab'), repeat(literal('c'), 0, Infinity)) }],
+      root: 0,
+    });
+    const g = t.ruleStart[0]!;
+    const before = t.numStates;
+    const afterA = t.stepSet(t.members[g]!, 0x61);
+    expect(t.numStates).toBe(before);
+    expect(afterA).toEqual(t.members[t.step(g, 0x61)]!);
+    expect(t.stepSet(afterA, 0x63)).toEqual([]);
+  });
+
   it('reports an oversized grammar at construction, naming the rule', () => {
     const g: Grammar = {
       rules: [

@@ -92,6 +92,19 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
     );
   });
 
+  it('search states past the closure budget: a long counted pattern (its .* member loops on the slice)', () => {
+    const g = compiler.compileJsonSchema({
+      type: 'object',
+      properties: { id: { type: 'string', pattern: '[a-f0-9]{24}' }, n: { type: 'integer' } },
+      additionalProperties: false,
+    });
+    checkAlong(
+      new GrammarMatcher(g),
+      info.encode('{"id": "x 5f6a5a5a5a5a5a5a5a5a5a5a5a5a5 ab é 5f6a5a5a5a5a5a5a5a5a5a5a5a", "n": 1}'),
+      3,
+    );
+  });
+
   it('regex and EBNF', () => {
     checkAlong(
       new GrammarMatcher(compiler.compileRegex('[a-z]+(, [a-z]+)*')),
