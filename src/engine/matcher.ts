@@ -45,8 +45,6 @@ export class GrammarMatcher {
   private stateStamp: Int32Array;
   private stamp = 0;
   private uncertain = new Int32Array(256);
-  private readonly ancestors = new Int32Array(0x10000);
-  private readonly path = new Int32Array(0x10000);
   private cacheItems = new Int32Array(0);
   private cacheItemCount = -1;
   private cacheMask: Int32Array | null = null;
@@ -375,8 +373,8 @@ export class GrammarMatcher {
     const parent = ctx.parent;
     const p = this.parser;
     const baseRows = p.rowCount;
-    const anc = this.ancestors;
-    const path = this.path;
+    let anc = ancestorScratch;
+    let path = pathScratch;
     let pathLen = 0;
     let coveredEnd = -1;
     for (let k = 0; k < starts.length; k++) {
@@ -384,6 +382,13 @@ export class GrammarMatcher {
       if (u < coveredEnd) continue;
       coveredEnd = subtreeEnd[u]!;
       const D = depth[u]!;
+      if (D >= anc.length) {
+        const size = Math.max(2 * anc.length, D + 1);
+        ancestorScratch = anc = new Int32Array(size);
+        const grown = new Int32Array(size);
+        grown.set(path);
+        pathScratch = path = grown;
+      }
       let a = parent[u]!;
       for (let d = D - 1; d >= 1; d--) {
         anc[d] = a;
@@ -420,6 +425,14 @@ export class GrammarMatcher {
     p.popTo(baseRows);
   }
 }
+
+/**
+ * Scratch of `walkSubtrees` by trie depth (the ancestors of a subtree root, the path the parser holds), shared by
+ * all matchers: a walk never starts another, and a matcher is created per request, so per-matcher arrays sized
+ * for the deepest possible token cost more than the walk.
+ */
+let ancestorScratch = new Int32Array(64);
+let pathScratch = new Int32Array(64);
 
 /** Decodes the longest prefix of `bytes` that ends on a UTF-8 character boundary. */
 function decodeCompleteUtf8(bytes: Uint8Array): string {
