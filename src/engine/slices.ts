@@ -14,8 +14,8 @@ import type { TokenSlice } from './token-slice.js';
  * Budget of one closure check: pairs explored, and DFA states it may create (each costs a subset
  * construction step, so a check that would build hundreds of states costs more than the trie walk it saves).
  */
-const MAX_CLOSURE_PAIRS = 1024;
-const MAX_CLOSURE_NEW_STATES = 64;
+const MAX_CLOSURE_PAIRS = 16384;
+const MAX_CLOSURE_NEW_STATES = 1024;
 /** Most (slice state, NFA set) pairs inside one character explored by a member loop test. */
 const MAX_LOOP_PAIRS = 64;
 /** Most pairs explored when looking for a state's single slice successor. */

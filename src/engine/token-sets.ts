@@ -29,7 +29,7 @@ export interface EngineTokenizer {
   tokenBytes(id: number): Uint8Array;
 }
 
-/** Accepted tokens of one state (a bitset or a sorted id list) and the uncertain trie subtrees. */
+/** Accepted tokens of one state (a bitset or an id list, in no particular order) and the uncertain trie subtrees. */
 export interface StateTokenSet {
   readonly acceptedBits: Int32Array | null;
   readonly acceptedList: Int32Array | null;
@@ -55,6 +55,12 @@ export class TokenizerContext {
   private uncertain: Int32Array;
   private nUncertain = 0;
   private readonly scratchBits: Int32Array;
+  // Tokens the walks accepted one by one (in trie order), and how many more came in bulk (slice bitsets and
+  // slice subtrees): the size of a set is known without counting bits, and a small set is its list.
+  private readonly acceptedIds: Int32Array;
+  private nAccepted = 0;
+  private bulkAccepted = 0;
+  private shortCount = -1;
   private slice: TokenSlice | undefined;
   private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
   private fullToRestCache: Int32Array | undefined;
@@ -84,6 +90,7 @@ export class TokenizerContext {
     this.rootChildren = Int32Array.from(children);
     this.stateStack = new Int32Array(maxDepth + 2);
     this.scratchBits = new Int32Array(this.vocabWords);
+    this.acceptedIds = new Int32Array(tokenizer.vocabSize);
     this.uncertain = new Int32Array(1024);
   }
 
@@ -190,22 +197,31 @@ export class TokenizerContext {
     const bits = this.scratchBits;
     bits.fill(0);
     this.nUncertain = 0;
+    this.nAccepted = 0;
+    this.bulkAccepted = 0;
     if (slice.size > 0 && this.closedUnderSlice(t, g)) {
       // The whole slice is accepted; walk only the remainder trie.
       bits.set(slice.bits);
+      this.bulkAccepted = slice.size;
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
     } else if (slice.size > 0 && this.chainLength(t, g) >= SHORT_TOKEN_CHARS) {
       // A bounded string body with room for at least SHORT_TOKEN_CHARS more characters: the short slice
       // tokens are accepted; walk the remainder and the long slice tokens.
       bits.set(slice.shortBits);
+      if (this.shortCount < 0) {
+        this.shortCount = 0;
+        for (let w = 0; w < slice.shortBits.length; w++) this.shortCount += popcount(slice.shortBits[w]!);
+      }
+      this.bulkAccepted = this.shortCount;
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
       this.walk(t, slice.long, slice.longToFull, 1, slice.long.nodeCount, g, 0, false);
     } else {
       this.walk(t, this.trie, null, 1, this.trie.nodeCount, g, 0, slice.size > 0);
     }
     const uncertain = this.uncertain.slice(0, this.nUncertain);
-    let count = 0;
-    for (let w = 0; w < bits.length; w++) count += popcount(bits[w]!);
+    // Every token sits at one trie node, and the bulk parts (slice bits, slice subtrees) are disjoint from
+    // the walked tries: the sum is the set's size.
+    const count = this.nAccepted + this.bulkAccepted;
     // Lists cost 4 bytes per token, bitsets 4 bytes per 32 tokens: keep whichever is smaller.
     if (count > this.vocabWords) {
       const copy = bits.slice();
@@ -216,13 +232,18 @@ export class TokenizerContext {
         bytes: copy.byteLength + uncertain.byteLength + 64,
       };
     }
-    const list = new Int32Array(count);
-    let k = 0;
-    for (let w = 0; w < bits.length; w++) {
-      let v = bits[w]!;
-      while (v !== 0) {
-        list[k++] = w * 32 + (31 - Math.clz32(v & -v));
-        v &= v - 1;
+    let list: Int32Array;
+    if (this.bulkAccepted === 0) {
+      list = this.acceptedIds.slice(0, count);
+    } else {
+      list = new Int32Array(count);
+      let k = 0;
+      for (let w = 0; w < bits.length; w++) {
+        let v = bits[w]!;
+        while (v !== 0) {
+          list[k++] = w * 32 + (31 - Math.clz32(v & -v));
+          v &= v - 1;
+        }
       }
     }
     return {
@@ -253,6 +274,7 @@ export class TokenizerContext {
     const { bytes, depth, token, subtreeEnd } = trie;
     const stack = this.stateStack;
     const bits = this.scratchBits;
+    const ids = this.acceptedIds;
     const classMaps = t.classMaps;
     const cm = t.stateRule[g]! << 8;
     const W = BYTE_SET_WORDS;
@@ -289,7 +311,10 @@ export class TokenizerContext {
           continue;
         }
         const tok = token[i]!;
-        if (tok >= 0) bits[tok >> 5]! |= 1 << (tok & 31);
+        if (tok >= 0) {
+          bits[tok >> 5]! |= 1 << (tok & 31);
+          ids[this.nAccepted++] = tok;
+        }
         stack[d] = next;
         if (shortcut) {
           const end = subtreeEnd[i]!;
@@ -329,6 +354,7 @@ export class TokenizerContext {
     const { order, start } = this.sliceOrder;
     const bits = this.scratchBits;
     const endK = start[this.trie.subtreeEnd[n]!]!;
+    this.bulkAccepted += endK - start[n + 1]!;
     for (let k = start[n + 1]!; k < endK; k++) {
       const tok = order[k]!;
       bits[tok >> 5]! |= 1 << (tok & 31);
