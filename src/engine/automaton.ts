@@ -164,7 +164,25 @@ export function build(expr: Expr, nfa: Nfa, from: number, opts: Required<Automat
     }
     case 'repeat': {
       let cur = from;
-      for (let i = 0; i < expr.min; i++) cur = build(expr.item, nfa, cur, opts);
+      const unit =
+        (expr.max === Number.POSITIVE_INFINITY ? expr.min : expr.max) >= CHAIN_MIN_COPIES
+          ? unitOf(expr.item)
+          : null;
+      if (unit) {
+        // Copies of the item's minimal DFA, each starting in the previous one's accepting state.
+        for (let i = 0; i < expr.min; i++) cur = chainCopy(unit, nfa, cur);
+        if (expr.max !== Number.POSITIVE_INFINITY) {
+          const end = nfa.newState();
+          nfa.addEps(cur, end);
+          for (let i = expr.min; i < expr.max; i++) {
+            cur = chainCopy(unit, nfa, cur);
+            nfa.addEps(cur, end);
+          }
+          return end;
+        }
+      } else {
+        for (let i = 0; i < expr.min; i++) cur = build(expr.item, nfa, cur, opts);
+      }
       if (expr.max === Number.POSITIVE_INFINITY) {
         const hub = nfa.newState();
         nfa.addEps(cur, hub);
@@ -349,6 +367,190 @@ function determinizeBytes(nfa: Nfa, start: number, end: number, opts: Required<A
   };
 }
 
+/** Counted repetitions with at least this many copies of a suitable item are built as chains of its DFA. */
+const CHAIN_MIN_COPIES = 8;
+/** Items whose NFA or DFA is larger than these are repeated by the general construction. */
+const UNIT_MAX_NFA_STATES = 4096;
+const UNIT_MAX_DFA_STATES = 256;
+
+/**
+ * The minimal DFA of a reference-free item whose language is non-empty, excludes the empty string and is
+ * prefix-free (no accepted string is a proper prefix of another: one JSON string character, a fixed-width
+ * field), with no edge back into its start. Then the DFA has exactly one accepting state, without edges, and
+ * `x{m,n}` is a chain of copies,
+ * each starting in the previous one's accepting state: about half the states of unrolled Thompson copies
+ * (one JSON string character: 22 states instead of 42), and directly deterministic.
+ */
+interface Unit {
+  /** States: 0 the start, `n - 1` the accepting state. */
+  readonly n: number;
+  /** 256-wide rows of states 0..n-1 (-1: no edge). */
+  readonly rows: Int32Array;
+  /** `from, lo, hi, to` quadruples (byte runs with one target). */
+  readonly edges: Int32Array;
+  /** NFA states the general construction creates for one copy (the size limits keep counting these). */
+  readonly unrolled: number;
+}
+
+const units = new WeakMap<Expr, Unit | null>();
+
+/** The item's chain unit, or null if it is not suitable (cached per expression object). */
+export function unitOf(item: Expr): Unit | null {
+  const known = units.get(item);
+  if (known !== undefined) return known;
+  const unit = computeUnit(item);
+  units.set(item, unit);
+  return unit;
+}
+
+function computeUnit(item: Expr): Unit | null {
+  const opts = { maxStates: UNIT_MAX_NFA_STATES, ruleName: 'unit' };
+  const nfa = new Nfa(UNIT_MAX_NFA_STATES);
+  const start = nfa.newState();
+  let d: ByteDfa;
+  try {
+    const end = build(item, nfa, start, opts);
+    if (nfa.refCount > 0) return null;
+    d = trimDfa(determinizeBytes(nfa, start, end, { maxStates: UNIT_MAX_DFA_STATES, ruleName: 'unit' }));
+  } catch (e) {
+    if (e instanceof GrammarError && e.kind === 'limit') return null;
+    throw e;
+  }
+  const unrolled = nfa.size - 1;
+  // Reachable states (trimming cut every edge into a dead state); accepting ones must have no edges.
+  const t = d.transitions;
+  if (d.numStates === 0 || d.accepting[0]) return null;
+  const order = [0];
+  const seen = new Uint8Array(d.numStates);
+  seen[0] = 1;
+  let accepts = 0;
+  for (let k = 0; k < order.length; k++) {
+    const s = order[k]!;
+    const acc = d.accepting[s] === 1;
+    if (acc) accepts++;
+    for (let b = 0; b < 256; b++) {
+      const to = t[s * 256 + b]!;
+      if (to < 0) continue;
+      if (acc) return null;
+      if (!seen[to]) {
+        seen[to] = 1;
+        order.push(to);
+      }
+    }
+  }
+  if (accepts === 0) return null;
+  // Moore refinement over the reachable states (all accepting states are equivalent: no edges).
+  const cls = new Int32Array(d.numStates).fill(-1);
+  for (const s of order) cls[s] = d.accepting[s] ? 0 : 1;
+  let numClasses = accepts === order.length ? 1 : 2;
+  for (;;) {
+    const ids = new Map<string, number>();
+    const next = new Int32Array(d.numStates).fill(-1);
+    for (const s of order) {
+      const parts: number[] = [cls[s]!];
+      let b = 0;
+      while (b < 256) {
+        const to = t[s * 256 + b]!;
+        let e = b;
+        while (e + 1 < 256 && t[s * 256 + e + 1] === to) e++;
+        parts.push(e, to < 0 ? -1 : cls[to]!);
+        b = e + 1;
+      }
+      const key = parts.join(',');
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(key, id);
+      }
+      next[s] = id;
+    }
+    cls.set(next);
+    if (ids.size === numClasses) break;
+    numClasses = ids.size;
+  }
+  // Renumber: the start's class first, the accepting class last.
+  const n = numClasses;
+  const accClass = cls[order.find((s) => d.accepting[s] === 1)!]!;
+  const id = new Int32Array(n).fill(-1);
+  id[cls[0]!] = 0;
+  id[accClass] = n - 1;
+  let fresh = 1;
+  for (const s of order) if (id[cls[s]!] === -1) id[cls[s]!] = fresh++;
+  const rows = new Int32Array(n * 256).fill(-1);
+  const done = new Uint8Array(n);
+  const edges: number[] = [];
+  for (const s of order) {
+    const q = id[cls[s]!]!;
+    if (done[q]) continue;
+    done[q] = 1;
+    let b = 0;
+    while (b < 256) {
+      const raw = t[s * 256 + b]!;
+      const to = raw < 0 ? -1 : id[cls[raw]!]!;
+      let e = b;
+      while (e + 1 < 256 && t[s * 256 + e + 1] === raw) e++;
+      // An edge back into the start would make a copy's start (the previous copy's end) a loop state.
+      if (to === 0) return null;
+      if (to >= 0) {
+        rows.fill(to, q * 256 + b, q * 256 + e + 1);
+        edges.push(q, b, e, to);
+      }
+      b = e + 1;
+    }
+  }
+  return { n, rows, edges: Int32Array.from(edges), unrolled };
+}
+
+/** One copy of `unit` entered at NFA state `from`; returns the state of its accepting state. */
+function chainCopy(unit: Unit, nfa: Nfa, from: number): number {
+  const base = nfa.size - 1;
+  // Unit state q > 0 becomes NFA state base + q; state 0 is `from`.
+  for (let q = 1; q < unit.n; q++) nfa.newState();
+  const e = unit.edges;
+  for (let i = 0; i < e.length; i += 4) {
+    const f = e[i]!;
+    nfa.addBytes(f === 0 ? from : base + f, e[i + 1]!, e[i + 2]!, base + e[i + 3]!);
+  }
+  return base + unit.n - 1;
+}
+
+/**
+ * The DFA of `unit{min,max}` written out directly: copy i's state q is DFA state `i * (n - 1) + q`, so
+ * copy i's accepting state is copy i + 1's start; those with at least `min` copies behind them accept.
+ */
+function chainDfa(unit: Unit, min: number, max: number, opts: Required<AutomatonOptions>): ByteDfa {
+  // The limit still counts the states of the unrolled construction, so the same expressions are accepted.
+  const unrolled = 1 + min * unit.unrolled + 1 + (max - min) * (1 + unit.unrolled);
+  if (unrolled > opts.maxStates) {
+    throw new GrammarError(
+      'limit',
+      `Grammar too large: the automaton of rule "${opts.ruleName}" exceeds ${opts.maxStates} states (large counted repetitions multiply states)`,
+    );
+  }
+  const step = unit.n - 1;
+  const numStates = max * step + 1;
+  const transitions = new Int32Array(numStates * 256);
+  const rows = unit.rows;
+  for (let i = 0; i < max; i++) {
+    const off = i * step;
+    for (let q = 0; q < step; q++) {
+      const row = (off + q) * 256;
+      const src = q * 256;
+      for (let b = 0; b < 256; b++) {
+        const to = rows[src + b]!;
+        transitions[row + b] = to < 0 ? -1 : off + to;
+      }
+    }
+  }
+  transitions.fill(-1, max * step * 256);
+  const accepting = new Uint8Array(numStates);
+  for (let i = min; i <= max; i++) accepting[i * step] = 1;
+  const dfa = { numStates, transitions, accepting };
+  // Every row is a unit row shifted: the same byte runs.
+  cutsCache.set(dfa, rowCuts(rows, unit.n));
+  return dfa;
+}
+
 /**
  * Returns a function computing the sorted set of important states (byte or reference edges, or an end)
  * reachable from `seeds` by epsilon edges.
@@ -390,6 +592,14 @@ export function exprToDfa(expr: Expr, options: AutomatonOptions = {}): ByteDfa {
     if (hit) return hit;
   }
   const opts = fullOptions(options);
+  if (expr.kind === 'repeat' && expr.max !== Number.POSITIVE_INFINITY) {
+    const unit = unitOf(expr.item);
+    if (unit) {
+      const dfa = chainDfa(unit, expr.min, expr.max, opts);
+      if (cacheable) dfaCache.set(expr, dfa);
+      return dfa;
+    }
+  }
   const nfa = new Nfa(opts.maxStates);
   nfa.ruleName = opts.ruleName;
   const start = nfa.newState();
@@ -427,21 +637,37 @@ const dfaCache = new WeakMap<Expr, ByteDfa>();
 /** Intersections, by operand objects. */
 const intersectionCache = new WeakMap<ByteDfa, WeakMap<ByteDfa, ByteDfa>>();
 
-/** Removes states that cannot reach an accepting state (their incoming edges become -1). */
-export function trimDfa(dfa: ByteDfa): ByteDfa {
+/**
+ * Removes states that cannot reach an accepting state (their incoming edges become -1). Returns `dfa` itself
+ * when every state is live; `owned`: the caller's fresh table may be patched in place.
+ */
+export function trimDfa(dfa: ByteDfa, owned = false): ByteDfa {
   const n = dfa.numStates;
-  // Reverse edges in CSR form, then a backward search from the accepting states.
+  const t = dfa.transitions;
+  // Reverse edges in CSR form (one per run of equal targets in a row), then a backward search.
   const count = new Int32Array(n + 1);
-  for (let i = 0; i < dfa.transitions.length; i++) {
-    const t = dfa.transitions[i]!;
-    if (t >= 0) count[t + 1]!++;
+  for (let s = 0; s < n; s++) {
+    let prev = -1;
+    for (let i = s * 256, e = i + 256; i < e; i++) {
+      const v = t[i]!;
+      if (v !== prev) {
+        if (v >= 0) count[v + 1]!++;
+        prev = v;
+      }
+    }
   }
   for (let s = 0; s < n; s++) count[s + 1]! += count[s]!;
   const fill = count.slice(0, n);
   const from = new Int32Array(count[n]!);
-  for (let i = 0; i < dfa.transitions.length; i++) {
-    const t = dfa.transitions[i]!;
-    if (t >= 0) from[fill[t]!++] = (i / 256) | 0;
+  for (let s = 0; s < n; s++) {
+    let prev = -1;
+    for (let i = s * 256, e = i + 256; i < e; i++) {
+      const v = t[i]!;
+      if (v !== prev) {
+        if (v >= 0) from[fill[v]!++] = s;
+        prev = v;
+      }
+    }
   }
   const live = new Uint8Array(n);
   const queue: number[] = [];
@@ -451,23 +677,58 @@ export function trimDfa(dfa: ByteDfa): ByteDfa {
       queue.push(s);
     }
   }
+  let numLive = queue.length;
   while (queue.length > 0) {
     const s = queue.pop()!;
     for (let k = count[s]!; k < count[s + 1]!; k++) {
       const p = from[k]!;
       if (!live[p]) {
         live[p] = 1;
+        numLive++;
         queue.push(p);
       }
     }
   }
-  const transitions = dfa.transitions.slice();
+  if (numLive === n) return dfa;
+  const transitions = owned ? t : t.slice();
   for (let i = 0; i < transitions.length; i++) {
-    const t = transitions[i]!;
-    if (t >= 0 && !live[t]) transitions[i] = -1;
+    const v = transitions[i]!;
+    if (v >= 0 && !live[v]) transitions[i] = -1;
   }
   return { numStates: n, transitions, accepting: dfa.accepting };
 }
+
+/**
+ * Byte runs that every state of `dfa` treats alike: `cuts[b]` is 1 where some row's target changes
+ * between bytes b - 1 and b (and at 0 and 256). Cached per automaton.
+ */
+function cutsOf(dfa: ByteDfa): Uint8Array {
+  let cuts = cutsCache.get(dfa);
+  if (cuts) return cuts;
+  cuts = rowCuts(dfa.transitions, dfa.numStates);
+  cutsCache.set(dfa, cuts);
+  return cuts;
+}
+
+function rowCuts(t: Int32Array, n: number): Uint8Array {
+  const cuts = new Uint8Array(257);
+  cuts[0] = 1;
+  cuts[256] = 1;
+  for (let s = 0; s < n; s++) {
+    const row = s * 256;
+    let prev = t[row]!;
+    for (let b = 1; b < 256; b++) {
+      const v = t[row + b]!;
+      if (v !== prev) {
+        cuts[b] = 1;
+        prev = v;
+      }
+    }
+  }
+  return cuts;
+}
+
+const cutsCache = new WeakMap<ByteDfa, Uint8Array>();
 
 /** Product construction: the language of both automata. */
 export function intersectDfas(a: ByteDfa, b: ByteDfa, options: AutomatonOptions = {}): ByteDfa {
@@ -488,54 +749,120 @@ export function intersectDfas(a: ByteDfa, b: ByteDfa, options: AutomatonOptions 
 
 function intersectUncached(a: ByteDfa, b: ByteDfa, options: AutomatonOptions): ByteDfa {
   const opts = fullOptions(options);
-  const ids = new Map<number, number>();
-  const pairs: number[] = [];
-  const key = (x: number, y: number): number => x * b.numStates + y;
+  // Pair ids in an open-addressing table (a Map lookup per byte run dominated large products).
+  let pairs = new Int32Array(128);
+  let numPairs = 0;
+  let slots = new Int32Array(256);
+  const slotOf = (table: Int32Array, x: number, y: number): number => {
+    const mask = table.length - 1;
+    let h = (Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca6b)) & mask;
+    for (;;) {
+      const id = table[h]! - 1;
+      if (id < 0 || (pairs[2 * id] === x && pairs[2 * id + 1] === y)) return h;
+      h = (h + 1) & mask;
+    }
+  };
   const intern = (x: number, y: number): number => {
-    const k = key(x, y);
-    let id = ids.get(k);
-    if (id === undefined) {
-      id = pairs.length / 2;
-      if (id >= opts.maxStates) {
-        throw new GrammarError(
-          'limit',
-          `Grammar too large: an intersection exceeds ${opts.maxStates} states`,
-        );
-      }
-      ids.set(k, id);
-      pairs.push(x, y);
+    const h = slotOf(slots, x, y);
+    if (slots[h] !== 0) return slots[h]! - 1;
+    const id = numPairs;
+    if (id >= opts.maxStates) {
+      throw new GrammarError('limit', `Grammar too large: an intersection exceeds ${opts.maxStates} states`);
+    }
+    if (2 * id + 2 > pairs.length) pairs = growInt32(pairs, 0);
+    pairs[2 * id] = x;
+    pairs[2 * id + 1] = y;
+    numPairs++;
+    slots[h] = id + 1;
+    if (2 * numPairs > slots.length) {
+      const old = slots;
+      slots = new Int32Array(2 * old.length);
+      for (let k = 0; k < numPairs; k++) slots[slotOf(slots, pairs[2 * k]!, pairs[2 * k + 1]!)] = k + 1;
     }
     return id;
   };
+  // An operand without states matches nothing: so does the product (one state, no edges, not accepting).
+  if (a.numStates === 0 || b.numStates === 0)
+    return { numStates: 1, transitions: new Int32Array(256).fill(-1), accepting: new Uint8Array(1) };
   intern(0, 0);
-  // Rows of 256 targets in a growable typed array (a plain array of numbers costs far more to fill and GC).
-  let trans = new Int32Array(256 * 64);
+  // Byte runs on which both automata are constant in every state: one target lookup per run.
+  const ca = cutsOf(a);
+  const cb = cutsOf(b);
+  const bounds: number[] = [];
+  for (let c = 0; c <= 256; c++) if (ca[c] || cb[c]) bounds.push(c);
+  const runs = Int32Array.from(bounds);
+  const numRuns = runs.length - 1;
+  // Rows of one target per run, in a growable typed array; widened to 256 bytes once, after trimming.
+  let trans = new Int32Array(numRuns * 64);
   let accepting = new Uint8Array(64);
-  for (let i = 0; i < pairs.length / 2; i++) {
-    if ((i + 1) * 256 > trans.length) {
+  const at = a.transitions;
+  const bt = b.transitions;
+  for (let i = 0; i < numPairs; i++) {
+    if ((i + 1) * numRuns > trans.length) {
       trans = growInt32(trans, 0);
       accepting = growU8(accepting, 0);
     }
     const x = pairs[2 * i]!;
     const y = pairs[2 * i + 1]!;
     accepting[i] = a.accepting[x]! & b.accepting[y]!;
-    // Runs of bytes with the same (tx, ty) pair share one lookup.
     const ax = x * 256;
     const by = y * 256;
-    const row = i * 256;
-    let c = 0;
-    while (c < 256) {
-      const tx = a.transitions[ax + c]!;
-      const ty = b.transitions[by + c]!;
-      let e = c + 1;
-      while (e < 256 && a.transitions[ax + e] === tx && b.transitions[by + e] === ty) e++;
-      const target = tx < 0 || ty < 0 ? -1 : intern(tx, ty);
-      trans.fill(target, row + c, row + e);
-      c = e;
+    const row = i * numRuns;
+    for (let r = 0; r < numRuns; r++) {
+      const c = runs[r]!;
+      const tx = at[ax + c]!;
+      const ty = bt[by + c]!;
+      trans[row + r] = tx < 0 || ty < 0 ? -1 : intern(tx, ty);
     }
   }
-  const n = pairs.length / 2;
-  return trimDfa({ numStates: n, transitions: trans.slice(0, n * 256), accepting: accepting.slice(0, n) });
+  const n = numPairs;
+  const live = liveRows(trans, n, numRuns, accepting);
+  const transitions = new Int32Array(n * 256);
+  for (let i = 0; i < n; i++) {
+    const row = i * numRuns;
+    for (let r = 0; r < numRuns; r++) {
+      const to = trans[row + r]!;
+      const v = to >= 0 && live[to] ? to : -1;
+      // A loop: TypedArray#fill costs a builtin call per (mostly short) run.
+      for (let k = i * 256 + runs[r]!, e = i * 256 + runs[r + 1]!; k < e; k++) transitions[k] = v;
+    }
+  }
+  return { numStates: n, transitions, accepting: accepting.slice(0, n) };
+}
+
+/** Which states of a `width`-wide transition table can reach an accepting state. */
+function liveRows(t: Int32Array, n: number, width: number, accepting: Uint8Array): Uint8Array {
+  const count = new Int32Array(n + 1);
+  for (let i = 0; i < n * width; i++) {
+    const v = t[i]!;
+    if (v >= 0) count[v + 1]!++;
+  }
+  for (let s = 0; s < n; s++) count[s + 1]! += count[s]!;
+  const fill = count.slice(0, n);
+  const from = new Int32Array(count[n]!);
+  for (let i = 0; i < n * width; i++) {
+    const v = t[i]!;
+    if (v >= 0) from[fill[v]!++] = (i / width) | 0;
+  }
+  const live = new Uint8Array(n);
+  const queue: number[] = [];
+  for (let s = 0; s < n; s++) {
+    if (accepting[s]) {
+      live[s] = 1;
+      queue.push(s);
+    }
+  }
+  while (queue.length > 0) {
+    const s = queue.pop()!;
+    for (let k = count[s]!; k < count[s + 1]!; k++) {
+      const p = from[k]!;
+      if (!live[p]) {
+        live[p] = 1;
+        queue.push(p);
+      }
+    }
+  }
+  return live;
 }
 
 /** Runs a byte DFA over `input`; true iff it ends in an accepting state. */
