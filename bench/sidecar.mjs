@@ -113,10 +113,19 @@ const GRAMMARS = [
   },
 ];
 
+// --without KEYTYPE[,KEYTYPE]: leave those grammars out (e.g. `--without ebnf`: the EBNF walks' masks cost
+// 10-30 ms at several positions, see bench/RESULTS.md, and dominate every batch's compute).
+const withoutAt = process.argv.indexOf('--without');
+const without = withoutAt >= 0 ? new Set(process.argv[withoutAt + 1].split(',')) : new Set();
+const clientArgs =
+  withoutAt >= 0
+    ? process.argv.slice(2).filter((_, i) => i !== withoutAt - 2 && i !== withoutAt - 1)
+    : process.argv.slice(2);
 const info = await TokenizerInfo.fromPreset('llama-3.1');
 const compiler = new GrammarCompiler(info, { cache: false });
 const walks = [];
 GRAMMARS.forEach((g, gi) => {
+  if (without.has(g.keyType)) return;
   const compiled =
     g.keyType === 'json'
       ? compiler.compileJsonSchema(g.key)
@@ -144,17 +153,13 @@ writeFileSync(
 
 const python = process.env.PYTHON ?? 'python3';
 const loadBefore = os.loadavg();
-const run = spawnSync(
-  python,
-  [join(root, 'bench/sidecar_client.py'), '--walks', walksPath, ...process.argv.slice(2)],
-  {
-    cwd: root,
-    env: { ...process.env, PYTHONPATH: join(root, 'python') },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 1024 * 1024,
-  },
-);
+const run = spawnSync(python, [join(root, 'bench/sidecar_client.py'), '--walks', walksPath, ...clientArgs], {
+  cwd: root,
+  env: { ...process.env, PYTHONPATH: join(root, 'python') },
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 64 * 1024 * 1024,
+});
 rmSync(dir, { recursive: true, force: true });
 if (run.error || run.status !== 0) {
   console.error(`bench client failed: ${run.error?.message ?? `exit ${run.status}`}`);
@@ -185,20 +190,37 @@ console.log(
     "rewritten) and its CPU time per step (Python + the sidecar's main thread)",
 );
 console.log(
-  'batch |   fill compute  accept   post | transport p50 [runs]          p90 | rows written | py cpu | worst p50 [runs]          cpu',
+  `gap between a step's accepts and the next fill: ${r.gap_us} us of Python CPU work (--gap-us; 0 = SGLang's overlap\n` +
+    'scheduler). mode sync = every fill is a FILL_BATCH round trip; ahead = the plugin sends FILL_AHEAD after the\n' +
+    "step's last accept and the next fill reads the rows from shared memory (ready = fraction of steps whose rows\n" +
+    "were written before the fill asked: no syscall). With ahead, compute that ran during the gap or during Python's\n" +
+    'own work is not waited for, so transport (fill + post - compute - accept) can drop below the real transport\n' +
+    'cost, down to negative values: read "fill" (the wait for the mask) against "compute" (an in-process engine\n' +
+    'computing at fill time).',
+);
+console.log(
+  'batch mode  |   fill compute  accept   post | transport p50 [runs]          p90 | rows written | ready | py cpu | worst p50 [runs]          cpu',
 );
 for (const [b, v] of Object.entries(r.batches)) {
-  const walk = v.runs.map((x) => x.walk);
   const worst = v.runs.map((x) => x.worst);
   const m = (xs, key, q = 'p50') => median(xs.map((x) => x[key][q]));
   const runs = (xs) => `[${xs.map((x) => f(x.transport_us.p50)).join(', ')}]`;
-  console.log(
-    `${b.padStart(5)} | ${f(m(walk, 'fill_us')).padStart(6)} ${f(m(walk, 'compute_us')).padStart(7)} ${f(m(walk, 'accept_us')).padStart(7)} ` +
-      `${f(m(walk, 'post_us')).padStart(6)} | ${f(m(walk, 'transport_us')).padStart(6)} ${runs(walk).padEnd(22)} ${f(m(walk, 'transport_us', 'p90')).padStart(4)} | ` +
-      `${(100 * median(walk.map((x) => x.rows_written_fraction))).toFixed(0).padStart(11)}% | ` +
-      `${f(median(walk.map((x) => x.cpu_python_us))).padStart(6)} | ` +
-      `${f(m(worst, 'transport_us')).padStart(6)} ${runs(worst).padEnd(18)} ` +
-      `${f(median(worst.map((x) => x.cpu_python_us + x.cpu_sidecar_main_us))).padStart(4)}`,
-  );
+  for (const [mode, key] of [
+    ['sync', 'walk'],
+    ['ahead', 'walk_ahead'],
+  ]) {
+    if (!v.runs[0][key]) continue;
+    const walk = v.runs.map((x) => x[key]);
+    const ready = mode === 'ahead' ? walk[0].ahead_ready_fraction : undefined;
+    console.log(
+      `${b.padStart(5)} ${mode.padEnd(5)} | ${f(m(walk, 'fill_us')).padStart(6)} ${f(m(walk, 'compute_us')).padStart(7)} ${f(m(walk, 'accept_us')).padStart(7)} ` +
+        `${f(m(walk, 'post_us')).padStart(6)} | ${f(m(walk, 'transport_us')).padStart(6)} ${runs(walk).padEnd(22)} ${f(m(walk, 'transport_us', 'p90')).padStart(4)} | ` +
+        `${(100 * median(walk.map((x) => x.rows_written_fraction))).toFixed(0).padStart(11)}% | ` +
+        `${ready === undefined ? '    -' : `${(100 * median(walk.map((x) => x.ahead_ready_fraction))).toFixed(0).padStart(4)}%`} | ` +
+        `${f(median(walk.map((x) => x.cpu_python_us))).padStart(6)} | ` +
+        `${f(m(worst, 'transport_us')).padStart(6)} ${runs(worst).padEnd(18)} ` +
+        `${f(median(worst.map((x) => x.cpu_python_us + x.cpu_sidecar_main_us))).padStart(4)}`,
+    );
+  }
 }
 if (process.env.SIDECAR_BENCH_JSON) writeFileSync(process.env.SIDECAR_BENCH_JSON, JSON.stringify(r, null, 1));

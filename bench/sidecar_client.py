@@ -114,14 +114,28 @@ def plugin_backend():
     return backend
 
 
-def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int):
+def busy_wait_us(us: float) -> None:
+    """The scheduler's own CPU work between a step's accepts and the next fill (batch scheduling, launching the
+    forward pass): Python keeps its core busy meanwhile."""
+    if us > 0:
+        deadline = time.perf_counter_ns() + int(us * 1000)
+        while time.perf_counter_ns() < deadline:
+            pass
+
+
+def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int, ahead: bool = False, gap_us: float = 0):
     """The walk through the plugin's SGLang methods, exactly as SGLang's scheduler calls them per decode step:
-    ``allocate_vocab_mask`` (a ring-slot view), ``fill_vocab_mask_batched`` (one FILL_BATCH),
-    ``move_vocab_mask``, the slot released as by ``apply_vocab_mask`` (which itself needs torch), then
-    ``accept_token`` per request (checked against the mask row, posted, sent with the next fill). A request whose
-    walk ended accepts EOS and is replaced by a new one (``copy()`` of the compiled grammar; its matcher is
-    created at admission, untimed); the finished one's matcher is freed with the next call (timed)."""
+    ``allocate_vocab_mask`` (a ring-slot view), ``fill_vocab_mask_batched`` (one FILL_BATCH, or rows the plugin's
+    fill ahead already wrote), ``move_vocab_mask``, the slot released as by ``apply_vocab_mask`` (which itself needs
+    torch) before sampling, then ``accept_token`` per request (checked against the mask row, posted, sent with the
+    next fill; with ``ahead`` the step's last accept also sends FILL_AHEAD), then ``gap_us`` of Python CPU work
+    (untimed; SGLang's non-overlap scheduler schedules the next batch and launches its forward pass there). A
+    request whose walk ended accepts EOS and leaves the batch, later rows move up (SGLang's filter_batch) and a new
+    request on the same walk joins at the end (``copy()`` of the compiled grammar; its matcher is created at
+    admission, untimed); the finished one's matcher is freed with the next call (timed)."""
     b = plugin_backend()
+    b.FILL_AHEAD = ahead
+    sc.ahead = None
     be = b.LogitkitGrammarBackend(sc, sc.vocab_size)
     templates = [be._dispatch(g["keyType"], g["key"]) for g in spec_grammars]
     eos = sc.eos_token_ids[0]
@@ -138,38 +152,64 @@ def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int):
     warmup = min(20, steps // 5)
     cpu_py = cpu_admit = 0
     rows = list(range(batch))
+    ready = 0
     for step in range(steps + warmup):
         if step == warmup:
             cpu_py = time.process_time_ns()
+            hits0 = getattr(sc, "ahead_hits", 0)
+        sc.fill_log = log = []
         t0 = time.perf_counter_ns()
         mask = reqs[0][0].allocate_vocab_mask(sc.vocab_size, batch, "cpu")
         b.LogitkitGrammar.fill_vocab_mask_batched([(rows[i], r[0]) for i, r in enumerate(reqs)], mask)
         mask = b.LogitkitGrammar.move_vocab_mask(mask, "cpu")
         t1 = time.perf_counter_ns()
-        result = sc.last_fill
+        sc.fill_log = None
+        if not log:  # a plugin without fill_log (an older checkout run with this bench)
+            log = [sc.last_fill]
+        # This step's masks may come from a fill ahead (sent with the previous step's last accept) plus a
+        # FILL_BATCH for the other rows: the engine time of both is the in-process equivalent.
+        result = (
+            sum(x.compute_us for x in log),
+            sum(x.accept_us for x in log),
+            sum(x.rows_written for x in log),
+        )
+        b._release(mask)  # what apply_vocab_mask does after applying the mask to the logits (before sampling)
+        # Untimed: a new request for each one whose walk ends this step (it accepts EOS below). SGLang admits
+        # new requests with a prefill step of their own, whose fill creates their matcher; here that matcher is
+        # created now, before this step's accepts (so no fill ahead is in flight while we wait for it).
+        admit = time.process_time_ns()
+        joined = [
+            [templates[walks[r[1]]["grammar"]].copy(), r[1], 0] for r in reqs if r[2] >= len(walks[r[1]]["tokens"])
+        ]
+        for r in joined:
+            r[0]._live_matcher()
+        if joined:
+            sc.call(p.OP_PING)
+        cpu_admit += time.process_time_ns() - admit if step >= warmup else 0
+        t1b = time.perf_counter_ns()
         for r in reqs:
             tokens = walks[r[1]]["tokens"]
             r[0].accept_token(tokens[r[2]] if r[2] < len(tokens) else eos)
             r[2] += 1
         t2 = time.perf_counter_ns()
-        b._release(mask)  # what apply_vocab_mask does after applying the mask to the logits
         admit = time.process_time_ns()
-        for r in reqs:
-            if r[0].is_terminated():  # finished: a new request takes its place
-                r[0] = templates[walks[r[1]]["grammar"]].copy()
-                r[0]._live_matcher()
-                r[2] = 0
+        busy_wait_us(gap_us)
+        if joined:
+            # SGLang's filter_batch drops finished requests (later rows move up); the new ones join at the end
+            # (merge_batch).
+            reqs = [r for r in reqs if not r[0].is_terminated()] + joined
         cpu_admit += time.process_time_ns() - admit if step >= warmup else 0
         if step >= warmup:
             f = (t1 - t0) / 1000
             fill.append(f)
-            compute.append(result.compute_us)
-            accept.append(result.accept_us)
-            written.append(result.rows_written)
-            transport.append(f + last_post - result.compute_us - result.accept_us)
-            post.append((t2 - t1) / 1000)
-        last_post = (t2 - t1) / 1000
-    cpu_py = (time.process_time_ns() - cpu_py - cpu_admit) / 1000 / steps  # admissions are not decode steps
+            compute.append(result[0])
+            accept.append(result[1])
+            written.append(result[2])
+            transport.append(f + last_post - result[0] - result[1])
+            post.append((t2 - t1b) / 1000)
+        last_post = (t2 - t1b) / 1000
+    # admissions and the modelled gap are not transport
+    cpu_py = (time.process_time_ns() - cpu_py - cpu_admit) / 1000 / steps
     reqs.clear()
     sc.call(p.OP_PING)  # drain the last posted accepts and frees
     return {
@@ -181,6 +221,7 @@ def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int):
         "rows_written_fraction": sum(written) / (batch * len(written)),
         "cpu_python_us": cpu_py,
         "cpu_sidecar_main_us": 0,
+        "ahead_ready_fraction": (getattr(sc, "ahead_hits", 0) - hits0) / steps,
     }
 
 
@@ -254,6 +295,20 @@ def main() -> int:
         help="walk with the client calls of earlier versions of this bench (Sidecar.fill / post_accept directly) "
         "instead of the plugin's SGLang methods",
     )
+    ap.add_argument(
+        "--gap-us",
+        type=float,
+        default=0,
+        help="CPU work (busy wait, microseconds) between a step's accepts and the next fill: 0 = SGLang's overlap "
+        "scheduler (the next masks are filled right after the accepts); the non-overlap scheduler schedules the "
+        "next batch and launches its forward pass in between",
+    )
+    ap.add_argument(
+        "--fill-ahead",
+        choices=("off", "on", "both"),
+        default="both",
+        help="plugin walk with the plugin's fill ahead off (every fill a FILL_BATCH round trip), on, or both",
+    )
     args = ap.parse_args()
     with open(args.walks) as f:
         spec = json.load(f)
@@ -263,6 +318,7 @@ def main() -> int:
         "startup_ms": (time.perf_counter() - t) * 1000,
         "vocab_size": sc.vocab_size,
         "python": sys.version.split()[0],
+        "gap_us": args.gap_us,
         "batches": {},
     }
     try:
@@ -290,15 +346,18 @@ def main() -> int:
         }
         for b in [int(x) for x in args.batches.split(",")]:
             steps = args.steps if b <= 64 else max(40, args.steps // 4)
-            runs = [
-                {
-                    "walk": run_plugin_walk(sc, spec["grammars"], spec["walks"], b, steps)
-                    if args.plugin
-                    else run_batch(sc, grammars, spec["walks"], b, steps, False),
-                    "worst": run_batch(sc, grammars, spec["walks"], b, steps, True),
-                }
-                for _ in range(args.repeat)
-            ]
+            modes = {"off": [False], "on": [True], "both": [False, True]}[args.fill_ahead] if args.plugin else [False]
+            runs = []
+            for _ in range(args.repeat):
+                run = {}
+                for ahead in modes:
+                    run["walk_ahead" if ahead else "walk"] = (
+                        run_plugin_walk(sc, spec["grammars"], spec["walks"], b, steps, ahead, args.gap_us)
+                        if args.plugin
+                        else run_batch(sc, grammars, spec["walks"], b, steps, False)
+                    )
+                run["worst"] = run_batch(sc, grammars, spec["walks"], b, steps, True)
+                runs.append(run)
             result["batches"][b] = {"steps": steps, "runs": runs}
     finally:
         sc.close()

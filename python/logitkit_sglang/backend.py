@@ -37,6 +37,13 @@ _GrammarStats = getattr(_base, "GrammarStats", None)
 #: Per-row fills are deferred and sent as one FILL_BATCH at move/apply time unless this is set.
 EAGER_FILL = os.environ.get("LOGITKIT_SGLANG_EAGER_FILL", "") not in ("", "0")
 
+#: Fill ahead: once every grammar of a batched fill has accepted its token, the next masks for the same batch are
+#: requested at once (FILL_AHEAD) and computed while the scheduler goes on; the next fill of the same grammars in
+#: the same rows then reads them from shared memory without a round trip. Opt-in (``LOGITKIT_SGLANG_FILL_AHEAD=1``):
+#: it pays only when the scheduler does enough other work between the accepts and the next fill (SGLang's
+#: non-overlap scheduler) and costs Python CPU otherwise (bench/RESULTS.md).
+FILL_AHEAD = os.environ.get("LOGITKIT_SGLANG_FILL_AHEAD", "0") not in ("", "0")
+
 
 def invalid_grammar(key_type: str, message: str):
     """SGLang's marker for a failed compile, carrying ``message`` where the installed version supports it."""
@@ -105,6 +112,54 @@ class _MaskView:
         self.covered: set = set()  # rows holding a mask or all ones since allocation
 
 
+class _AheadPlan:
+    """The matchers of a batched fill (by handle, in row order; handles are never reused within a sidecar
+    process, so a plan keeps no grammar alive) whose next masks may be filled ahead: ``remaining`` counts those
+    that have not yet accepted their token locally; at zero the plugin sends FILL_AHEAD (``ticket``) into the
+    same rows. ``done``: the fill ahead's rows were seen written."""
+
+    __slots__ = ("handles", "buffer", "base", "batch", "generation", "remaining", "ticket", "done")
+
+    def __init__(self, handles, buffer, base: int, batch: int, generation: int):
+        self.handles = handles
+        self.buffer = buffer
+        self.base = base
+        self.batch = batch
+        self.generation = generation
+        self.remaining = len(handles)
+        self.ticket = 0
+        self.done = False
+
+
+def _send_ahead(sidecar: Sidecar, plan: _AheadPlan) -> None:
+    """Every grammar of ``plan`` accepted its token: request their next masks now."""
+    if plan.generation != sidecar.generation:
+        sidecar.ahead = None
+        return
+    plan.ticket = sidecar.fill_ahead(plan.buffer, plan.handles, range(plan.base, plan.base + plan.batch))
+    if not plan.ticket:
+        sidecar.ahead = None
+
+
+def _settle(sidecar: Sidecar) -> None:
+    """Waits for a fill ahead still in flight, before Python writes rows of the shared buffer itself (the sidecar
+    could otherwise overwrite them afterwards)."""
+    plan = sidecar.ahead
+    if plan is not None and plan.ticket and not plan.done:
+        plan.done = sidecar.ahead_result(plan.buffer, plan.ticket, wait=True) is not None
+        if not plan.done:
+            sidecar.ahead = None
+
+
+def _state_changed(sidecar: Sidecar) -> None:
+    """A grammar's state changed other than by the one local accept a plan counts: a fill ahead already sent
+    may hold a stale mask, so the next fill is made synchronously."""
+    plan = sidecar.ahead
+    if plan is not None and plan.ticket:
+        _settle(sidecar)
+        sidecar.ahead = None
+
+
 #: Mask views by tensor data pointer (the memory is ours, so pointers identify them).
 _views: Dict[int, _MaskView] = {}
 
@@ -126,14 +181,16 @@ def _finalize(vocab_mask) -> None:
     if view is None or len(view.covered) == view.batch:
         return
     rest = [r for r in range(view.batch) if r not in view.covered]
+    _settle(view.sidecar)
     masks.set_rows_to_ones(vocab_mask, rest)
     view.covered.update(rest)
     _view_rows_written(view, rest)
 
 
 def _view_rows_written(view: _MaskView, rows) -> None:
-    """Rows Python wrote into the shared buffer: no longer a fill's output for any grammar, and the sidecar must
-    not skip them as unchanged."""
+    """Rows Python wrote into the shared buffer (after ``_settle``): no longer a fill's output for any grammar, the
+    sidecar must not skip them as unchanged, and a fill ahead (whose rows they may be) is not used."""
+    view.sidecar.ahead = None
     view.sidecar.rows_written(view.buffer, [view.base + r for r in rows])
 
 
@@ -152,11 +209,26 @@ def _release(vocab_mask, consumed_by=None) -> None:
 
 
 def _fill_rows(grammars: Sequence["LogitkitGrammar"], row_ids: Sequence[int], vocab_mask) -> None:
-    """One FILL_BATCH for all rows (``grammars[i]`` into row ``row_ids[i]``): straight into the mask when it is a
-    view of the shared buffer, otherwise into the staging slot and then copied into ``vocab_mask``. Each grammar
-    remembers the buffer row and fill serial of its mask, so its next ``accept_token`` is decided locally."""
+    """Fills ``grammars[i]``'s next mask into row ``row_ids[i]``: rows the fill ahead of the previous step already
+    wrote for the same matcher are taken from shared memory, the others are filled with one FILL_BATCH — straight
+    into the mask when it is a view of the shared buffer, otherwise into the staging slot and then copied into
+    ``vocab_mask``. Each grammar remembers the buffer row and fill serial of its mask, so its next
+    ``accept_token`` is decided locally."""
     if not grammars:
         return
+    sidecar = grammars[0]._sidecar
+    plan = sidecar.ahead
+    if plan is not None:
+        sidecar.ahead = None
+        if not (plan.ticket and _take_ahead(plan, sidecar, grammars, row_ids, vocab_mask)):
+            _fill_sync(grammars, row_ids, vocab_mask)
+    else:
+        _fill_sync(grammars, row_ids, vocab_mask)
+    _plan_next(sidecar, grammars, row_ids, vocab_mask)
+
+
+def _fill_sync(grammars: Sequence["LogitkitGrammar"], row_ids: Sequence[int], vocab_mask) -> None:
+    """One FILL_BATCH for these rows (rows of the mask not listed and not yet covered are set to all ones)."""
     sidecar = grammars[0]._sidecar
     for attempt in range(2):
         try:
@@ -193,6 +265,65 @@ def _fill_rows(grammars: Sequence["LogitkitGrammar"], row_ids: Sequence[int], vo
         g._mask_serial = serial
 
 
+def _plan_next(sidecar: Sidecar, grammars, row_ids, vocab_mask) -> None:
+    """After a fill of rows 0..B-1 of a mask view: the plan to fill the same matchers' next masks ahead once each
+    of them has accepted its token (``accept_token`` counts them through ``_plan``)."""
+    if not FILL_AHEAD:
+        return
+    view = _view_of(vocab_mask)
+    if view is None or view.buffer is not sidecar.buffer or len(row_ids) != view.batch or not _is_range(row_ids):
+        return
+    plan = _AheadPlan(
+        [g._handle for g in grammars], view.buffer, view.base, view.batch, sidecar.generation
+    )
+    for g in grammars:
+        g._plan = plan
+    sidecar.ahead = plan
+
+
+def _take_ahead(plan: _AheadPlan, sidecar: Sidecar, grammars, row_ids, vocab_mask) -> bool:
+    """Serves a fill from the fill ahead of ``plan`` where it can: a matcher of the plan (by handle; unchanged
+    since, or the plan would have been dropped) that stays in its row keeps the row the fill ahead wrote; the
+    other rows (new requests, and requests whose row moved because SGLang dropped finished ones from the batch)
+    get one FILL_BATCH, which the sidecar handles after the fill ahead (their masks are its matchers' cached
+    ones by then). With no such rows, waits for the fill ahead if it is still being computed (one PING). False
+    when nothing was filled (the caller fills every row the ordinary way)."""
+    view = _view_of(vocab_mask)
+    generation = sidecar.generation
+    if view is None or view.buffer is not plan.buffer or view.base != plan.base or plan.generation != generation:
+        return False
+    handles = plan.handles
+    n = len(handles)
+    served: List[int] = []
+    rest: List[int] = []
+    for k, g in enumerate(grammars):
+        r = row_ids[k]
+        if r < n and handles[r] == g._handle and g._generation == generation:
+            served.append(k)
+        else:
+            rest.append(k)
+    if not served:
+        return False
+    if sidecar.ahead_written(plan.buffer, plan.ticket):
+        sidecar.ahead_hits += 1
+    covered = view.covered
+    base = plan.base
+    for k in served:
+        covered.add(row_ids[k])  # not all ones: the rest's FILL_BATCH must leave these rows alone
+    if rest:
+        _fill_sync([grammars[k] for k in rest], [row_ids[k] for k in rest], vocab_mask)
+    if sidecar.ahead_result(plan.buffer, plan.ticket, wait=not rest) is None:
+        # The fill ahead failed (its error was logged): fill those rows the ordinary way.
+        _fill_sync([grammars[k] for k in served], [row_ids[k] for k in served], vocab_mask)
+        return True
+    serial = sidecar.claim_rows([base + row_ids[k] for k in served])
+    for k in served:
+        g = grammars[k]
+        g._mask_row = base + row_ids[k]
+        g._mask_serial = serial
+    return True
+
+
 def _is_range(rows: Sequence[int]) -> bool:
     """True when ``rows`` is 0, 1, …, len-1."""
     return type(rows) is range or all(r == i for i, r in enumerate(rows))
@@ -225,6 +356,8 @@ class LogitkitGrammar(BaseGrammarObject):
         # against it locally and sends the accept without waiting for the reply (it goes out with the next call).
         self._mask_row = -1
         self._mask_serial = 0
+        # The fill-ahead plan this grammar's last fill belongs to (counted once, by its next local accept).
+        self._plan = None
         self._deferred_error: Optional[str] = None
         if grammar_stats is not None:
             self.grammar_stats = grammar_stats
@@ -236,14 +369,17 @@ class LogitkitGrammar(BaseGrammarObject):
         if self._handle is not None and self._generation == self._sidecar.generation:
             return self._handle
         grammar = self._compiled.live_handle()
-        r = self._sidecar.call(p.OP_CREATE_MATCHER, p.u32(grammar) + p.u8(0) + p.u32_array([]))
-        handle = r.u32()
+        # A handle of our own choosing: the matcher is created with the next call, no round trip of its own.
+        handle = self._sidecar.post_create_matcher(grammar, on_error=self._create_failed)
         for token in self.accepted_tokens:
             ok = self._sidecar.call(p.OP_ACCEPT_TOKEN, p.u32(handle) + p.i32(token)).u8()
             if not ok:
                 raise RuntimeError(f"replaying token {token} after a sidecar restart was rejected")
         self._handle, self._generation = handle, self._sidecar.generation
         return handle
+
+    def _create_failed(self, message: str) -> None:
+        self._deferred_error = f"creating the matcher in the sidecar failed: {message}"
 
     def _matcher_call(self, op: int, payload: bytes = b"") -> p.Reader:
         _pending.flush()
@@ -326,7 +462,15 @@ class LogitkitGrammar(BaseGrammarObject):
                         sc.flush_posts()
                 else:
                     sc.post_accept(self._handle, token, self)
+                plan = sc.ahead
+                if plan is not None and self._plan is plan:
+                    self._plan = None
+                    plan.remaining -= 1
+                    if plan.remaining == 0:
+                        _send_ahead(sc, plan)  # the step's last accept: its frame goes out with FILL_AHEAD now
                 return
+        if self._sidecar.ahead is not None:
+            _state_changed(self._sidecar)
         r = self._matcher_call(p.OP_ACCEPT_TOKEN, p.i32(token))
         accepted, terminated = r.u8(), r.u8()
         if not accepted:
@@ -338,6 +482,7 @@ class LogitkitGrammar(BaseGrammarObject):
         if k <= 0:
             return
         self._mask_row = -1
+        _state_changed(self._sidecar)
         r = self._matcher_call(p.OP_ROLLBACK, p.u32(k))
         self._terminated = r.u8() == 1
         del self.accepted_tokens[-k:]
@@ -390,8 +535,10 @@ class LogitkitGrammar(BaseGrammarObject):
     @staticmethod
     def reset_vocab_mask(vocab_mask) -> None:
         _pending.flush()
-        masks.reset(vocab_mask)
         view = _view_of(vocab_mask)
+        if view is not None:
+            _settle(view.sidecar)
+        masks.reset(vocab_mask)
         if view is not None:
             view.covered.update(range(view.batch))
             _view_rows_written(view, range(view.batch))

@@ -174,6 +174,13 @@ class Connection:
         if len(self._out) > _MAX_BUFFERED_POSTS:
             self._flush()
 
+    def post_quiet(self, op: int, payload: bytes, callback: Callback) -> None:
+        """Buffers a request the sidecar answers only on failure (FILL_AHEAD): ``callback`` runs with an error
+        reply; when a later reply arrives first, the request succeeded and the callback is dropped."""
+        rid = self._queue(op, payload)
+        self._posted[rid] = callback
+        self._quiet.append(rid)
+
     def post_accept(self, handle: int, token: int, owner: AcceptOwner) -> None:
         """Buffers an accept; all accepts buffered before the next request travel as one ACCEPT_TOKENS_QUIET frame
         (answered only when some token was not accepted), and ``owner.accept_failed(token, result)`` runs for each

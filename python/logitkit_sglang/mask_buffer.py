@@ -25,12 +25,14 @@ RING_SLOTS = 4
 
 class MaskBuffer:
     """``slots × slot_rows`` rows of ``words_per_row`` int32 words in a private tmpfs file, mapped here and
-    written by the sidecar. Slots ``0 .. RING_SLOTS-1`` back mask tensors, slot ``RING_SLOTS`` is staging."""
+    written by the sidecar, plus one control row. Slots ``0 .. RING_SLOTS-1`` back mask tensors, slot
+    ``RING_SLOTS`` is staging; the last row (``control_row``) receives FILL_AHEAD's control records."""
 
     def __init__(self, slot_rows: int, words_per_row: int):
         self.slot_rows = slot_rows
         self.slots = RING_SLOTS + 1
-        rows = slot_rows * self.slots
+        rows = slot_rows * self.slots + 1
+        self.control_row = rows - 1
         self.rows = rows
         self.words_per_row = words_per_row
         self.row_bytes = words_per_row * 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 HELLO_MAGIC = 0x43534B4C  # "LKSC" little-endian
 
 OP_HELLO = 0x01
@@ -29,6 +29,9 @@ OP_REFERENCE_MASK = 0x0E
 OP_PING = 0x0F
 OP_ACCEPT_TOKENS = 0x10
 OP_ACCEPT_TOKENS_QUIET = 0x11  # ACCEPT_TOKENS answered only when some entry was not accepted
+OP_FILL_AHEAD = 0x12  # FILL_BATCH without a reply; a control record with the ticket is written after the rows
+OP_CREATE_MATCHER_AS = 0x13  # CREATE_MATCHER under a client-chosen handle, answered only on error
+CLIENT_HANDLE_BASE = 0x80000000  # client-chosen matcher handles are at least this
 
 ACCEPT_OK = 1  # ACCEPT_TOKENS result bits: accepted,
 ACCEPT_TERMINATED = 2  # the matcher is terminated after the call,
@@ -59,6 +62,8 @@ _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _F64 = struct.Struct("<d")
 _HEADER = struct.Struct("<IBI")  # body length, op/status, request id
+#: FILL_AHEAD control record: ticket, n, computeMicros, writeMicros, acceptMicros, rowsWritten, reserved.
+CONTROL_RECORD = struct.Struct("<IIdddII")
 
 
 class SidecarError(RuntimeError):

@@ -30,7 +30,7 @@ CHECKOUT_MAIN = REPO_ROOT / "dist" / "cli" / "main.js"
 class FillResult(NamedTuple):
     """What the sidecar reports about one FILL_BATCH."""
 
-    #: Per-row status bytes (``protocol.ROW_*`` bits), in request order.
+    #: Per-row status bytes (``protocol.ROW_*`` bits), in request order (empty for a fill made ahead).
     status: bytes
     #: Time computing the masks (the matchers' own work).
     compute_us: float
@@ -153,6 +153,16 @@ class Sidecar:
         self._last_slot = RING_SLOTS - 1
         #: What the sidecar reported about the latest FILL_BATCH (diagnostics and tests).
         self.last_fill: Optional[FillResult] = None
+        #: The plugin's fill-ahead plan for the next step (see backend._AheadPlan); None when there is none.
+        self.ahead = None
+        self._ahead_ticket = 0
+        # Matcher handles this client chooses (CREATE_MATCHER_AS): unique for the whole client, so across restarts.
+        self._client_handles = itertools.count(p.CLIENT_HANDLE_BASE)
+        #: Fills served from a fill ahead whose rows were written before the fill asked (benchmarks).
+        self.ahead_hits = 0
+        #: When a list, every FillResult (FILL_BATCH replies and the fill-ahead records used) is appended to it:
+        #: a step's fills, for benchmarks.
+        self.fill_log: Optional[list] = None
         self.session = os.urandom(16).hex()
         self.generation = 0
         self.socket_path = ""
@@ -337,6 +347,25 @@ class Sidecar:
             self._recover(conn.generation)
             raise SidecarRestarted("the logitkit sidecar crashed and was restarted") from None
 
+    def post_create_matcher(
+        self, grammar: int, flags: int = 0, stop_token_ids: Sequence[int] = (), on_error=None
+    ) -> int:
+        """CREATE_MATCHER_AS under a new client-chosen handle, returned at once: the frame goes out with this
+        thread's next call (no round trip; requests are handled in order, so that call can already use the handle).
+        ``on_error(message)`` runs if the sidecar refuses it (the handle is then unknown to it)."""
+        handle = next(self._client_handles)
+        if handle > 0xFFFFFFFF:
+            raise SidecarUnavailable("client-chosen matcher handles exhausted (2**31 matchers in one process)")
+        payload = p.u32(handle) + p.u32(grammar) + p.u8(flags) + p.u32_array(list(stop_token_ids))
+
+        def done(err, reader) -> None:
+            if err is not None and on_error is not None:
+                on_error(str(err))
+
+        conn = self.connection()
+        conn.post_quiet(p.OP_CREATE_MATCHER_AS, payload, done)
+        return handle
+
     def post_accept(self, handle: int, token: int, owner) -> None:
         """Buffers an accept on this thread's connection; the accepts of a step travel as one ACCEPT_TOKENS frame
         with the thread's next call, and ``owner.accept_failed(token, result, error)`` runs for any the sidecar did
@@ -466,7 +495,76 @@ class Sidecar:
         status = r.data[r.pos : r.pos + n]
         r.pos += n
         self.last_fill = FillResult(status, r.f64(), r.f64(), r.f64(), r.u32())
+        if self.fill_log is not None:
+            self.fill_log.append(self.last_fill)
         return self.last_fill
+
+    def fill_ahead(self, buf: MaskBuffer, handles: Sequence[int], rows: range) -> int:
+        """Sends FILL_AHEAD now (no reply awaited): the sidecar computes these matchers' next masks into ``rows``
+        while the caller goes on. Returns the ticket that ``ahead_result`` finds in the control row once the rows
+        are written, or 0 when nothing was sent (buffer replaced, the slot's mask still in use, or the connection
+        lost — the next call recovers)."""
+        if buf is not self._buffer or self._slot_busy[rows.start // buf.slot_rows]:
+            return 0
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.generation != self.generation:
+            return 0
+        clobbered = self._clobbered
+        if clobbered:
+            self._clobbered = []
+        ticket = self._ahead_ticket = self._ahead_ticket % 0xFFFFFFFF + 1
+        payload = p.fill_payload(0, handles, rows, (), clobbered) + p.u32(ticket) + p.u32(buf.control_row)
+        # The rows are the sidecar's from now on: no grammar may decide an accept from them.
+        self.row_serial[rows.start : rows.stop] = itertools.repeat(0, len(rows))
+
+        def failed(err, reader) -> None:
+            if err is not None:
+                logger.warning("logitkit sidecar: fill ahead failed (the next fill is made synchronously): %s", err)
+                if buf is self._buffer:
+                    self._clobbered.extend(clobbered)  # nothing was written or forgotten
+
+        try:
+            conn.post_quiet(p.OP_FILL_AHEAD, payload, failed)
+            conn.flush()
+        except SidecarDisconnected:
+            return 0
+        return ticket
+
+    def ahead_result(self, buf: MaskBuffer, ticket: int, wait: bool) -> Optional[FillResult]:
+        """The control record of the FILL_AHEAD with ``ticket`` once its rows are written (read from shared
+        memory: no syscall), else None. ``wait``: if not written yet, wait for it with one PING (requests are
+        handled in order, so the fill is done when the reply arrives)."""
+        if buf is not self._buffer:
+            return None
+        record = p.CONTROL_RECORD.unpack_from(buf.map, buf.control_row * buf.row_bytes)
+        if record[0] == ticket:
+            pass
+        elif wait:
+            self.call(p.OP_PING)
+            record = p.CONTROL_RECORD.unpack_from(buf.map, buf.control_row * buf.row_bytes)
+            if record[0] != ticket:
+                return None
+        else:
+            return None
+        self.last_fill = FillResult(b"", record[2], record[3], record[4], record[5])
+        if self.fill_log is not None:
+            self.fill_log.append(self.last_fill)
+        return self.last_fill
+
+    def ahead_written(self, buf: MaskBuffer, ticket: int) -> bool:
+        """Whether the fill ahead with ``ticket`` has written its rows (one read of shared memory)."""
+        if buf is not self._buffer:
+            return False
+        return p.CONTROL_RECORD.unpack_from(buf.map, buf.control_row * buf.row_bytes)[0] == ticket
+
+    def claim_rows(self, rows: Sequence[int]) -> int:
+        """Marks buffer ``rows`` (written by a fill ahead) as the output of a new fill serial, returned."""
+        self.fill_serial += 1
+        serial = self.fill_serial
+        serials = self.row_serial
+        for r in rows:
+            serials[r] = serial
+        return serial
 
     @property
     def buffer(self) -> Optional[MaskBuffer]:

@@ -168,6 +168,82 @@ class SchedulerFlowTest(unittest.TestCase):
         self.assertGreater(written, 0)
         self.assertLess(written, total)
 
+    def test_new_matchers_travel_with_the_fill(self):
+        """A new request's matcher is created under a handle the plugin chooses (CREATE_MATCHER_AS, no reply): its
+        first fill is still the step's only round trip."""
+        reqs = [admit(self.backend, ("regex", "[0-9]+")) for _ in range(3)]
+        SIDECAR.ahead = None  # no fill ahead of an earlier test in flight
+        SIDECAR.call(p.OP_PING)
+        conn = SIDECAR.connection()
+        calls = []
+        original = conn.call
+        conn.call = lambda op, payload=b"": calls.append(op) or original(op, payload)
+        try:
+            mask, _ = batch_masks(reqs, SIDECAR.vocab_size, batched=True)
+        finally:
+            del conn.call
+        self.assertEqual(calls, [p.OP_FILL_BATCH])
+        handles = [r.grammar._handle for r in reqs]
+        self.assertEqual(len(set(handles)), 3)
+        self.assertTrue(all(h >= p.CLIENT_HANDLE_BASE for h in handles))
+        digits = allowed_tokens(row_bytes(mask, 1), SIDECAR.vocab_size)
+        self.assertTrue(digits)
+        reqs[1].grammar.accept_token(digits[0])
+        self.assertTrue(reqs[1].grammar.is_completed())  # the matcher behind the chosen handle took the token
+
+    def test_fill_ahead_serves_the_next_masks_from_shared_memory(self):
+        """SGLang's order: the mask is applied (its slot released) before the step's accepts; the step's last accept
+        sends FILL_AHEAD, and the next fill of the same batch reads its rows from shared memory (no FILL_BATCH).
+        Masks stay bit for bit the in-process ones; a batch that changes (a finished request leaves, rows shift),
+        a rollback after the fill ahead was sent, or rows Python resets while it is in flight fall back to
+        FILL_BATCH."""
+        self.addCleanup(setattr, backend_module, "FILL_AHEAD", backend_module.FILL_AHEAD)
+        backend_module.FILL_AHEAD = True  # opt-in (LOGITKIT_SGLANG_FILL_AHEAD=1)
+        valid = [c for c in CASES["cases"] if not c.get("invalid")]
+        reqs = [admit(self.backend, (c["keyType"], c["key"])) for c in valid]
+        vocab = SIDECAR.vocab_size
+        eos = set(SIDECAR.eos_token_ids)
+        histories = [[] for _ in reqs]
+        ahead = synced = 0
+        stale = {}  # step -> why its fill ahead (if one was sent) must not be used
+        for step in range(CASES["maxSteps"]):
+            live = [i for i, r in enumerate(reqs) if not r.grammar.is_terminated()]
+            if not live:
+                break
+            batch = [reqs[i] for i in live]
+            sent = SIDECAR.fill_serial
+            mask, _ = batch_masks(batch, vocab, batched=True)
+            served_ahead = SIDECAR.last_fill.status == b""
+            ahead += served_ahead
+            synced += SIDECAR.fill_serial != sent and not served_ahead
+            if step in stale:
+                self.assertFalse(served_ahead, f"step {step}: a fill ahead was used after {stale[step]}")
+            for j, i in enumerate(live):
+                k = len(histories[i])  # the reference path's step (a rolled-back request is one behind)
+                expected = reference_mask(valid[i]["name"], reqs[i].grammar, histories[i], k)
+                self.assertEqual(
+                    row_bytes(mask, j), expected, f"{valid[i]['name']} step {step} (ahead {served_ahead}): mask differs"
+                )
+            consumed(mask)  # applied before sampling
+            for j, i in enumerate(live):
+                token = pick(allowed_tokens(row_bytes(mask, j), vocab), eos, len(histories[i]))
+                reqs[i].grammar.accept_token(token)
+                histories[i].append(token)
+            if any(r.grammar.is_terminated() for r in batch):
+                continue  # the next batch is smaller: its fill is made synchronously anyway
+            if not stale:  # the fill ahead is in flight: its mask for this grammar is for the undone token
+                batch[0].grammar.rollback(1)
+                histories[live[0]].pop()
+                stale[step + 1] = "a rollback"
+            elif len(stale) == 1 and step > min(stale):  # Python resets the rows it is writing (same ring slot)
+                reset = batch[0].grammar.allocate_vocab_mask(vocab, len(batch), "cpu")
+                batch[0].grammar.reset_vocab_mask(reset)
+                consumed(reset)
+                stale[step + 1] = "Python reset its rows"
+        self.assertEqual(len(stale), 2)
+        self.assertGreater(ahead, 0, "no fill was served ahead")
+        self.assertGreater(synced, 0, "no fill fell back to FILL_BATCH")
+
     def test_masks_without_torch_are_views_of_shared_memory(self):
         if masks.torch is not None:
             self.skipTest("torch is installed: masks are tensors (TorchPathTest)")

@@ -299,6 +299,43 @@ export class SidecarClient {
     return out;
   }
 
+  /**
+   * FILL_AHEAD: sends the frame without waiting and returns its request id. The sidecar fills the rows as
+   * FILL_BATCH would, then writes the control record (`ticket` first field) at the start of row `controlRow`; it
+   * replies only with an error (wait with `expectReply(id)`).
+   */
+  postFillAhead(
+    entries: ReadonlyArray<readonly [matcher: number, row: number]>,
+    ticket: number,
+    controlRow: number,
+    onesRows: readonly number[] = [],
+    clobberedRows: readonly number[] = [],
+  ): number {
+    const { id, writer } = this.frame(Op.fillAhead);
+    writer.u8(0).u32(entries.length);
+    for (const [m] of entries) writer.u32(m);
+    for (const [, row] of entries) writer.u32(row);
+    writer.u32Array(onesRows).u32Array(clobberedRows).u32(ticket).u32(controlRow);
+    this.writeRaw(writer.finish());
+    return id;
+  }
+
+  /**
+   * CREATE_MATCHER_AS: a matcher under the client-chosen `handle` (at least CLIENT_HANDLE_BASE); sends the frame
+   * without waiting and returns its request id. The sidecar replies only with an error (`expectReply(id)`).
+   */
+  postCreateMatcherAs(
+    handle: number,
+    grammar: number,
+    flags = 0,
+    stopTokenIds: readonly number[] = [],
+  ): number {
+    const { id, writer } = this.frame(Op.createMatcherAs);
+    writer.u32(handle).u32(grammar).u8(flags).u32Array(stopTokenIds);
+    this.writeRaw(writer.finish());
+    return id;
+  }
+
   /** REFERENCE_MASK: the mask of a fresh matcher after `tokens`, as bytes. */
   async referenceMask(grammar: number, tokens: number[]): Promise<Uint8Array> {
     const r = await this.call(Op.referenceMask, (w) => w.u32(grammar).u32Array(tokens));

@@ -8,7 +8,7 @@
  */
 
 /** Protocol version sent in HELLO; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** `LKSC` read as a little-endian u32: the first field of HELLO, so a stray client fails fast. */
 export const HELLO_MAGIC = 0x43534b4c;
@@ -38,6 +38,8 @@ export const Op = {
   ping: 0x0f,
   acceptTokens: 0x10,
   acceptTokensQuiet: 0x11,
+  fillAhead: 0x12,
+  createMatcherAs: 0x13,
 } as const;
 
 /** A request opcode. */
@@ -90,6 +92,12 @@ export const COMPILE_FLAG_JSON_FIXED_WHITESPACE = 1;
  */
 export const FILL_FLAG_TRANSPORT_ONLY = 1;
 
+/**
+ * Matcher handles chosen by the client (CREATE_MATCHER_AS) are at least this; the sidecar's own (CREATE_MATCHER,
+ * FORK_MATCHER) count up from 1 below it.
+ */
+export const CLIENT_HANDLE_BASE = 0x80000000;
+
 /** CREATE_MATCHER flag: the matcher terminates as soon as the grammar is complete (no stop token needed). */
 export const MATCHER_FLAG_TERMINATE_WITHOUT_STOP = 1;
 
@@ -102,6 +110,13 @@ export const ROW_TERMINATED = 1;
  * client did not report changing it), so it was not rewritten. Combined with ROW_TERMINATED for all-ones rows.
  */
 export const ROW_UNCHANGED = 2;
+
+/**
+ * FILL_AHEAD's control record, written at the start of the client's control row after the masks: `u32 ticket,
+ * u32 n, f64 computeMicros, f64 writeMicros, f64 acceptMicros, u32 rowsWritten, u32 reserved` (40 bytes). The
+ * client sees a fill ahead as done once the ticket appears there.
+ */
+export const CONTROL_RECORD_BYTES = 40;
 
 /** ACCEPT_TOKENS per-entry result bit: the token was accepted. */
 export const ACCEPT_OK = 1;

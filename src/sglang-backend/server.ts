@@ -62,6 +62,23 @@ interface CompileJob<G> {
   readonly key: string;
 }
 
+/** A validated FILL_BATCH / FILL_AHEAD request (handles, rows and matchers are in the server's scratch arrays). */
+interface ParsedFill {
+  readonly flags: number;
+  readonly count: number;
+  readonly buffer: SharedMaskBuffer;
+  readonly onesRows: Uint32Array;
+  readonly clobbered: Uint32Array;
+}
+
+/** What a fill reports (FILL_BATCH's reply fields, FILL_AHEAD's control record). */
+interface FillOutcome {
+  readonly computeMicros: number;
+  readonly writeMicros: number;
+  readonly acceptMicros: number;
+  readonly written: number;
+}
+
 /** Counters exposed for tests and diagnostics. */
 export interface SidecarStats {
   sessions: number;
@@ -281,16 +298,15 @@ export class SidecarServer<G> {
         return okReply(requestId).finish();
       }
       case Op.createMatcher: {
-        const handle = r.u32('grammar handle');
-        const flags = r.u8('flags');
-        const stop = r.u32Array('stop token ids');
-        r.end();
-        const entry = session.grammar(handle);
-        const matcher = this.options.engine.createMatcher(entry.grammar, {
-          ...(stop.length > 0 ? { stopTokenIds: Array.from(stop) } : {}),
-          terminateWithoutStopToken: (flags & MATCHER_FLAG_TERMINATE_WITHOUT_STOP) !== 0,
-        });
+        const matcher = this.newMatcher(session, r);
         return okReply(requestId).u32(session.addMatcher(matcher)).finish();
+      }
+      case Op.createMatcherAs: {
+        // No reply unless it fails: the client goes on using the handle it chose (its next requests are handled
+        // after this one).
+        const handle = r.u32('matcher handle');
+        session.addMatcherAs(handle, this.newMatcher(session, r));
+        return null;
       }
       case Op.forkMatcher: {
         const m = this.matcherOnly(session, r);
@@ -361,11 +377,26 @@ export class SidecarServer<G> {
       }
       case Op.fillBatch:
         return this.fillBatch(session, requestId, r);
+      case Op.fillAhead:
+        return this.fillAhead(session, r);
       case Op.referenceMask:
         return this.referenceMask(session, requestId, r);
       default:
         throw new ProtocolError(ErrorCode.unknownOp, `unknown opcode 0x${op.toString(16)}`);
     }
+  }
+
+  /** CREATE_MATCHER's payload (`u32 grammarHandle, u8 flags, u32[] stopTokenIds`, the rest) as a new matcher. */
+  private newMatcher(session: Session<G>, r: PayloadReader): SidecarMatcher {
+    const handle = r.u32('grammar handle');
+    const flags = r.u8('flags');
+    const stop = r.u32Array('stop token ids');
+    r.end();
+    const entry = session.grammar(handle);
+    return this.options.engine.createMatcher(entry.grammar, {
+      ...(stop.length > 0 ? { stopTokenIds: Array.from(stop) } : {}),
+      terminateWithoutStopToken: (flags & MATCHER_FLAG_TERMINATE_WITHOUT_STOP) !== 0,
+    });
   }
 
   /** Reads a payload that is exactly one matcher handle. */
@@ -382,6 +413,63 @@ export class SidecarServer<G> {
    * The request is parsed into reused typed arrays: no per-row allocation.
    */
   private fillBatch(session: Session<G>, requestId: number, r: PayloadReader): Buffer {
+    const fill = this.readFill(session, r);
+    r.end();
+    const result = this.runFill(session, fill);
+    const count = fill.count;
+    const status = this.fillStatus;
+    const reply = okReply(requestId, 48 + count).u32(count);
+    for (let i = 0; i < count; i++) reply.u8(status[i]!);
+    return reply
+      .f64(result.computeMicros)
+      .f64(result.writeMicros)
+      .f64(result.acceptMicros)
+      .u32(result.written)
+      .finish();
+  }
+
+  /**
+   * FILL_AHEAD: FILL_BATCH without a reply, followed by a control record (ticket and the fill's timings) written
+   * into the client's control row after the masks. A client sends it as soon as a step's accepts are complete, so
+   * the next step's masks are computed and written while it does other work, and reads the ticket from shared
+   * memory instead of waiting for a reply. Errors are answered (nothing written, no record).
+   */
+  private fillAhead(session: Session<G>, r: PayloadReader): null {
+    const fill = this.readFill(session, r);
+    const ticket = r.u32('ticket');
+    const controlRow = r.u32('control row');
+    r.end();
+    const buffer = fill.buffer;
+    if (controlRow >= buffer.rows) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `control row ${controlRow} out of range (buffer has ${buffer.rows} rows)`,
+      );
+    }
+    if (this.fillRows.subarray(0, fill.count).includes(controlRow) || fill.onesRows.includes(controlRow)) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `control row ${controlRow} is also a mask row of this fill`,
+      );
+    }
+    const result = this.runFill(session, fill);
+    buffer.writeControl(
+      controlRow,
+      ticket,
+      fill.count,
+      result.computeMicros,
+      result.writeMicros,
+      result.acceptMicros,
+      result.written,
+    );
+    return null;
+  }
+
+  /**
+   * Reads and validates a FILL_BATCH payload (handles and rows into the reused scratch arrays, matchers looked
+   * up): throws before anything is written or forgotten. The caller ends the payload.
+   */
+  private readFill(session: Session<G>, r: PayloadReader): ParsedFill {
     const flags = r.u8('flags');
     const count = r.u32('row count');
     const buffer = session.buffer;
@@ -400,13 +488,20 @@ export class SidecarServer<G> {
     r.u32sInto('rows', rows, count);
     const onesRows = r.u32Array('all-ones rows');
     const clobbered = r.u32Array('clobbered rows');
-    r.end();
     checkRows(rows, count, buffer.rows);
     checkRows(onesRows, onesRows.length, buffer.rows);
     checkRows(clobbered, clobbered.length, buffer.rows);
     const matchers = this.fillMatchers;
     matchers.length = count;
     for (let i = 0; i < count; i++) matchers[i] = session.matcher(handles[i]!);
+    return { flags, count, buffer, onesRows, clobbered };
+  }
+
+  /** Computes and writes a validated fill (statuses into `fillStatus`). */
+  private runFill(session: Session<G>, fill: ParsedFill): FillOutcome {
+    const { flags, count, buffer, onesRows, clobbered } = fill;
+    const rows = this.fillRows;
+    const matchers = this.fillMatchers;
     for (let i = 0; i < clobbered.length; i++) buffer.forget(clobbered[i]!);
 
     const transportOnly = (flags & FILL_FLAG_TRANSPORT_ONLY) !== 0;
@@ -442,15 +537,13 @@ export class SidecarServer<G> {
     }
     const written = buffer.flush();
     const end = performance.now();
-    const acceptMicros = session.takeUpdateMicros();
-    const reply = okReply(requestId, 48 + count).u32(count);
-    for (let i = 0; i < count; i++) reply.u8(status[i]!);
-    return reply
-      .f64((computeEnd - start) * 1000)
-      .f64((end - computeEnd) * 1000)
-      .f64(acceptMicros)
-      .u32(written)
-      .finish();
+    matchers.length = 0;
+    return {
+      computeMicros: (computeEnd - start) * 1000,
+      writeMicros: (end - computeEnd) * 1000,
+      acceptMicros: session.takeUpdateMicros(),
+      written,
+    };
   }
 
   /**

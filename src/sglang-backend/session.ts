@@ -1,5 +1,5 @@
 import type { SidecarMatcher } from './engine-port.js';
-import { ErrorCode, ProtocolError } from './protocol.js';
+import { CLIENT_HANDLE_BASE, ErrorCode, ProtocolError } from './protocol.js';
 import type { SharedMaskBuffer } from './shared-mask-buffer.js';
 
 /** A compiled grammar as a session refers to it. */
@@ -42,15 +42,37 @@ export class Session<G> {
 
   /** Registers a matcher and returns its handle. */
   addMatcher(matcher: SidecarMatcher): number {
+    this.checkMatcherLimit();
+    const handle = this.nextMatcher++;
+    this.matchers.set(handle, matcher);
+    return handle;
+  }
+
+  /**
+   * Registers a matcher under a handle the client chose (CREATE_MATCHER_AS): at least CLIENT_HANDLE_BASE, so it
+   * never meets a handle the session hands out, and not in use.
+   */
+  addMatcherAs(handle: number, matcher: SidecarMatcher): void {
+    if (handle < CLIENT_HANDLE_BASE) {
+      throw new ProtocolError(
+        ErrorCode.badArgument,
+        `client-chosen matcher handle ${handle} is below 0x80000000 (the sidecar's own handles are)`,
+      );
+    }
+    if (this.matchers.has(handle)) {
+      throw new ProtocolError(ErrorCode.badArgument, `matcher handle ${handle} is already in use`);
+    }
+    this.checkMatcherLimit();
+    this.matchers.set(handle, matcher);
+  }
+
+  private checkMatcherLimit(): void {
     if (this.matchers.size >= this.maxMatchers) {
       throw new ProtocolError(
         ErrorCode.badArgument,
         `session already holds ${this.matchers.size} matchers (limit ${this.maxMatchers}); free some with FREE_MATCHERS`,
       );
     }
-    const handle = this.nextMatcher++;
-    this.matchers.set(handle, matcher);
-    return handle;
   }
 
   /** The grammar for a handle, or a ProtocolError naming the unknown handle. */

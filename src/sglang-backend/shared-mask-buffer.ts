@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, writeSync, writevSync } from 'node:fs';
-import { ErrorCode, ProtocolError } from './protocol.js';
+import { CONTROL_RECORD_BYTES, ErrorCode, ProtocolError } from './protocol.js';
 
 /** One mask row held by the sidecar: its words (what masks are computed into) and the same bytes. */
 export interface MaskRow {
@@ -33,6 +33,7 @@ export class SharedMaskBuffer {
   private readonly pendingStamp: Uint32Array;
   private stamp = 1;
   private fd: number | null;
+  private readonly control = Buffer.alloc(CONTROL_RECORD_BYTES);
 
   private constructor(
     fd: number,
@@ -179,6 +180,40 @@ export class SharedMaskBuffer {
       }
       position += part.byteLength;
     }
+  }
+
+  /**
+   * Writes FILL_AHEAD's control record (`CONTROL_RECORD_BYTES`) at the start of file row `row`, after the masks
+   * of that fill were written (so a client that sees `ticket` there sees the rows too). The row is not a mask
+   * row any more: its content is forgotten, and a later fill into it is written in full.
+   */
+  writeControl(
+    row: number,
+    ticket: number,
+    count: number,
+    computeMicros: number,
+    writeMicros: number,
+    acceptMicros: number,
+    rowsWritten: number,
+  ): void {
+    if (this.fd === null) throw new ProtocolError(ErrorCode.noBuffer, 'mask buffer is closed');
+    this.forget(row);
+    const record = this.control;
+    record.writeUInt32LE(ticket >>> 0, 0);
+    record.writeUInt32LE(count, 4);
+    record.writeDoubleLE(computeMicros, 8);
+    record.writeDoubleLE(writeMicros, 16);
+    record.writeDoubleLE(acceptMicros, 24);
+    record.writeUInt32LE(rowsWritten, 32);
+    record.writeUInt32LE(0, 36);
+    // The ticket last, in a write of its own: a client that reads the new ticket finds the whole record (and the
+    // rows, written before) in place.
+    const offset = row * this.rowBytes;
+    let done = 4;
+    while (done < record.length)
+      done += writeSync(this.fd, record, done, record.length - done, offset + done);
+    done = 0;
+    while (done < 4) done += writeSync(this.fd, record, done, 4 - done, offset + done);
   }
 
   /** Closes the file descriptor (the client owns and unlinks the file). */

@@ -8,7 +8,9 @@ import {
   ACCEPT_OK,
   ACCEPT_TERMINATED,
   ACCEPT_UNKNOWN_HANDLE,
+  CLIENT_HANDLE_BASE,
   COMPILE_FLAG_JSON_FIXED_WHITESPACE,
+  CONTROL_RECORD_BYTES,
   ErrorCode,
   FILL_FLAG_TRANSPORT_ONLY,
   FrameDecoder,
@@ -94,9 +96,9 @@ describe('framing', () => {
     expect(new FrameDecoder().push(both)).toHaveLength(2);
   });
 
-  it('encodes the example frames of docs/sidecar-protocol.md (version 3)', () => {
+  it('encodes the example frames of docs/sidecar-protocol.md (version 4)', () => {
     const hello = requestFrame(Op.hello, 1).u32(HELLO_MAGIC).u16(PROTOCOL_VERSION).str('').finish();
-    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0300' + '00000000');
+    expect(hello.toString('hex')).toBe('0f000000' + '01' + '01000000' + '4c4b5343' + '0400' + '00000000');
     const compile = requestFrame(Op.compile, 2).u8(KeyType.regex).u8(0).str('[0-9]+').finish();
     expect(compile.toString('hex')).toBe(
       '11000000' + '03' + '02000000' + '01' + '00' + '06000000' + '5b302d395d2b',
@@ -314,6 +316,116 @@ describe('messages', () => {
     // Transport-only mode moves bytes without consulting the matchers.
     expect(await c.fillBatch([[m1, 7]], FILL_FLAG_TRANSPORT_ONLY)).toEqual([ROW_FILLED]);
     expect(c.lastFillTiming.writeMicros).toBeGreaterThan(0);
+  });
+
+  it('creates matchers under client-chosen handles without a reply, and answers bad ones', async () => {
+    const c = await open();
+    const g = (await c.compile(KeyType.regex, 'ab')).handle;
+    const h = CLIENT_HANDLE_BASE + 7;
+    const created = c.postCreateMatcherAs(h, g);
+    let answered = false;
+    // No reply is due: the wait ends when the connection closes after the test (a rejection, expected).
+    void c.expectReply(created).then(
+      () => {
+        answered = true;
+      },
+      () => {},
+    );
+    // Used at once, without waiting: requests are handled in order.
+    expect(await c.acceptToken(h, 'a'.charCodeAt(0))).toEqual({ accepted: true, terminated: false });
+    expect(answered).toBe(false);
+    expect(await c.queryState(h)).toEqual({ terminated: false, completed: false });
+    const own = await c.createMatcher(g);
+    expect(own).toBeLessThan(CLIENT_HANDLE_BASE);
+    const cases: [number, number, number, RegExp][] = [
+      [h, g, ErrorCode.badArgument, /already in use/],
+      [5, g, ErrorCode.badArgument, /below 0x80000000/],
+      [h + 1, 9999, ErrorCode.unknownHandle, /9999/],
+    ];
+    for (const [handle, grammar, code, text] of cases) {
+      await expectError(c.expectReply(c.postCreateMatcherAs(handle, grammar)), code, text);
+    }
+    await expectError(c.queryState(h + 1), ErrorCode.unknownHandle, /matcher handle/);
+    await c.freeMatchers([h, own]);
+    await expectError(c.queryState(h), ErrorCode.unknownHandle, /matcher handle/);
+  });
+
+  it('fills ahead without a reply and writes the control record after the rows', async () => {
+    const c = await open();
+    const path = makeBuffer('ahead', 8);
+    await c.attachBuffer(path, 8);
+    const g = (await c.compile(KeyType.regex, 'ab')).handle;
+    const m1 = await c.createMatcher(g);
+    const m2 = await c.createMatcher(g);
+    const a = 'a'.charCodeAt(0);
+    await c.acceptToken(m2, a);
+    const id = c.postFillAhead(
+      [
+        [m1, 0],
+        [m2, 1],
+      ],
+      0xfffffffe,
+      7,
+      [2],
+    );
+    let answered = false;
+    // No reply is due: the wait ends when the connection closes after the test (a rejection, expected).
+    void c.expectReply(id).then(
+      () => {
+        answered = true;
+      },
+      () => {},
+    );
+    await c.ping(); // handled after the fill ahead: its rows and record are written by now
+    expect(answered).toBe(false);
+    expect(allowed(readRow(path, 0))).toEqual([a]);
+    expect(allowed(readRow(path, 1))).toEqual(['b'.charCodeAt(0)]);
+    expect(Array.from(readRow(path, 2)).every((w) => w === -1)).toBe(true);
+    const record = readFileSync(path).subarray(7 * WORDS * 4, 7 * WORDS * 4 + CONTROL_RECORD_BYTES);
+    expect(record.readUInt32LE(0)).toBe(0xfffffffe);
+    expect(record.readUInt32LE(4)).toBe(2);
+    expect(record.readDoubleLE(8)).toBeGreaterThanOrEqual(0); // compute
+    expect(record.readDoubleLE(16)).toBeGreaterThan(0); // write
+    expect(record.readDoubleLE(24)).toBeGreaterThan(0); // the ACCEPT_TOKEN before it
+    expect(record.readUInt32LE(32)).toBe(3); // rows written
+    // The masks equal FILL_BATCH's: the same rows again are unchanged (skipped), bit for bit the same bytes.
+    expect(
+      await c.fillBatch([
+        [m1, 0],
+        [m2, 1],
+      ]),
+    ).toEqual([ROW_UNCHANGED, ROW_UNCHANGED]);
+    // The control row is not a mask row: a fill into it later writes it in full.
+    expect(await c.fillBatch([[m1, 7]])).toEqual([ROW_FILLED]);
+    expect(allowed(readRow(path, 7))).toEqual([a]);
+  });
+
+  it('answers bad fills ahead with errors and writes neither rows nor the record', async () => {
+    const c = await open();
+    const path = makeBuffer('ahead-bad', 4);
+    await c.attachBuffer(path, 4);
+    const g = (await c.compile(KeyType.regex, 'q')).handle;
+    const m = await c.createMatcher(g);
+    const cases: [number, number[], number, RegExp][] = [
+      [ErrorCode.unknownHandle, [9999, 0], 3, /unknown matcher handle 9999/],
+      [ErrorCode.badArgument, [m, 0], 4, /control row 4 out of range/],
+      [ErrorCode.badArgument, [m, 3], 3, /control row 3 is also a mask row/],
+    ];
+    for (const [code, [matcher, row], controlRow, text] of cases) {
+      await expectError(c.expectReply(c.postFillAhead([[matcher, row]], 5, controlRow)), code, text);
+    }
+    await expectError(
+      c.expectReply(c.postFillAhead([[m, 0]], 5, 2, [2])),
+      ErrorCode.badArgument,
+      /control row 2 is also a mask row/,
+    );
+    expect(readFileSync(path).every((byte) => byte === 0)).toBe(true);
+    // A truncated FILL_AHEAD (no control row) is a malformed frame, answered; the connection stays usable.
+    const { id, writer } = c.frame(Op.fillAhead);
+    writer.u8(0).u32(1).u32(m).u32(0).u32(0).u32(0).u32(9);
+    c.writeRaw(writer.finish());
+    await expectError(c.expectReply(id), ErrorCode.malformedFrame, /control row/);
+    await c.ping();
   });
 
   it('answers bad fills with errors and writes nothing', async () => {
