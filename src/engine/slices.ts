@@ -173,6 +173,48 @@ export class SliceClosure {
     return true;
   }
 
+  /**
+   * The single state every complete slice character takes DFA state `s` to, if there is one (every character
+   * accepted, all landing on the same state), else -1. A chain of such successors is a bounded string body:
+   * from its first state every slice token of at most chain-length characters is accepted. Steps one
+   * representative byte per (rule byte class, slice successor), each state's row computed at once.
+   */
+  successor(s: number): number {
+    const t = this.tables;
+    const dfa = this.slice.chars;
+    const Q = dfa.numStates;
+    const rule = t.stateRule[s]!;
+    let target = -1;
+    const seen = this.seen;
+    const stack = this.stack;
+    seen.clear();
+    stack.length = 0;
+    stack.push(0, s);
+    while (stack.length > 0) {
+      const st = stack.pop()!;
+      const q = stack.pop()!;
+      const reps = this.representativesOf(rule, q);
+      t.fillRow(st);
+      for (let k = 0; k < reps.length; k++) {
+        const b = reps[k]!;
+        const q2 = dfa.transitions[q * 256 + b]!;
+        const s2 = t.step(st, b);
+        if (s2 < 0) return -1;
+        if (q2 === 0) {
+          if (target < 0) target = s2;
+          else if (s2 !== target) return -1;
+          continue;
+        }
+        const key = s2 * Q + q2;
+        if (seen.has(key)) continue;
+        if (seen.size >= MAX_SUCCESSOR_PAIRS) return -1;
+        seen.add(key);
+        stack.push(q2, s2);
+      }
+    }
+    return target;
+  }
+
   /** One byte per distinct (byte class of `rule`, slice successor) among the bytes the slice allows after `q`. */
   private representativesOf(rule: number, q: number): Int32Array {
     const key = rule * this.slice.chars.numStates + q;
@@ -202,37 +244,4 @@ export class SliceClosure {
     grown.set(this.flags);
     this.flags = grown;
   }
-}
-
-/**
- * The single state every complete slice character takes DFA state `s` to, if there is one (every character
- * accepted, all landing on the same state), else -1. A chain of such successors is a bounded string body:
- * from its first state every slice token of at most chain-length characters is accepted.
- */
-export function sliceSuccessor(tables: GrammarTables, s: number, slice: TokenSlice): number {
-  const dfa = slice.chars;
-  let target = -1;
-  const seen = new Set<number>();
-  const stack: number[] = [0, s];
-  while (stack.length > 0) {
-    const st = stack.pop()!;
-    const q = stack.pop()!;
-    for (let b = 0; b < 256; b++) {
-      const q2 = dfa.transitions[q * 256 + b]!;
-      if (q2 < 0) continue;
-      const s2 = tables.step(st, b);
-      if (s2 < 0) return -1;
-      if (q2 === 0) {
-        if (target < 0) target = s2;
-        else if (s2 !== target) return -1;
-        continue;
-      }
-      const key = s2 * 1024 + q2;
-      if (seen.has(key)) continue;
-      if (seen.size >= MAX_SUCCESSOR_PAIRS || q2 >= 1024) return -1;
-      seen.add(key);
-      stack.push(q2, s2);
-    }
-  }
-  return target;
 }

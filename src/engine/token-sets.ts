@@ -13,7 +13,7 @@
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
-import { SliceClosure, sliceSuccessor } from './slices.js';
+import { SliceClosure } from './slices.js';
 import {
   buildTokenSlice,
   JSON_STRING_RAW_RANGES,
@@ -157,7 +157,7 @@ export class TokenizerContext {
     return length;
   }
 
-  /** The single state every slice character takes `s` to, or -1 (cached per grammar; see `sliceSuccessor`). */
+  /** The single state every slice character takes `s` to, or -1 (cached per grammar; see `SliceClosure.successor`). */
   private successor(t: GrammarTables, s: number): number {
     let cache = this.successorCache.get(t);
     if (!cache || cache.length <= s) {
@@ -168,7 +168,7 @@ export class TokenizerContext {
     }
     let next = cache[s]!;
     if (next === -2) {
-      next = sliceSuccessor(t, s, this.jsonStringSlice);
+      next = this.closure(t).successor(s);
       this.successorCache.get(t)![s] = next;
     }
     return next;
