@@ -10,7 +10,7 @@
  * number texts, formats).
  */
 import { charsTemplate, intersectionDfa, trimDfa } from './automaton.js';
-import type { ByteDfa, Expr } from './ir.js';
+import type { ByteDfa, Expr, ExprMemo } from './ir.js';
 
 /** 256-bit byte sets are 8 Int32 words. */
 const W = 8;
@@ -36,7 +36,6 @@ interface StaticFacts extends FreeFacts {
   readonly marker: boolean;
 }
 
-const cache = new WeakMap<Expr, StaticFacts>();
 const NO_BYTES: Int32Array = new Int32Array(W);
 
 function setRange(set: Int32Array, lo: number, hi: number): void {
@@ -98,7 +97,9 @@ function dfaOf(e: Expr): ByteDfa | undefined {
 
 /** Facts of `e` (cached per expression object for the whole process). */
 export function staticFacts(e: Expr): StaticFacts {
-  const hit = cache.get(e);
+  // Memoised on the node (see ExprMemo): no hash lookup per visit.
+  const memo = e as Expr & ExprMemo;
+  const hit = memo.staticFacts as StaticFacts | undefined;
   if (hit) return hit;
   let size = 0;
   let hasRef = false;
@@ -189,7 +190,7 @@ export function staticFacts(e: Expr): StaticFacts {
     }
   }
   const facts = { size, hasRef, marker, productive, nullable, first };
-  cache.set(e, facts);
+  memo.staticFacts = facts;
   return facts;
 }
 

@@ -25,6 +25,15 @@ export type Expr =
   | { readonly kind: 'dfa'; readonly dfa: ByteDfa };
 
 /**
+ * Memo slots that analyses set on expression nodes (facts about the node, not part of its language). A field
+ * on the node is found without a hash lookup, and dies with the node, unlike a WeakMap entry.
+ */
+export interface ExprMemo {
+  treeSize?: number;
+  staticFacts?: unknown;
+}
+
+/**
  * A deterministic automaton over bytes, embeddable in a rule body (e.g. an Aho–Corasick "free text without
  * these strings" automaton). State 0 is the start; `transitions[s * 256 + b]` is the next state or -1.
  */

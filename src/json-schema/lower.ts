@@ -21,6 +21,7 @@ import {
   dfa,
   EMPTY,
   type Expr,
+  type ExprMemo,
   type Grammar,
   GrammarBuilder,
   literal,
@@ -178,15 +179,15 @@ function exceeds(e: Expr, limit: number): boolean {
   return treeSize(e) > limit;
 }
 
-const treeSizes = new WeakMap<Expr, number>();
-
 function treeSize(e: Expr): number {
-  let n = treeSizes.get(e);
+  // Memoised on the node itself: a WeakMap entry per new expression node cost more than the sum.
+  const memo = e as Expr & ExprMemo;
+  let n = memo.treeSize;
   if (n !== undefined) return n;
   n = 1;
   if (e.kind === 'seq' || e.kind === 'alt' || e.kind === 'and') for (const i of e.items) n += treeSize(i);
   else if (e.kind === 'repeat') n += treeSize(e.item) * Math.max(1, e.max === Infinity ? e.min + 1 : e.max);
-  treeSizes.set(e, n);
+  memo.treeSize = n;
   return n;
 }
 
