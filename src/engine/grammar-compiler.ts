@@ -9,6 +9,7 @@ import { type RegexOptions, regexToGrammar } from '../regex/index.js';
 import { type StructuralTagOptions, structuralTagToGrammar } from '../structural-tag/index.js';
 import { CompiledGrammar } from './compiled-grammar.js';
 import type { GrammarLimits } from './grammar-tables.js';
+import { inlineSmallRules } from './inline-rules.js';
 import type { Grammar } from './ir.js';
 import { type EngineTokenizer, tokenizerContext } from './token-sets.js';
 
@@ -43,8 +44,9 @@ export class GrammarCompiler {
   compileEbnf(source: string, options: Omit<EbnfOptions, 'tokenizer'> = {}): CompiledGrammar {
     return this.cached(`ebnf\0${JSON.stringify(options)}\0${source}`, () => {
       const { grammar, warnings } = ebnfToGrammar(source, { ...options, tokenizer: this.tokenizer });
+      // EBNF only: small rules become part of their users' DFAs (masks at rule boundaries, inline-rules.ts).
       return this.compileGrammar(
-        grammar,
+        inlineSmallRules(grammar),
         warnings.map((w) => w.message),
       );
     });

@@ -1,0 +1,181 @@
+/**
+ * Small non-recursive rules are inlined into the rules that reference them: `root ::= "SELECT " name ...` with
+ * `name ::= [a-z_]+` becomes `root ::= "SELECT " [a-z_]+ ...`.
+ *
+ * Why: a token that crosses a rule boundary is "uncertain" in the per-state token sets (token-sets.ts), so a mask
+ * at the end of a literal followed by a reference walks that literal's last-byte trie subtree (the whole " "
+ * subtree of a Llama vocabulary: 126k nodes) with the full Earley parser, on every visit. Inside one rule the
+ * same tokens are decided by the rule's DFA alone. XGrammar inlines small rules for the same reason.
+ *
+ * The language is unchanged: a reference to a rule without a lookahead assertion means exactly its body. Rules
+ * in a recursive cycle, rules with a lookahead assertion and rules holding token-id terminals (0xFF) are never
+ * inlined. Rule indices stay as they are (a rule nobody references any more costs nothing: tables build rules
+ * lazily).
+ */
+import { referencedRules, staticFacts } from './grammar-analysis.js';
+import { alt, type Expr, type Grammar, type Rule, repeat, seq } from './ir.js';
+
+export interface InlineOptions {
+  /** Largest body (in NFA states, `staticFacts().size`, after its own inlining) a rule may have to be inlined. */
+  maxRuleSize?: number;
+  /** Largest size (NFA states) a referencing rule's body may grow to by inlining. */
+  maxGrownSize?: number;
+}
+
+/** Chosen by measurement on the built-in and bench EBNF grammars (bench/RESULTS.md, "EBNF rule inlining"). */
+export const DEFAULT_INLINE_OPTIONS: Required<InlineOptions> = { maxRuleSize: 128, maxGrownSize: 2048 };
+
+/** The grammar with references to small non-recursive rules replaced by their bodies, bottom-up. */
+export function inlineSmallRules(grammar: Grammar, options: InlineOptions = {}): Grammar {
+  const maxRuleSize = options.maxRuleSize ?? DEFAULT_INLINE_OPTIONS.maxRuleSize;
+  const maxGrownSize = options.maxGrownSize ?? DEFAULT_INLINE_OPTIONS.maxGrownSize;
+  const n = grammar.rules.length;
+  const refs = grammar.rules.map((rule) => referencedRules(rule.body).filter((q) => q >= 0 && q < n));
+  const order = componentsBottomUp(refs);
+  const recursive = new Uint8Array(n);
+  for (const component of order) {
+    const single = component[0]!;
+    if (component.length > 1 || refs[single]!.includes(single)) for (const r of component) recursive[r] = 1;
+  }
+  const bodies = grammar.rules.map((rule) => rule.body);
+  const inlinable = new Uint8Array(n);
+  let changed = false;
+  // Referenced components come first, so every rule a body references already has its final body.
+  for (const component of order) {
+    for (const r of component) {
+      const body = bodies[r]!;
+      if (refs[r]!.some((q) => inlinable[q])) {
+        const next = rewrite(body, bodies, inlinable, maxGrownSize);
+        if (next !== body) {
+          bodies[r] = next;
+          changed = true;
+        }
+      }
+      const rule = grammar.rules[r]!;
+      if (recursive[r] || rule.lookahead) continue;
+      const facts = staticFacts(bodies[r]!);
+      // Token-id terminals stay in the rule the front end put them in (their id sets are per DFA state).
+      if (!facts.marker && facts.size <= maxRuleSize) inlinable[r] = 1;
+    }
+  }
+  if (!changed) return grammar;
+  const rules: Rule[] = grammar.rules.map((rule, r) =>
+    bodies[r] === rule.body ? rule : { ...rule, body: bodies[r]! },
+  );
+  return { rules, root: grammar.root };
+}
+
+/**
+ * `body` with inlinable references replaced, left to right, while the body's size stays within `cap` (a
+ * reference that does not fit stays a reference). Shared sub-expressions (bodies are DAGs) are rewritten once
+ * but their growth is charged at every occurrence, as `build` expands them.
+ */
+function rewrite(body: Expr, bodies: readonly Expr[], inlinable: Uint8Array, cap: number): Expr {
+  let size = staticFacts(body).size;
+  const memo = new Map<Expr, { out: Expr; growth: number }>();
+  const visit = (e: Expr): Expr => {
+    if (!staticFacts(e).hasRef) return e;
+    const hit = memo.get(e);
+    if (hit) {
+      if (size + hit.growth > cap) return e;
+      size += hit.growth;
+      return hit.out;
+    }
+    const before = size;
+    let out: Expr = e;
+    switch (e.kind) {
+      case 'ref': {
+        if (!inlinable[e.rule]) break;
+        const inner = bodies[e.rule]!;
+        const growth = staticFacts(inner).size - 1;
+        if (size + growth > cap) break;
+        size += growth;
+        out = inner;
+        break;
+      }
+      case 'seq':
+      case 'alt': {
+        let items: Expr[] | null = null;
+        for (let i = 0; i < e.items.length; i++) {
+          const item = e.items[i]!;
+          const next = visit(item);
+          if (next !== item && !items) items = e.items.slice(0, i);
+          items?.push(next);
+        }
+        if (items) out = e.kind === 'seq' ? seq(...items) : alt(...items);
+        break;
+      }
+      case 'repeat': {
+        const item = visit(e.item);
+        // The item's growth is paid once per unrolled copy: charge the difference the repetition makes.
+        if (item !== e.item) {
+          const grown = repeat(item, e.min, e.max);
+          const extra = staticFacts(grown).size - staticFacts(e).size;
+          size = before;
+          if (before + extra > cap) break;
+          size = before + extra;
+          out = grown;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    memo.set(e, { out, growth: size - before });
+    return out;
+  };
+  return visit(body);
+}
+
+/** Strongly connected components of the reference graph, referenced components first (iterative Tarjan). */
+function componentsBottomUp(refs: readonly (readonly number[])[]): number[][] {
+  const n = refs.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: number[][] = [];
+  const frames: number[] = [];
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    frames.push(root, 0);
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (frames.length > 0) {
+      const v = frames[frames.length - 2]!;
+      const i = frames[frames.length - 1]!;
+      const edges = refs[v]!;
+      if (i < edges.length) {
+        frames[frames.length - 1] = i + 1;
+        const w = edges[i]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          frames.push(w, 0);
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v]!, index[w]!);
+        }
+        continue;
+      }
+      frames.length -= 2;
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 2]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        out.push(component);
+      }
+    }
+  }
+  return out;
+}
