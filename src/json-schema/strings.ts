@@ -87,6 +87,30 @@ const excludingCache = new Map<string, Expr>();
 interface TrieNode {
   end: boolean;
   children: Map<number, TrieNode>;
+  /** After construction: the children's code points (insertion order), the children, the code points sorted. */
+  cps: number[];
+  kids: TrieNode[];
+  sorted: number[];
+}
+
+const newNode = (): TrieNode => ({ end: false, children: new Map(), cps: [], kids: [], sorted: [] });
+
+/** A normalized range list minus some points (ascending): one pass, no intermediate lists. */
+function minusPoints(ranges: readonly number[], points: readonly number[]): number[] {
+  const out: number[] = [];
+  let p = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    let lo = ranges[i]!;
+    const hi = ranges[i + 1]!;
+    while (p < points.length && points[p]! < lo) p++;
+    while (p < points.length && points[p]! <= hi) {
+      if (points[p]! > lo) out.push(lo, points[p]! - 1);
+      lo = points[p]! + 1;
+      p++;
+    }
+    if (lo <= hi) out.push(lo, hi);
+  }
+  return out;
 }
 
 /**
@@ -98,8 +122,9 @@ interface TrieNode {
  * per trie node plus a few shared ones, instead of its own mid-character and "anything" states per node.
  */
 function excludingTrie(excluded: readonly string[]): Expr {
-  const root: TrieNode = { end: false, children: new Map() };
+  const root = newNode();
   const used = new Set<number>();
+  const nodes: TrieNode[] = [root];
   for (const word of excluded) {
     let n = root;
     for (const ch of word) {
@@ -107,28 +132,34 @@ function excludingTrie(excluded: readonly string[]): Expr {
       used.add(cp);
       let next = n.children.get(cp);
       if (!next) {
-        next = { end: false, children: new Map() };
+        next = newNode();
         n.children.set(cp, next);
+        nodes.push(next);
       }
       n = next;
     }
     n.end = true;
   }
+  for (const n of nodes) {
+    n.cps = [...n.children.keys()];
+    n.kids = [...n.children.values()];
+    n.sorted = n.cps.length > 1 ? [...n.cps].sort((a, b) => a - b) : n.cps;
+  }
   // Code points handled per trie node: ASCII (a few contiguous ranges per node) and any other code point some
   // word uses; everything else diverges through the shared fragment.
   const usedRanges = normalizeRanges([0, 0x7f, ...[...used].flatMap((c) => [c, c])]);
-  const proper = (n: TrieNode): Expr =>
-    alt(n.end ? NOTHING : EMPTY, ...[...n.children].map(([cp, child]) => seq(charUnit(cp), proper(child))));
-  const divergeUsed = (n: TrieNode): Expr => {
-    const taken = normalizeRanges([...n.children.keys()].flatMap((c) => [c, c]));
-    const others = subtractRanges(usedRanges, taken);
-    return alt(
-      others.length > 0 ? charUnitIn(others) : NOTHING,
-      ...[...n.children].map(([cp, child]) => seq(charUnit(cp), divergeUsed(child))),
-    );
+  // Each pass builds one alternative per child: `node(n, own, rec)` = alt(own, charUnit(cp) rec(child), ...).
+  const node = (n: TrieNode, own: Expr, rec: (child: TrieNode) => Expr): Expr => {
+    const items: Expr[] = [own];
+    for (let i = 0; i < n.cps.length; i++) items.push(seq(charUnit(n.cps[i]!), rec(n.kids[i]!)));
+    return alt(...items);
   };
-  const paths = (n: TrieNode): Expr =>
-    alt(EMPTY, ...[...n.children].map(([cp, child]) => seq(charUnit(cp), paths(child))));
+  const proper = (n: TrieNode): Expr => node(n, n.end ? NOTHING : EMPTY, proper);
+  const divergeUsed = (n: TrieNode): Expr => {
+    const others = minusPoints(usedRanges, n.sorted);
+    return node(n, others.length > 0 ? charUnitIn(others) : NOTHING, divergeUsed);
+  };
+  const paths = (n: TrieNode): Expr => node(n, EMPTY, paths);
   const unused = subtractRanges([0, MAX_CODE_POINT], usedRanges);
   return alt(
     proper(root),
