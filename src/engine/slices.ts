@@ -215,6 +215,37 @@ export class SliceClosure {
     return target;
   }
 
+  /** True if every complete slice character kills DFA state `s` (e.g. a string body at its maximum length). */
+  killedBySlice(s: number): boolean {
+    const t = this.tables;
+    const dfa = this.slice.chars;
+    const Q = dfa.numStates;
+    const rule = t.stateRule[s]!;
+    const seen = this.seen;
+    const stack = this.stack;
+    seen.clear();
+    stack.length = 0;
+    stack.push(0, s);
+    while (stack.length > 0) {
+      const st = stack.pop()!;
+      const q = stack.pop()!;
+      const reps = this.representativesOf(rule, q);
+      for (let k = 0; k < reps.length; k++) {
+        const b = reps[k]!;
+        const s2 = t.step(st, b);
+        if (s2 < 0) continue;
+        const q2 = dfa.transitions[q * 256 + b]!;
+        if (q2 === 0) return false;
+        const key = s2 * Q + q2;
+        if (seen.has(key)) continue;
+        if (seen.size >= MAX_SUCCESSOR_PAIRS) return false;
+        seen.add(key);
+        stack.push(q2, s2);
+      }
+    }
+    return true;
+  }
+
   /** One byte per distinct (byte class of `rule`, slice successor) among the bytes the slice allows after `q`. */
   private representativesOf(rule: number, q: number): Int32Array {
     const key = rule * this.slice.chars.numStates + q;

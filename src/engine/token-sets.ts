@@ -13,6 +13,7 @@
  */
 import type { TokenTrie } from '../vocabulary/trie.js';
 import { BYTE_SET_WORDS, type GrammarTables, MISSING } from './grammar-tables.js';
+import { SliceLengths } from './slice-lengths.js';
 import { SliceClosure } from './slices.js';
 import {
   buildTokenSlice,
@@ -61,6 +62,9 @@ export class TokenizerContext {
   private nAccepted = 0;
   private bulkAccepted = 0;
   private shortCount = -1;
+  private sliceLengthsCache: SliceLengths | undefined;
+  /** End state of the last `chainLength` chain. */
+  private chainEnd = -1;
   private slice: TokenSlice | undefined;
   private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
   private fullToRestCache: Int32Array | undefined;
@@ -154,7 +158,16 @@ export class TokenizerContext {
       length++;
       s = next;
     }
+    this.chainEnd = s;
     return length;
+  }
+
+  /** Slice tokens by length (built on first use). */
+  private get sliceLengths(): SliceLengths {
+    this.sliceLengthsCache ??= new SliceLengths(this.jsonStringSlice, this.tokenizer.vocabSize, (id) =>
+      this.tokenizer.tokenBytes(id),
+    );
+    return this.sliceLengthsCache;
   }
 
   /** The single state every slice character takes `s` to, or -1 (cached per grammar; see `SliceClosure.successor`). */
@@ -199,12 +212,21 @@ export class TokenizerContext {
     this.nUncertain = 0;
     this.nAccepted = 0;
     this.bulkAccepted = 0;
-    if (slice.size > 0 && this.closedUnderSlice(t, g)) {
+    const closed = slice.size > 0 && this.closedUnderSlice(t, g);
+    const chain = slice.size > 0 && !closed ? this.chainLength(t, g) : 0;
+    if (closed) {
       // The whole slice is accepted; walk only the remainder trie.
       bits.set(slice.bits);
       this.bulkAccepted = slice.size;
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
-    } else if (slice.size > 0 && this.chainLength(t, g) >= SHORT_TOKEN_CHARS) {
+    } else if (slice.size > 0 && chain < SHORT_TOKEN_CHARS && this.closure(t).killedBySlice(this.chainEnd)) {
+      // The last characters of a bounded string body: `chain` more slice characters, then none. The slice
+      // tokens of at most that many characters are accepted, the longer ones rejected; walk the remainder only.
+      const short = this.sliceLengths.upTo(chain);
+      bits.set(short.bits);
+      this.bulkAccepted = short.count;
+      this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
+    } else if (chain >= SHORT_TOKEN_CHARS) {
       // A bounded string body with room for at least SHORT_TOKEN_CHARS more characters: the short slice
       // tokens are accepted; walk the remainder and the long slice tokens.
       bits.set(slice.shortBits);

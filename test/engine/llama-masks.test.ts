@@ -105,6 +105,23 @@ describe('masks with the Llama-3.1 vocabulary equal brute force', () => {
     );
   });
 
+  it('the last characters of bounded strings (slice tokens by length), with multi-byte characters', () => {
+    const g = compiler.compileJsonSchema({
+      type: 'object',
+      properties: {
+        a: { type: 'string', maxLength: 12 },
+        b: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 3 } },
+      },
+      required: ['a', 'b'],
+      additionalProperties: false,
+    });
+    checkAlong(
+      new GrammarMatcher(g),
+      info.encode('{"a": "héllo wörld", "b": ["x", "éé", "abc", "\\"\\u00e9"]}'),
+      1,
+    );
+  });
+
   it('regex and EBNF', () => {
     checkAlong(
       new GrammarMatcher(compiler.compileRegex('[a-z]+(, [a-z]+)*')),
