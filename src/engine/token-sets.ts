@@ -136,6 +136,7 @@ export class TokenizerContext {
     void this.sliceOrder;
     void this.fullToRest;
     void this.charBoundary;
+    void this.sliceLengths;
   }
 
   /** The closure flags of a grammar's DFA states under the JSON-string slice (created on first use). */
@@ -164,9 +165,7 @@ export class TokenizerContext {
 
   /** Slice tokens by length (built on first use). */
   private get sliceLengths(): SliceLengths {
-    this.sliceLengthsCache ??= new SliceLengths(this.jsonStringSlice, this.tokenizer.vocabSize, (id) =>
-      this.tokenizer.tokenBytes(id),
-    );
+    this.sliceLengthsCache ??= new SliceLengths(this.jsonStringSlice, this.trie, SHORT_TOKEN_CHARS);
     return this.sliceLengthsCache;
   }
 
