@@ -198,6 +198,28 @@ word ::= [a-z]+`);
     // Nothing fits: the grammar itself comes back.
     expect(inlineSmallRules(g, { maxRuleSize: 1, maxGrownSize: 1000 })).toBe(g);
   });
+
+  it('keeps shared rules with counted repetitions, and references inside unrolled repetitions', () => {
+    const { grammar } = ebnfToGrammar(`root ::= header "|" ws word ("," word){2,5} ("," word)*
+header ::= name ("," name)*
+name ::= [a-z_]{1,12}
+ws ::= [ ]{0,2}
+word ::= [a-z]+`);
+    const idx = (name: string) => grammar.rules.findIndex((r) => r.name === name);
+    const inlined = inlineSmallRules(grammar);
+    // `name` (23 states, a counted repetition) stays shared; `ws` (5 states) is small enough to copy.
+    expect(referencedRules(inlined.rules[idx('header')]!.body)).toEqual([idx('name')]);
+    const rootRefs = referencedRules(inlined.rules[idx('root')]!.body);
+    expect(rootRefs.includes(idx('ws'))).toBe(false);
+    // `word` is inlined at its first use and in the star, not in the five copies of `{2,5}`.
+    expect(rootRefs.sort()).toEqual([idx('name'), idx('word')].sort());
+    const a = CompiledGrammar.fromGrammar(grammar, null);
+    const b = CompiledGrammar.fromGrammar(inlined, null);
+    for (const s of ['ab,c| x,y,z', 'ab|  x,y,z,w,v,u,t', 'a|x,y', 'a| x,y,z,w,v,u,t,s', 'a|   x,y,z']) {
+      expect(grammarAcceptsString(b, s), s).toBe(grammarAcceptsString(a, s));
+    }
+    expect(grammarAcceptsString(b, 'ab|  x,y,z,w,v,u,t')).toBe(true);
+  });
 });
 
 describe('masks with the Llama-3.1 vocabulary after inlining', () => {
