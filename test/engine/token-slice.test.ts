@@ -10,20 +10,21 @@ import { buildTokenSlice, JSON_STRING_RAW_RANGES, SHORT_TOKEN_CHARS } from '../.
 import { buildTokenTrie, type TokenTrie } from '../../src/vocabulary/trie.js';
 
 const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Definition: UTF-8 that decodes to code points outside `"`, `\` and U+0000..U+001F. */
+/** Definition: valid UTF-8 that decodes to code points outside `"`, `\` and U+0000..U+001F. */
 function inSlice(bytes: Uint8Array): { member: boolean; chars: number } {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  if (text.includes('\uFFFD') || !bytesEqual(encoder.encode(text), bytes)) return { member: false, chars: 0 };
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    return { member: false, chars: 0 };
+  }
   const cps = [...text];
   return {
     member: cps.every((c) => c !== '"' && c !== '\\' && c.codePointAt(0)! >= 0x20),
     chars: cps.length,
   };
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function pathOf(trie: TokenTrie, node: number): number[] {
@@ -40,7 +41,13 @@ function pathOf(trie: TokenTrie, node: number): number[] {
 const tokenArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => encoder.encode(s)),
   fc.uint8Array({ minLength: 1, maxLength: 6 }),
-  fc.constantFrom('"', '\\', 'a"b', '\n', ' ', 'x'.repeat(17), 'é'.repeat(16)).map((s) => encoder.encode(s)),
+  fc
+    .constantFrom('"', '\\', 'a"b', '\n', ' ', '\uFFFD', '\uFEFF', 'x'.repeat(17), 'é'.repeat(16))
+    .map((s) => encoder.encode(s)),
+  // Encoded surrogates, an overlong form, a code point above U+10FFFF, a truncated sequence: not UTF-8.
+  fc
+    .constantFrom([0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82])
+    .map((b) => Uint8Array.from(b)),
 );
 
 describe('buildTokenSlice', () => {
