@@ -231,7 +231,7 @@ export class GrammarFacts {
     const inComponent = new Int32Array(n).fill(-1);
     const queued = new Uint8Array(n);
     const work: number[] = [];
-    components(refs).forEach((component, c) => {
+    referenceComponents(refs).forEach((component, c) => {
       for (const r of component) {
         inComponent[r] = c;
         queued[r] = 1;
@@ -381,8 +381,11 @@ function join(a: Context, b: Context): Context {
   return { first: union(a.first, b.first), nullable: a.nullable || b.nullable, live: true };
 }
 
-/** Strongly connected components of the reference graph, each after every component it references. */
-function components(refs: readonly (readonly number[])[]): number[][] {
+/**
+ * Strongly connected components of a rule reference graph (`refs[r]`: the rules `r` references), each listed
+ * after every component it references (iterative Tarjan).
+ */
+export function referenceComponents(refs: readonly (readonly number[])[]): number[][] {
   const n = refs.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);

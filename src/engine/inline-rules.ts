@@ -12,7 +12,7 @@
  * inlined. Rule indices stay as they are (a rule nobody references any more costs nothing: tables build rules
  * lazily).
  */
-import { referencedRules, staticFacts } from './grammar-analysis.js';
+import { referenceComponents, referencedRules, staticFacts } from './grammar-analysis.js';
 import { alt, type Expr, type Grammar, type Rule, repeat, seq } from './ir.js';
 
 export interface InlineOptions {
@@ -38,7 +38,7 @@ export function inlineSmallRules(grammar: Grammar, options: InlineOptions = {}):
   const maxUnrolledSize = options.maxUnrolledSize ?? DEFAULT_INLINE_OPTIONS.maxUnrolledSize;
   const n = grammar.rules.length;
   const refs = grammar.rules.map((rule) => referencedRules(rule.body).filter((q) => q >= 0 && q < n));
-  const order = componentsBottomUp(refs);
+  const order = referenceComponents(refs);
   const recursive = new Uint8Array(n);
   for (const component of order) {
     const single = component[0]!;
@@ -156,59 +156,7 @@ function hasUnrolled(e: Expr): boolean {
   }
 }
 
+/** Whether a counted repetition is built as copies of its item (bounded above one, or a minimum above one). */
 function isUnrolled(e: { min: number; max: number }): boolean {
   return e.min > 1 || (e.max > 1 && e.max !== Number.POSITIVE_INFINITY);
-}
-
-/** Strongly connected components of the reference graph, referenced components first (iterative Tarjan). */
-function componentsBottomUp(refs: readonly (readonly number[])[]): number[][] {
-  const n = refs.length;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const out: number[][] = [];
-  const frames: number[] = [];
-  let next = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1) continue;
-    frames.push(root, 0);
-    index[root] = low[root] = next++;
-    stack.push(root);
-    onStack[root] = 1;
-    while (frames.length > 0) {
-      const v = frames[frames.length - 2]!;
-      const i = frames[frames.length - 1]!;
-      const edges = refs[v]!;
-      if (i < edges.length) {
-        frames[frames.length - 1] = i + 1;
-        const w = edges[i]!;
-        if (index[w] === -1) {
-          index[w] = low[w] = next++;
-          stack.push(w);
-          onStack[w] = 1;
-          frames.push(w, 0);
-        } else if (onStack[w]) {
-          low[v] = Math.min(low[v]!, index[w]!);
-        }
-        continue;
-      }
-      frames.length -= 2;
-      if (frames.length > 0) {
-        const parent = frames[frames.length - 2]!;
-        low[parent] = Math.min(low[parent]!, low[v]!);
-      }
-      if (low[v] === index[v]) {
-        const component: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop()!;
-          onStack[w] = 0;
-          component.push(w);
-        } while (w !== v);
-        out.push(component);
-      }
-    }
-  }
-  return out;
 }

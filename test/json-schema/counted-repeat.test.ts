@@ -7,19 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { dfaAccepts, exprToDfa } from '../../src/engine/automaton.js';
 import { alt, type Expr, literal, repeat, seq, star } from '../../src/engine/ir.js';
 import { stringContentOfLength } from '../../src/json-schema/strings.js';
+import { rng } from '../helpers/rng.js';
 
 const utf8 = new TextEncoder();
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random strings made of `pieces`, 0..maxPieces of them. */
 function samples(pieces: readonly string[], maxPieces: number, count: number, seed: number): string[] {
