@@ -5,7 +5,6 @@
  * character kills), exactly the slice tokens of at most `L` characters stay inside the string, and the
  * others are rejected: no walk of the slice's trie is needed.
  */
-import type { TokenTrie } from '../vocabulary/trie.js';
 import type { TokenSlice } from './token-slice.js';
 
 export class SliceLengths {
@@ -15,35 +14,25 @@ export class SliceLengths {
   private readonly byLength: { bits: Int32Array; count: number }[] = [];
   private readonly words: number;
 
-  /** Lengths up to `maxLength` characters are kept (longer slice tokens are never in a set of this kind). */
+  /** Lengths up to `maxLength` (< 255) characters are kept (longer slice tokens are never in a set of this kind). */
   constructor(
     slice: TokenSlice,
-    trie: TokenTrie,
     readonly maxLength: number,
   ) {
-    // Characters along each trie path: one pass over the nodes (DFS order, so depth d-1 is the parent).
-    const { bytes, depth, token, nodeCount } = trie;
-    const charsAt = new Int32Array(0x10001);
-    const lengthOf = new Int32Array(nodeCount).fill(-1);
+    // The slice already knows each token's length in characters: group the ids by it (counting sort).
+    const charCounts = slice.charCounts;
     const counts = new Int32Array(maxLength + 2);
-    const bits = slice.bits;
-    this.words = bits.length;
-    for (let i = 1; i < nodeCount; i++) {
-      const d = depth[i]!;
-      const n = charsAt[d - 1]! + ((bytes[i]! & 0xc0) !== 0x80 ? 1 : 0);
-      charsAt[d] = n;
-      const tok = token[i]!;
-      if (tok >= 0 && n <= maxLength && (bits[tok >> 5]! & (1 << (tok & 31))) !== 0) {
-        lengthOf[i] = n;
-        counts[n + 1]!++;
-      }
+    this.words = slice.bits.length;
+    for (let id = 0; id < charCounts.length; id++) {
+      const n = charCounts[id]!;
+      if (n > 0 && n <= maxLength) counts[n + 1]!++;
     }
     for (let n = 0; n <= maxLength; n++) counts[n + 1]! += counts[n]!;
     this.start = counts.slice();
     this.ids = new Int32Array(counts[maxLength + 1]!);
-    for (let i = 1; i < nodeCount; i++) {
-      const n = lengthOf[i]!;
-      if (n >= 0) this.ids[counts[n]!++] = token[i]!;
+    for (let id = 0; id < charCounts.length; id++) {
+      const n = charCounts[id]!;
+      if (n > 0 && n <= maxLength) this.ids[counts[n]!++] = id;
     }
   }
 

@@ -165,7 +165,7 @@ export class TokenizerContext {
 
   /** Slice tokens by length (built on first use). */
   private get sliceLengths(): SliceLengths {
-    this.sliceLengthsCache ??= new SliceLengths(this.jsonStringSlice, this.trie, SHORT_TOKEN_CHARS);
+    this.sliceLengthsCache ??= new SliceLengths(this.jsonStringSlice, SHORT_TOKEN_CHARS);
     return this.sliceLengthsCache;
   }
 

@@ -23,6 +23,8 @@ export interface TokenSlice {
   readonly restToFull: Int32Array;
   /** UTF-8 automaton of "any sequence of slice characters"; state 0 is both start and "char complete". */
   readonly chars: ByteDfa;
+  /** Per token id: its length in characters if it is a slice token (capped at 255), else 0. */
+  readonly charCounts: Uint8Array;
   /** Slice tokens of at most `SHORT_TOKEN_CHARS` characters (bitset). */
   readonly shortBits: Int32Array;
   /** Trie of the longer slice tokens, and its node → full-trie node map. */
@@ -44,6 +46,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
   const { bytes, depth, token, subtreeEnd, nodeCount } = full;
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
   const shortBits = new Int32Array(bits.length);
+  const charCounts = new Uint8Array(vocabSize);
   // 1 = remainder trie, 2 = long-slice-token trie, 0 = neither (short slice tokens, non-trie ids).
   const target = new Uint8Array(vocabSize);
   for (let id = 0; id < vocabSize; id++) if (full.tokenNode[id]! >= 0) target[id] = IN_REST;
@@ -66,6 +69,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     if (id >= 0 && automaton.accepting[q] === 1) {
       bits[id >> 5]! |= 1 << (id & 31);
       size++;
+      charCounts[id] = n < 255 ? n : 255;
       if (n <= SHORT_TOKEN_CHARS) {
         shortBits[id >> 5]! |= 1 << (id & 31);
         target[id] = 0;
@@ -81,6 +85,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     rest: rest.trie,
     restToFull: rest.toFull,
     chars: automaton,
+    charCounts,
     shortBits,
     long: long.trie,
     longToFull: long.toFull,

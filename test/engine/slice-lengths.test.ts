@@ -7,7 +7,7 @@ describe('SliceLengths', () => {
   it('holds exactly the slice tokens of at most L characters (Llama-3.1, per-token definition)', async () => {
     const info = await TokenizerInfo.fromPreset('llama-3.1');
     const slice = tokenizerContext(info).jsonStringSlice;
-    const lengths = new SliceLengths(slice, info.trie, 16);
+    const lengths = new SliceLengths(slice, 16);
     const chars = new Int32Array(info.vocabSize).fill(-1);
     // Keep a leading U+FEFF (a character of the token, not a byte-order mark).
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

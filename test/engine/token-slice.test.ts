@@ -1,7 +1,7 @@
 /**
  * The per-tokenizer JSON-string slice (one pass over the trie) equals its definition token by token:
- * a token is in the slice iff its bytes are complete characters a JSON string may hold raw; short slice
- * tokens have at most SHORT_TOKEN_CHARS characters; the remainder and long-token tries hold exactly the
+ * a token is in the slice iff its bytes are complete characters a JSON string may hold raw; its recorded
+ * length is its number of characters; short slice tokens have at most SHORT_TOKEN_CHARS characters; the remainder and long-token tries hold exactly the
  * other tokens and the long slice tokens, at nodes with the same paths as in the full trie.
  */
 import fc from 'fast-check';
@@ -64,6 +64,7 @@ describe('buildTokenSlice', () => {
           if (member) size++;
           expect(bit(slice.bits), `token ${id}`).toBe(member ? 1 : 0);
           expect(bit(slice.shortBits), `token ${id}`).toBe(member && chars <= SHORT_TOKEN_CHARS ? 1 : 0);
+          expect(slice.charCounts[id], `token ${id}`).toBe(member ? Math.min(chars, 255) : 0);
           const restNode = slice.rest.tokenNode[id]!;
           const longNode = slice.long.tokenNode[id]!;
           expect(restNode >= 0, `token ${id} in rest`).toBe(onTrie && !member);
