@@ -66,8 +66,6 @@ export class TokenizerContext {
   /** End state of the last `chainLength` chain. */
   private chainEnd = -1;
   private slice: TokenSlice | undefined;
-  private sliceOrderCache: { order: Int32Array; start: Int32Array } | undefined;
-  private fullToRestCache: Int32Array | undefined;
   private charBoundaryCache: Uint8Array | undefined;
   private readonly closureCache = new WeakMap<GrammarTables, SliceClosure>();
   private readonly successorCache = new WeakMap<GrammarTables, Int32Array>();
@@ -133,8 +131,6 @@ export class TokenizerContext {
 
   /** Builds the per-tokenizer precomputations now instead of on the first mask that needs them. */
   precompute(): void {
-    void this.sliceOrder;
-    void this.fullToRest;
     void this.charBoundary;
     void this.sliceLengths;
   }
@@ -372,7 +368,7 @@ export class TokenizerContext {
   /** Below full-trie node `n` (depth `d`, state `s` closed under the slice): slice tokens, then the rest. */
   private takeSliceSubtree(t: GrammarTables, n: number, d: number, s: number): void {
     const slice = this.jsonStringSlice;
-    const { order, start } = this.sliceOrder;
+    const { order, orderStart: start } = slice;
     const bits = this.scratchBits;
     const endK = start[this.trie.subtreeEnd[n]!]!;
     this.bulkAccepted += endK - start[n + 1]!;
@@ -380,30 +376,11 @@ export class TokenizerContext {
       const tok = order[k]!;
       bits[tok >> 5]! |= 1 << (tok & 31);
     }
-    const m = this.fullToRest[n]!;
+    const m = slice.fullToRest[n]!;
     if (m >= 0) {
       this.stateStack[d] = s;
       this.walk(t, slice.rest, slice.restToFull, m + 1, slice.rest.subtreeEnd[m]!, s, d, false);
     }
-  }
-
-  /** Slice tokens in full-trie DFS order; `start[i]` = how many of them sit at nodes before `i`. */
-  private get sliceOrder(): { order: Int32Array; start: Int32Array } {
-    if (!this.sliceOrderCache) {
-      const slice = this.jsonStringSlice;
-      const { token, nodeCount } = this.trie;
-      const start = new Int32Array(nodeCount + 1);
-      const order = new Int32Array(slice.size);
-      let k = 0;
-      for (let i = 0; i < nodeCount; i++) {
-        start[i] = k;
-        const tok = token[i]!;
-        if (tok >= 0 && (slice.bits[tok >> 5]! & (1 << (tok & 31))) !== 0) order[k++] = tok;
-      }
-      start[nodeCount] = k;
-      this.sliceOrderCache = { order, start };
-    }
-    return this.sliceOrderCache;
   }
 
   /**
@@ -432,17 +409,6 @@ export class TokenizerContext {
       this.charBoundaryCache = boundary;
     }
     return this.charBoundaryCache;
-  }
-
-  /** Full-trie node → remainder-trie node with the same path, or -1. */
-  private get fullToRest(): Int32Array {
-    if (!this.fullToRestCache) {
-      const slice = this.jsonStringSlice;
-      const map = new Int32Array(this.trie.nodeCount).fill(-1);
-      for (let m = 0; m < slice.rest.nodeCount; m++) map[slice.restToFull[m]!] = m;
-      this.fullToRestCache = map;
-    }
-    return this.fullToRestCache;
   }
 }
 

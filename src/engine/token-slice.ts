@@ -21,6 +21,11 @@ export interface TokenSlice {
   readonly rest: TokenTrie;
   /** Node of `rest` → the node with the same path in the full trie. */
   readonly restToFull: Int32Array;
+  /** Full-trie node → the `rest` node with the same path, or -1. */
+  readonly fullToRest: Int32Array;
+  /** Slice tokens in full-trie DFS order; `orderStart[i]` = how many of them sit at nodes before `i`. */
+  readonly order: Int32Array;
+  readonly orderStart: Int32Array;
   /** UTF-8 automaton of "any sequence of slice characters"; state 0 is both start and "char complete". */
   readonly chars: ByteDfa;
   /** Per token id: its length in characters if it is a slice token (capped at 255), else 0. */
@@ -47,6 +52,8 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
   const shortBits = new Int32Array(bits.length);
   const charCounts = new Uint8Array(vocabSize);
+  const order = new Int32Array(vocabSize);
+  const orderStart = new Int32Array(nodeCount + 1);
   // 1 = remainder trie, 2 = long-slice-token trie, 0 = neither (short slice tokens, non-trie ids).
   const target = new Uint8Array(vocabSize);
   for (let id = 0; id < vocabSize; id++) if (full.tokenNode[id]! >= 0) target[id] = IN_REST;
@@ -55,11 +62,15 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
   const charsAt = new Int32Array(MAX_DEPTH + 1);
   let size = 0;
   for (let i = 1; i < nodeCount; ) {
+    orderStart[i] = size;
     const d = depth[i]!;
     const b = bytes[i]!;
     const q = transitions[stateAt[d - 1]! * 256 + b]!;
     if (q < 0) {
-      i = subtreeEnd[i]!; // every token below holds a byte sequence outside the slice: remainder
+      // Every token below holds a byte sequence outside the slice: remainder.
+      const end = subtreeEnd[i]!;
+      orderStart.fill(size, i + 1, end);
+      i = end;
       continue;
     }
     stateAt[d] = q;
@@ -68,7 +79,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     const id = token[i]!;
     if (id >= 0 && automaton.accepting[q] === 1) {
       bits[id >> 5]! |= 1 << (id & 31);
-      size++;
+      order[size++] = id;
       charCounts[id] = n < 255 ? n : 255;
       if (n <= SHORT_TOKEN_CHARS) {
         shortBits[id >> 5]! |= 1 << (id & 31);
@@ -77,6 +88,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     }
     i++;
   }
+  orderStart[nodeCount] = size;
   const rest = filterTrie(full, target, IN_REST);
   const long = filterTrie(full, target, IN_LONG);
   return {
@@ -84,6 +96,9 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     size,
     rest: rest.trie,
     restToFull: rest.toFull,
+    fullToRest: rest.fromFull,
+    order: order.slice(0, size),
+    orderStart,
     chars: automaton,
     charCounts,
     shortBits,
@@ -99,14 +114,14 @@ const MAX_DEPTH = 0xffff;
 
 /**
  * The sub-trie of the tokens whose `target` is `which`, in two forward passes over the full trie (same DFS
- * order, same paths), with each sub-trie node's full-trie node. A node is kept iff its subtree (a range of
+ * order, same paths), with each sub-trie node's full-trie node and the inverse map (-1: not in the sub-trie). A node is kept iff its subtree (a range of
  * DFS positions) holds a kept token, read off prefix counts of kept tokens.
  */
 function filterTrie(
   full: TokenTrie,
   target: Uint8Array,
   which: number,
-): { trie: TokenTrie; toFull: Int32Array } {
+): { trie: TokenTrie; toFull: Int32Array; fromFull: Int32Array } {
   const n = full.nodeCount;
   const { bytes, depth, token } = full;
   const end = full.subtreeEnd;
@@ -129,6 +144,7 @@ function filterTrie(
   const subtreeEnd = new Uint32Array(count);
   const tokenNode = new Int32Array(full.tokenNode.length).fill(-1);
   const toFull = new Int32Array(count);
+  const fromFull = new Int32Array(n).fill(-1);
   // Open nodes per depth, closed (subtreeEnd set) when a node at the same or smaller depth arrives.
   const open = new Int32Array(MAX_DEPTH + 1);
   let top = -1;
@@ -148,6 +164,7 @@ function filterTrie(
       tokenNode[tok] = k;
     }
     toFull[k] = i;
+    fromFull[i] = k;
     open[++top] = k;
     k++;
   }
@@ -155,5 +172,6 @@ function filterTrie(
   return {
     trie: { nodeCount: count, bytes: subBytes, depth: subDepth, token: subToken, subtreeEnd, tokenNode },
     toFull,
+    fromFull,
   };
 }

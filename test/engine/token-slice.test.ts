@@ -76,6 +76,16 @@ describe('buildTokenSlice', () => {
           if (longNode >= 0) expect(slice.longToFull[longNode]).toBe(trie.tokenNode[id]);
         });
         expect(slice.size).toBe(size);
+        // DFS-order index of slice tokens, and the full → remainder node map.
+        let before = 0;
+        for (let i = 0; i < trie.nodeCount; i++) {
+          expect(slice.orderStart[i], `node ${i}`).toBe(before);
+          const tok = trie.token[i]!;
+          if (tok >= 0 && (slice.bits[tok >> 5]! >>> (tok & 31)) & 1) expect(slice.order[before++]).toBe(tok);
+        }
+        expect(slice.orderStart[trie.nodeCount]).toBe(before);
+        for (let m = 0; m < slice.rest.nodeCount; m++) expect(slice.fullToRest[slice.restToFull[m]!]).toBe(m);
+        expect(slice.fullToRest.filter((m) => m >= 0).length).toBe(slice.rest.nodeCount);
       }),
       { numRuns: 300 },
     );
