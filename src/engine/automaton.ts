@@ -669,26 +669,9 @@ export function trimDfa(dfa: ByteDfa, owned = false): ByteDfa {
       }
     }
   }
-  const live = new Uint8Array(n);
-  const queue: number[] = [];
-  for (let s = 0; s < n; s++) {
-    if (dfa.accepting[s]) {
-      live[s] = 1;
-      queue.push(s);
-    }
-  }
-  let numLive = queue.length;
-  while (queue.length > 0) {
-    const s = queue.pop()!;
-    for (let k = count[s]!; k < count[s + 1]!; k++) {
-      const p = from[k]!;
-      if (!live[p]) {
-        live[p] = 1;
-        numLive++;
-        queue.push(p);
-      }
-    }
-  }
+  const live = coReachable(count, from, n, dfa.accepting);
+  let numLive = 0;
+  for (let q = 0; q < n; q++) numLive += live[q]!;
   if (numLive === n) return dfa;
   const transitions = owned ? t : t.slice();
   for (let i = 0; i < transitions.length; i++) {
@@ -844,6 +827,14 @@ function liveRows(t: Int32Array, n: number, width: number, accepting: Uint8Array
     const v = t[i]!;
     if (v >= 0) from[fill[v]!++] = (i / width) | 0;
   }
+  return coReachable(count, from, n, accepting);
+}
+
+/**
+ * The states that reach an accepting state: a backward search over reverse edges in CSR form (the states with
+ * an edge into `s` are `from[count[s] .. count[s + 1])`).
+ */
+function coReachable(count: Int32Array, from: Int32Array, n: number, accepting: Uint8Array): Uint8Array {
   const live = new Uint8Array(n);
   const queue: number[] = [];
   for (let s = 0; s < n; s++) {
