@@ -41,12 +41,20 @@ export interface StateTokenSet {
 /** Default memory budget for cached token sets per tokenizer. */
 export const DEFAULT_TOKEN_SET_CACHE_BYTES = 256 * 1024 * 1024;
 
+/** Trie depths fit in a Uint16Array. */
+const MAX_TRIE_DEPTH = 0xffff;
+
 /** Per-tokenizer data shared by all grammars: trie parents and the token-set cache. */
 export class TokenizerContext {
   readonly trie: TokenTrie;
   readonly vocabWords: number;
   /** `parent[i]`: parent node of trie node `i` (root: -1). */
   readonly parent: Int32Array;
+  /**
+   * 1 for trie nodes whose path ends at a UTF-8 character boundary (complete characters only): a slice token
+   * below such a node continues with complete characters, which is what the slice closure speaks about.
+   */
+  private readonly charBoundary: Uint8Array;
   /** The root's children, ascending: walking them all is a walk of the whole trie. */
   readonly rootChildren: Int32Array;
   private readonly cache = new Map<string, StateTokenSet>();
@@ -66,7 +74,6 @@ export class TokenizerContext {
   /** End state of the last `chainLength` chain. */
   private chainEnd = -1;
   private slice: TokenSlice | undefined;
-  private charBoundaryCache: Uint8Array | undefined;
   private readonly closureCache = new WeakMap<GrammarTables, SliceClosure>();
   private readonly successorCache = new WeakMap<GrammarTables, Int32Array>();
 
@@ -76,16 +83,30 @@ export class TokenizerContext {
   ) {
     this.trie = tokenizer.trie;
     this.vocabWords = Math.ceil(tokenizer.vocabSize / 32);
-    const n = this.trie.nodeCount;
+    // One pass over the trie (DFS order: depth d-1 holds the parent): parents and character boundaries.
+    const { bytes, depth, nodeCount: n } = this.trie;
     this.parent = new Int32Array(n);
+    this.charBoundary = new Uint8Array(n);
     let maxDepth = 0;
-    const lastAtDepth: number[] = [0];
+    const lastAtDepth = new Int32Array(MAX_TRIE_DEPTH + 1);
+    // pending[d]: continuation bytes still due after the path to the last node at depth d (-1: invalid).
+    const pending = new Int32Array(MAX_TRIE_DEPTH + 1);
     this.parent[0] = -1;
     for (let i = 1; i < n; i++) {
-      const d = this.trie.depth[i]!;
+      const d = depth[i]!;
       this.parent[i] = lastAtDepth[d - 1]!;
       lastAtDepth[d] = i;
       if (d > maxDepth) maxDepth = d;
+      const before = pending[d - 1]!;
+      const b = bytes[i]!;
+      let after: number;
+      if (before < 0) after = -1;
+      else if (b < 0x80) after = before === 0 ? 0 : -1;
+      else if (b < 0xc0) after = before > 0 ? before - 1 : -1;
+      else if (before !== 0) after = -1;
+      else after = b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : -1;
+      pending[d] = after;
+      if (after === 0) this.charBoundary[i] = 1;
     }
     const children: number[] = [];
     for (let i = 1; i < n; i = this.trie.subtreeEnd[i]!) children.push(i);
@@ -131,7 +152,6 @@ export class TokenizerContext {
 
   /** Builds the per-tokenizer precomputations now instead of on the first mask that needs them. */
   precompute(): void {
-    void this.charBoundary;
     void this.sliceLengths;
   }
 
@@ -381,34 +401,6 @@ export class TokenizerContext {
       this.stateStack[d] = s;
       this.walk(t, slice.rest, slice.restToFull, m + 1, slice.rest.subtreeEnd[m]!, s, d, false);
     }
-  }
-
-  /**
-   * 1 for trie nodes whose path ends at a UTF-8 character boundary (complete characters only): a slice token
-   * below such a node continues with complete characters, which is what the slice closure speaks about.
-   */
-  private get charBoundary(): Uint8Array {
-    if (!this.charBoundaryCache) {
-      const { bytes, depth, nodeCount } = this.trie;
-      const boundary = new Uint8Array(nodeCount);
-      // pending[d]: continuation bytes still due after the path to the last node at depth d (-1: invalid).
-      const pending = new Int32Array(this.stateStack.length + 1);
-      for (let i = 1; i < nodeCount; i++) {
-        const d = depth[i]!;
-        const before = pending[d - 1]!;
-        const b = bytes[i]!;
-        let after: number;
-        if (before < 0) after = -1;
-        else if (b < 0x80) after = before === 0 ? 0 : -1;
-        else if (b < 0xc0) after = before > 0 ? before - 1 : -1;
-        else if (before !== 0) after = -1;
-        else after = b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : -1;
-        pending[d] = after;
-        if (after === 0) boundary[i] = 1;
-      }
-      this.charBoundaryCache = boundary;
-    }
-    return this.charBoundaryCache;
   }
 }
 
