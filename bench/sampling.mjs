@@ -64,22 +64,28 @@ async function time(rows, fn, n = iters, warmup = 30) {
   const cpu = [];
   for (let i = 0; i < warmup + n; i++) {
     const k = i % rows.length;
-    scratch[k].set(rows[k]);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = fn(scratch[k], k);
-    if (out instanceof Promise) await out;
-    const dt = (performance.now() - t0) * 1000;
-    const c = process.cpuUsage(c0);
+    const [dt, c] = await runOnce(scratch, rows, k, fn);
     if (i >= warmup) {
       samples.push(dt);
-      cpu.push(c.user + c.system);
+      cpu.push(c);
     }
   }
   samples.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
   const q = (arr, p) => arr[Math.min(arr.length - 1, Math.floor(p * arr.length))];
   return { median: q(samples, 0.5), p90: q(samples, 0.9), p99: q(samples, 0.99), cpu: q(cpu, 0.5), n };
+}
+
+/** One timed call of `fn` on a fresh copy of row `k`: [wall µs, CPU µs]. */
+async function runOnce(scratch, rows, k, fn) {
+  scratch[k].set(rows[k]);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = fn(scratch[k], k);
+  if (out instanceof Promise) await out;
+  const dt = (performance.now() - t0) * 1000;
+  const c = process.cpuUsage(c0);
+  return [dt, c.user + c.system];
 }
 
 /**
@@ -94,17 +100,10 @@ async function timePair(rows, fa, fb, n = iters, warmup = 30) {
   for (let i = 0; i < warmup + n; i++) {
     const k = i % rows.length;
     for (const side of i & 1 ? [1, 0] : [0, 1]) {
-      scratch[k].set(rows[k]);
-      const fn = side === 0 ? fa : fb;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const out = fn(scratch[k], k);
-      if (out instanceof Promise) await out;
-      const dt = (performance.now() - t0) * 1000;
-      const c = process.cpuUsage(c0);
+      const [dt, c] = await runOnce(scratch, rows, k, side === 0 ? fa : fb);
       if (i >= warmup) {
         wall[side].push(dt);
-        cpu[side].push(c.user + c.system);
+        cpu[side].push(c);
       }
     }
   }
