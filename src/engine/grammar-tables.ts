@@ -400,16 +400,16 @@ export class GrammarTables {
           }
         }
       }
-      if (this.canEnd[s]) this.orInto(exit, g * W, this.follow, r * W);
+      if (this.canEnd[s]) orByteSet(exit, g * W, this.follow, r * W);
       for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
         const q = nfa.refRule[e]!;
         const t = nfa.refTo[e]!;
         if (!this.productive[q] || !this.live[t]) continue;
-        this.orInto(exit, g * W, this.first, this.nfaStart[q]! * W);
+        orByteSet(exit, g * W, this.first, this.nfaStart[q]! * W);
         if (this.nullable[q]) {
           this.firstOf(t);
-          this.orInto(exit, g * W, this.first, t * W);
-          if (this.canEnd[t]) this.orInto(exit, g * W, this.follow, r * W);
+          orByteSet(exit, g * W, this.first, t * W);
+          if (this.canEnd[t]) orByteSet(exit, g * W, this.follow, r * W);
         }
         const list = refTargets.get(q);
         if (list) list.push(t);
@@ -461,18 +461,6 @@ export class GrammarTables {
     this.hashNext = growInt32(this.hashNext, this.stateRule.length);
   }
 
-  private orInto(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
-    let changed = false;
-    for (let w = 0; w < W; w++) {
-      const v = dst[di + w]! | src[si + w]!;
-      if (v !== dst[di + w]) {
-        dst[di + w] = v;
-        changed = true;
-      }
-    }
-    return changed;
-  }
-
   /**
    * Byte-level FIRST of NFA state `s` of a built rule (computed on first use, then kept in `first`): the bytes
    * starting a path from `s` to its rule's end, i.e. byte edges into live states and the FIRST of productive
@@ -496,7 +484,7 @@ export class GrammarTables {
       while (stack.length > 0) {
         const u = stack.pop()!;
         if (this.firstKnown[u] && u !== s) {
-          this.orInto(first, at, first, u * W);
+          orByteSet(first, at, first, u * W);
           continue;
         }
         for (let e = nfa.byteHead[u]!; e >= 0; e = nfa.byteNext[e]!)
@@ -512,7 +500,7 @@ export class GrammarTables {
           const q = nfa.refRule[e]!;
           const t = nfa.refTo[e]!;
           if (!this.productive[q] || !live[t]) continue;
-          this.orInto(first, at, first, this.nfaStart[q]! * W);
+          orByteSet(first, at, first, this.nfaStart[q]! * W);
           if (this.nullable[q] && stamp[t] !== id) {
             stamp[t] = id;
             stack.push(t);
@@ -662,4 +650,17 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** ORs the byte set at `src[si..]` into the one at `dst[di..]`; true if that changed `dst`. */
+export function orByteSet(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
+  let changed = false;
+  for (let w = 0; w < W; w++) {
+    const v = dst[di + w]! | src[si + w]!;
+    if (v !== dst[di + w]) {
+      dst[di + w] = v;
+      changed = true;
+    }
+  }
+  return changed;
 }

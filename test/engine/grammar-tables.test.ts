@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GrammarError } from '../../src/engine/errors.js';
-import { GrammarTables } from '../../src/engine/grammar-tables.js';
+import { GrammarTables, orByteSet } from '../../src/engine/grammar-tables.js';
 import {
   alt,
   and,
@@ -22,18 +22,6 @@ const W = 8;
 
 function setRange(set: Int32Array, at: number, lo: number, hi: number): void {
   for (let b = lo; b <= hi; b++) set[at + (b >> 5)]! |= 1 << (b & 31);
-}
-
-function orInto(dst: Int32Array, di: number, src: Int32Array, si: number): boolean {
-  let changed = false;
-  for (let w = 0; w < W; w++) {
-    const v = dst[di + w]! | src[si + w]!;
-    if (v !== dst[di + w]) {
-      dst[di + w] = v;
-      changed = true;
-    }
-  }
-  return changed;
 }
 
 /**
@@ -91,13 +79,13 @@ function reference(t: GrammarTables) {
     for (let s = 0; s < n; s++) {
       if (!live[s]) continue;
       for (let e = nfa.epsHead[s]!; e >= 0; e = nfa.epsNext[e]!)
-        if (orInto(first, s * W, first, nfa.epsTo[e]! * W)) changed = true;
+        if (orByteSet(first, s * W, first, nfa.epsTo[e]! * W)) changed = true;
       for (let e = nfa.refHead[s]!; e >= 0; e = nfa.refNext[e]!) {
         const q = nfa.refRule[e]!;
         const x = nfa.refTo[e]!;
         if (!productive[q] || !live[x]) continue;
-        if (orInto(first, s * W, first, t.nfaStart[q]! * W)) changed = true;
-        if (nullable[q] && orInto(first, s * W, first, x * W)) changed = true;
+        if (orByteSet(first, s * W, first, t.nfaStart[q]! * W)) changed = true;
+        if (nullable[q] && orByteSet(first, s * W, first, x * W)) changed = true;
       }
     }
   }
@@ -110,8 +98,8 @@ function reference(t: GrammarTables) {
         const q = nfa.refRule[e]!;
         const x = nfa.refTo[e]!;
         if (!productive[q] || !live[x]) continue;
-        if (orInto(follow, q * W, first, x * W)) changed = true;
-        if (canEnd[x] && orInto(follow, q * W, follow, t.nfaRule[s]! * W)) changed = true;
+        if (orByteSet(follow, q * W, first, x * W)) changed = true;
+        if (canEnd[x] && orByteSet(follow, q * W, follow, t.nfaRule[s]! * W)) changed = true;
       }
     }
   }
