@@ -48,6 +48,20 @@ def summary(values):
     return {"p50": pct(values, 0.5), "p90": pct(values, 0.9), "p99": pct(values, 0.99), "mean": statistics.fmean(values)}
 
 
+def step_summary(fill, post, compute, accept, transport, written, batch, cpu_py, cpu_sc):
+    """The per-step figures of one walk, as the bench prints them (times in µs)."""
+    return {
+        "fill_us": summary(fill),
+        "post_us": summary(post),
+        "compute_us": summary(compute),
+        "accept_us": summary(accept),
+        "transport_us": summary(transport),
+        "rows_written_fraction": sum(written) / (batch * len(written)),
+        "cpu_python_us": cpu_py,
+        "cpu_sidecar_main_us": cpu_sc,
+    }
+
+
 def sidecar_cpu_ns(pid: int) -> int:
     """CPU time of the sidecar's main thread so far (nanoseconds, /proc/PID/task/PID/schedstat; 0 if unreadable)."""
     try:
@@ -212,17 +226,9 @@ def run_plugin_walk(sc: Sidecar, spec_grammars, walks, batch: int, steps: int, a
     cpu_py = (time.process_time_ns() - cpu_py - cpu_admit) / 1000 / steps
     reqs.clear()
     sc.call(p.OP_PING)  # drain the last posted accepts and frees
-    return {
-        "fill_us": summary(fill),
-        "post_us": summary(post),
-        "compute_us": summary(compute),
-        "accept_us": summary(accept),
-        "transport_us": summary(transport),
-        "rows_written_fraction": sum(written) / (batch * len(written)),
-        "cpu_python_us": cpu_py,
-        "cpu_sidecar_main_us": 0,
-        "ahead_ready_fraction": (getattr(sc, "ahead_hits", 0) - hits0) / steps,
-    }
+    result = step_summary(fill, post, compute, accept, transport, written, batch, cpu_py, 0)
+    result["ahead_ready_fraction"] = (getattr(sc, "ahead_hits", 0) - hits0) / steps
+    return result
 
 
 def run_batch(sc: Sidecar, grammars, walks, batch: int, steps: int, transport_only: bool):
@@ -270,16 +276,7 @@ def run_batch(sc: Sidecar, grammars, walks, batch: int, steps: int, transport_on
     walker.free()
     if failures:
         raise RuntimeError(f"walk failed: {failures[:3]}")
-    return {
-        "fill_us": summary(fill),
-        "post_us": summary(post),
-        "compute_us": summary(compute),
-        "accept_us": summary(accept),
-        "transport_us": summary(transport),
-        "rows_written_fraction": sum(written) / (batch * len(written)),
-        "cpu_python_us": cpu_py,
-        "cpu_sidecar_main_us": cpu_sc,
-    }
+    return step_summary(fill, post, compute, accept, transport, written, batch, cpu_py, cpu_sc)
 
 
 def main() -> int:
