@@ -33,6 +33,7 @@ import {
   seq,
   star,
 } from '../engine/ir.js';
+import { BoundedCache } from './bounded-cache.js';
 import { formatExpr } from './formats.js';
 import { intersect, intersectAll, negate, UnsupportedNegation } from './intersect.js';
 import { numberExpr, parseDecimal } from './numbers.js';
@@ -88,18 +89,12 @@ interface Layout {
   indented: boolean;
 }
 
-const layouts = new Map<string, Layout>();
+const layouts = new BoundedCache<Layout>(64);
 
 /** The layout for `options`, shared by every compile with the same options (so are its expressions). */
 function makeLayout(options: LowerOptions): Layout {
   const key = JSON.stringify([options.whitespace ?? 'any', options.maxWhitespace ?? null]);
-  let layout = layouts.get(key);
-  if (!layout) {
-    layout = buildLayout(options);
-    if (layouts.size >= 64) layouts.clear();
-    layouts.set(key, layout);
-  }
-  return layout;
+  return layouts.get(key, () => buildLayout(options));
 }
 
 function buildLayout(options: LowerOptions): Layout {
@@ -216,15 +211,10 @@ function complementContent(e: Expr): Expr {
   return complementWithin(e, universeDfa);
 }
 
-const complementCache = new Map<string, Expr>();
+const complementCache = new BoundedCache<Expr>(4096);
 /** String contents whose decoded value does not match `pattern` (cached per pattern). */
 function patternComplement(pattern: string): Expr {
-  let e = complementCache.get(pattern);
-  if (!e) {
-    e = complementContent(patternContent(pattern));
-    complementCache.set(pattern, e);
-  }
-  return e;
+  return complementCache.get(pattern, () => complementContent(patternContent(pattern)));
 }
 
 /** Number texts without exponent that `e` does not match (exponent forms are left out: a sound subset). */
@@ -233,17 +223,11 @@ function complementPlainNumber(e: Expr): Expr {
   return complementWithin(e, plainNumberDfa);
 }
 
-const regionCache = new Map<string, boolean>();
+const regionCache = new BoundedCache<boolean>(4096);
 /** Whether no key matches exactly the patterns in `mask` (cached by pattern list and mask). */
 function regionIsEmpty(patterns: Array<[string, unknown]>, mask: number, parts: Expr[]): boolean {
   const key = `${mask}\0${patterns.map(([p]) => p).join('\0')}`;
-  let empty = regionCache.get(key);
-  if (empty === undefined) {
-    empty = isEmptyLanguage(and(...parts));
-    if (regionCache.size > 4096) regionCache.clear();
-    regionCache.set(key, empty);
-  }
-  return empty;
+  return regionCache.get(key, () => isEmptyLanguage(and(...parts)));
 }
 
 function isEmptyLanguage(e: Expr): boolean {

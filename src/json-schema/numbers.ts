@@ -38,6 +38,7 @@ import {
   seq,
   star,
 } from '../engine/ir.js';
+import { BoundedCache } from './bounded-cache.js';
 
 /** The numeric constraints of one schema node (numbers may be given as JS numbers or as exact decimal text). */
 export interface NumberConstraints {
@@ -507,16 +508,10 @@ export function numberExpr(c: NumberConstraints): Expr {
   // Cached per constraint values: the same expression objects then also reuse the engine's per-expression
   // analyses across compiles (most number facets are unbounded or have the same few bounds).
   const key = `${c.integer ? 'i' : 'n'}|${boundKey(c.minimum)}|${boundKey(c.maximum)}|${boundKey(c.exclusiveMinimum)}|${boundKey(c.exclusiveMaximum)}|${boundKey(c.multipleOf)}`;
-  let e = numberCache.get(key);
-  if (!e) {
-    e = buildNumberExpr(c);
-    if (numberCache.size >= 4096) numberCache.clear();
-    numberCache.set(key, e);
-  }
-  return e;
+  return numberCache.get(key, () => buildNumberExpr(c));
 }
 
-const numberCache = new Map<string, Expr>();
+const numberCache = new BoundedCache<Expr>(4096);
 
 function boundKey(v: number | string | undefined): string {
   if (v === undefined) return '';
