@@ -69,7 +69,6 @@ export class TokenizerContext {
   private readonly acceptedIds: Int32Array;
   private nAccepted = 0;
   private bulkAccepted = 0;
-  private shortCount = -1;
   private sliceLengthsCache: SliceLengths | undefined;
   /** End state of the last `chainLength` chain. */
   private chainEnd = -1;
@@ -244,12 +243,9 @@ export class TokenizerContext {
     } else if (chain >= SHORT_TOKEN_CHARS) {
       // A bounded string body with room for at least SHORT_TOKEN_CHARS more characters: the short slice
       // tokens are accepted; walk the remainder and the long slice tokens.
-      bits.set(slice.shortBits);
-      if (this.shortCount < 0) {
-        this.shortCount = 0;
-        for (let w = 0; w < slice.shortBits.length; w++) this.shortCount += popcount(slice.shortBits[w]!);
-      }
-      this.bulkAccepted = this.shortCount;
+      const short = this.sliceLengths.upTo(SHORT_TOKEN_CHARS);
+      bits.set(short.bits);
+      this.bulkAccepted = short.count;
       this.walk(t, slice.rest, slice.restToFull, 1, slice.rest.nodeCount, g, 0, false);
       this.walk(t, slice.long, slice.longToFull, 1, slice.long.nodeCount, g, 0, false);
     } else {
@@ -406,13 +402,6 @@ export class TokenizerContext {
 
 const EMPTY_FLAGS = new Int8Array(0);
 const EMPTY_BOUNDARY = new Uint8Array(0);
-
-/** Number of set bits of a 32-bit word (SWAR). */
-function popcount(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
 
 /** Subtrees smaller than this are walked node by node (the shortcut's bookkeeping costs more). */
 const SHORTCUT_MIN_SUBTREE = 32;

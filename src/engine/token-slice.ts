@@ -30,8 +30,6 @@ export interface TokenSlice {
   readonly chars: ByteDfa;
   /** Per token id: its length in characters if it is a slice token (capped at 255), else 0. */
   readonly charCounts: Uint8Array;
-  /** Slice tokens of at most `SHORT_TOKEN_CHARS` characters (bitset). */
-  readonly shortBits: Int32Array;
   /** Trie of the longer slice tokens, and its node → full-trie node map. */
   readonly long: TokenTrie;
   readonly longToFull: Int32Array;
@@ -50,7 +48,6 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
   const transitions = automaton.transitions;
   const { bytes, depth, token, subtreeEnd, nodeCount } = full;
   const bits = new Int32Array(Math.ceil(vocabSize / 32));
-  const shortBits = new Int32Array(bits.length);
   const charCounts = new Uint8Array(vocabSize);
   const order = new Int32Array(vocabSize);
   const orderStart = new Int32Array(nodeCount + 1);
@@ -81,10 +78,7 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
       bits[id >> 5]! |= 1 << (id & 31);
       order[size++] = id;
       charCounts[id] = n < 255 ? n : 255;
-      if (n <= SHORT_TOKEN_CHARS) {
-        shortBits[id >> 5]! |= 1 << (id & 31);
-        target[id] = 0;
-      } else target[id] = IN_LONG;
+      target[id] = n <= SHORT_TOKEN_CHARS ? 0 : IN_LONG;
     }
     i++;
   }
@@ -101,7 +95,6 @@ export function buildTokenSlice(ranges: readonly number[], vocabSize: number, fu
     orderStart,
     chars: automaton,
     charCounts,
-    shortBits,
     long: long.trie,
     longToFull: long.toFull,
   };

@@ -1,11 +1,13 @@
 /**
  * The per-tokenizer JSON-string slice (one pass over the trie) equals its definition token by token:
  * a token is in the slice iff its bytes are complete characters a JSON string may hold raw; its recorded
- * length is its number of characters; short slice tokens have at most SHORT_TOKEN_CHARS characters; the remainder and long-token tries hold exactly the
- * other tokens and the long slice tokens, at nodes with the same paths as in the full trie.
+ * length is its number of characters (so the short slice tokens, at most SHORT_TOKEN_CHARS of them, are
+ * the per-length set's); the remainder and long-token tries hold exactly the other tokens and the long slice
+ * tokens, at nodes with the same paths as in the full trie.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SliceLengths } from '../../src/engine/slice-lengths.js';
 import { buildTokenSlice, JSON_STRING_RAW_RANGES, SHORT_TOKEN_CHARS } from '../../src/engine/token-slice.js';
 import { buildTokenTrie, type TokenTrie } from '../../src/vocabulary/trie.js';
 
@@ -56,6 +58,7 @@ describe('buildTokenSlice', () => {
       fc.property(fc.array(fc.option(tokenArb, { nil: null, freq: 8 }), { maxLength: 60 }), (tokens) => {
         const trie = buildTokenTrie(tokens, () => false);
         const slice = buildTokenSlice(JSON_STRING_RAW_RANGES, tokens.length, trie);
+        const short = new SliceLengths(slice, SHORT_TOKEN_CHARS).upTo(SHORT_TOKEN_CHARS).bits;
         let size = 0;
         tokens.forEach((bytes, id) => {
           const bit = (words: Int32Array) => (words[id >> 5]! >>> (id & 31)) & 1;
@@ -63,7 +66,7 @@ describe('buildTokenSlice', () => {
           const { member, chars } = onTrie ? inSlice(bytes) : { member: false, chars: 0 };
           if (member) size++;
           expect(bit(slice.bits), `token ${id}`).toBe(member ? 1 : 0);
-          expect(bit(slice.shortBits), `token ${id}`).toBe(member && chars <= SHORT_TOKEN_CHARS ? 1 : 0);
+          expect(bit(short), `token ${id}`).toBe(member && chars <= SHORT_TOKEN_CHARS ? 1 : 0);
           expect(slice.charCounts[id], `token ${id}`).toBe(member ? Math.min(chars, 255) : 0);
           const restNode = slice.rest.tokenNode[id]!;
           const longNode = slice.long.tokenNode[id]!;
